@@ -1,0 +1,81 @@
+"""Settings: safe defaults, overridden by instance/config.py, then ENQUIRY_* variables."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+class Defaults:
+    """Safe defaults. Every name here can be set as ENQUIRY_<NAME> in the environment."""
+
+    # Core
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite:///<instance>/enquiry.sqlite3
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PREFERRED_URL_SCHEME = "http"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+    # Office and tickets
+    OFFICE_NAME = "乌鲁木齐市人民政府办公厅电子政务办公室"
+    REFERENCE_PREFIX = "WLMQ"
+    TIMEZONE = "Asia/Shanghai"
+
+    # Languages
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans", "en", "ug")
+
+    # Public form
+    MAX_ATTACHMENTS = 5
+    MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 52 * 1024 * 1024  # the whole request; above it the answer is 413
+    FORM_MIN_SECONDS = 3  # a form sent faster than this is refused as automated
+    FORM_MAX_SECONDS = 4 * 3600  # a form older than this is refused as stale
+    SUBMIT_RATE_LIMIT = "5 per minute; 30 per hour; 100 per day"
+    TRACK_RATE_LIMIT = "10 per minute; 60 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Security
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set ENQUIRY_SESSION_COOKIE_SECURE=true behind HTTPS
+    SESSION_COOKIE_NAME = "enquiry_session"
+    PERMANENT_SESSION_LIFETIME = 3600 * 8
+    WTF_CSRF_TIME_LIMIT = 4 * 3600
+
+    # Mail
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 8025
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "xxgk@enquiry.localhost"
+    MAIL_DOMAIN = "enquiry.localhost"
+
+    # Demo
+    DEMO_ADMIN_EMAIL = "admin@enquiry.localhost"
+    DEMO_ADMIN_PASSWORD: str | None = None  # printed once when generated
+
+
+def secret_key_for(instance_path: str) -> str:
+    """Return the instance's secret key, generating and storing one on first use."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key, encoding="ascii")
+    path.chmod(0o600)
+    logger.warning("Generated a new secret key in %s", path)
+    return key
+
+
+def default_database_uri(instance_path: str) -> str:
+    """Return the SQLite URI used when no database is configured."""
+    return f"sqlite:///{Path(instance_path) / 'enquiry.sqlite3'}"

@@ -1,0 +1,50 @@
+"""Friendly, localised error pages with no stack traces."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("The page you asked for does not exist."),
+    405: _l("This page cannot be used that way."),
+    409: _l("This action is not possible in the current state."),
+    413: _l("What you sent is too large. Attachments must be smaller."),
+    429: _l("Too many requests from your address. Please wait a while and try again."),
+    500: _l("Something went wrong on our side. Please try again later."),
+}
+TITLES = {
+    400: _l("Bad request"),
+    403: _l("Forbidden"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    429: _l("Too many requests"),
+    500: _l("Server error"),
+}
+
+
+def render_error(error: HTTPException) -> tuple[str, int]:
+    """Render an HTTP error with the localised page."""
+    code = error.code or 500
+    if isinstance(error, CSRFError):
+        message = _l("Your form has expired. Please reload the page and submit it again.")
+    else:
+        message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    title = TITLES.get(code, TITLES[500] if code >= 500 else TITLES[400])
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    # Unhandled exceptions reach this handler as InternalServerError after Flask logs them.
+    app.register_error_handler(HTTPException, render_error)

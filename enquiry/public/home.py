@@ -1,0 +1,29 @@
+"""Home page and the language switch."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from enquiry.extensions import db
+from enquiry.models import Report
+from enquiry.public.blueprint import bp
+
+
+@bp.get("/")
+def index() -> str:
+    """Show the office, the reports and the ways to ask."""
+    reports = db.session.scalars(select(Report).order_by(Report.year.desc())).all()
+    return render_template("public/index.html", reports=reports)
+
+
+@bp.get("/language/<code>")
+def set_language(code: str) -> Response:
+    """Remember the chosen language and go back to the page the citizen was on."""
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("public.index")
+    return redirect(target)

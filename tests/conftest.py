@@ -1,0 +1,144 @@
+"""Shared fixtures: an app per test on SQLite and, when configured, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from enquiry import create_app
+from enquiry.extensions import db
+from enquiry.models import Base, Department
+
+POSTGRES_URL = os.environ.get("ENQUIRY_TEST_POSTGRES_URL")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a component is missing locally; fail under CI, where it must be present."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
+
+
+def database_params() -> list[Any]:
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=database_params())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A clean, empty database URL (schema not created) for each test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    require(bool(POSTGRES_URL), "ENQUIRY_TEST_POSTGRES_URL is not set")
+    assert POSTGRES_URL
+    yield POSTGRES_URL
+
+
+def reset_postgres(app: Flask) -> None:
+    """Drop everything in the PostgreSQL test database."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+def base_config(database_url: str, instance: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "FORM_MIN_SECONDS": 0,
+        "SERVER_NAME": "enquiry.test",
+        "PUBLIC_BASE_URL": "http://enquiry.test",
+    }
+
+
+@pytest.fixture
+def make_app(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Flask]]:
+    """Return a factory for apps on this test's database, schema created from the models."""
+    monkeypatch.setenv("ENQUIRY_INSTANCE_PATH", str(tmp_path / "instance"))
+    created: list[Flask] = []
+
+    def factory(create_schema: bool = True, **overrides: Any) -> Flask:
+        config = base_config(database_url, tmp_path / "instance")
+        config.update(overrides)
+        app = create_app(config)
+        if not created and database_url.startswith("postgresql"):
+            reset_postgres(app)
+        if create_schema and not created:
+            with app.app_context():
+                Base.metadata.create_all(db.engine)
+        created.append(app)
+        return app
+
+    yield factory
+    for app in created:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """An app with an empty schema and the default department."""
+    app = make_app()
+    with app.app_context():
+        db.session.add(
+            Department(code="egov", name_zh="电子政务办公室", name_en="E-Government Office",
+                       name_ug="ئېلېكترونلۇق ھۆكۈمەت ئىشخانىسى", is_default=True)
+        )
+        db.session.commit()
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_smtp(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that opens an SMTP connection without the allow_smtp marker."""
+    if request.node.get_closest_marker("allow_smtp"):
+        return
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("unexpected SMTP connection in a test without @allow_smtp")
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", refuse)
+
+
+HIDDEN_INPUT = re.compile(
+    r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"'
+    r'|<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"'
+)
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """Return the hidden inputs of a page (CSRF token, form token ...)."""
+    fields: dict[str, str] = {}
+    for match in HIDDEN_INPUT.finditer(html):
+        name = match.group(1) or match.group(3)
+        value = match.group(2) if match.group(1) else match.group(4)
+        fields[name] = value
+    return fields

@@ -1,0 +1,3 @@
+from enquiry import create_app
+
+app = create_app()
