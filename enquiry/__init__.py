@@ -25,8 +25,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from enquiry import cli, errors, security, templating
     from enquiry.public import bp as public_bp
+    from enquiry.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
