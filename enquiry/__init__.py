@@ -56,7 +56,7 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def _init_extensions(app: Flask) -> None:
     import enquiry.models  # noqa: F401  (registers every table on the metadata)
-    from enquiry.extensions import babel, csrf, db, limiter, mail, migrate
+    from enquiry.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from enquiry.i18n import select_locale
 
     db.init_app(app)
@@ -69,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     limiter.init_app(app)
+    login_manager.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
 
