@@ -1,5 +1,6 @@
 """Staff workspace under /staff."""
 
+from enquiry.staff import auth
 from enquiry.staff.blueprint import bp
 
-__all__ = ["bp"]
+__all__ = ["auth", "bp"]
