@@ -6,9 +6,8 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.orm import Session
 
-from enquiry.models import Department, Role, User
+from enquiry.models import Department, Role, SessionLike, User
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
@@ -39,7 +38,7 @@ def generate_password() -> str:
 
 
 def create_user(
-    session: Session,
+    session: SessionLike,
     *,
     email: str,
     display_name: str,

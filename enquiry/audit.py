@@ -10,9 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
-from enquiry.models import AuditEvent, Ticket, User
+from enquiry.models import AuditEvent, SessionLike, Ticket, User
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def hashed_fields(event: AuditEvent) -> dict[str, Any]:
 
 
 def record(
-    session: Session,
+    session: SessionLike,
     *,
     action: str,
     actor: Actor,
@@ -98,7 +97,7 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(session: Session) -> ChainBreak | None:
+def verify_chain(session: SessionLike) -> ChainBreak | None:
     """Walk the whole chain; return the first break, or None when it is intact."""
     expected_prev = GENESIS_HASH
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
+from typing import ClassVar
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +16,7 @@ class Defaults:
     # Core
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: sqlite:///<instance>/enquiry.sqlite3
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     PREFERRED_URL_SCHEME = "http"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
@@ -23,6 +24,16 @@ class Defaults:
     OFFICE_NAME = "乌鲁木齐市人民政府办公厅电子政务办公室"
     REFERENCE_PREFIX = "WLMQ"
     TIMEZONE = "Asia/Shanghai"
+
+    # Deadlines (working days; the day of receipt is not counted)
+    CALENDAR = "xinjiang"  # "national" or "xinjiang"
+    OFFICE_OPENS = "10:00"  # Beijing time; later submissions count from the next working day
+    OFFICE_CLOSES = "19:30"
+    DEADLINE_DAYS_QUESTION = 5
+    DEADLINE_DAYS_SUGGESTION = 15
+    DEADLINE_DAYS_COMPLAINT = 15
+    DEADLINE_DAYS_INFO_APPLICATION = 20  # 2019 Regulations, art. 33
+    DEADLINE_DAYS_OTHER = 15
 
     # Languages
     BABEL_DEFAULT_LOCALE = "zh_Hans"

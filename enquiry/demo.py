@@ -7,11 +7,10 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy.orm import Session
 
 from enquiry import reports
 from enquiry.accounts import create_user
-from enquiry.models import Department, Role
+from enquiry.models import Department, Role, SessionLike
 
 DATA = Path(__file__).parent / "data"
 SEED_REPORT = DATA / "report-2013.txt"
@@ -65,7 +64,7 @@ DEPARTMENTS = [
 ]
 
 
-def load(session: Session, *, admin_password: str, progress: Callable[[str], object]) -> None:
+def load(session: SessionLike, *, admin_password: str, progress: Callable[[str], object]) -> None:
     """Load departments, the seed report and the demo admin."""
     departments = [
         Department(code=code, name_zh=zh, name_en=en, name_ug=ug, is_default=default)

@@ -1,11 +1,12 @@
-"""Values every template needs: locale, direction, language switcher, office name."""
+"""Values every template needs: locale, direction, language switcher, office name; filters."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, current_app, request, session, url_for
-from flask_babel import get_locale
+from flask import Flask, current_app, has_request_context, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
 
 from enquiry.i18n import LANGUAGE_NAMES, html_lang, is_rtl
 
@@ -15,31 +16,48 @@ def current_locale() -> str:
     locale = get_locale()
     if locale is None:
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    return "zh_Hans" if locale.language == "zh" else locale.language
+    return "zh_Hans" if locale.language == "zh" else str(locale.language)
 
 
 def template_globals() -> dict[str, Any]:
-    """Return what base.html needs on every page."""
+    """Return what base.html and the mail templates need."""
     locale = current_locale()
-    here = request.full_path.rstrip("?") if request else "/"
-    return {
+    values: dict[str, Any] = {
         "locale": locale,
         "html_lang": html_lang(locale),
         "text_dir": "rtl" if is_rtl(locale) else "ltr",
         "office_name": current_app.config["OFFICE_NAME"],
-        "language_links": [
-            {
-                "code": code,
-                "name": LANGUAGE_NAMES[code],
-                "url": url_for("public.set_language", code=code, next=here),
-                "is_current": code == locale,
-            }
-            for code in current_app.config["LANGUAGES"]
-        ],
-        "has_chosen_language": "locale" in session,
     }
+    if has_request_context():
+        values["language_links"] = language_links(locale)
+    return values
+
+
+def language_links(locale: str) -> list[dict[str, Any]]:
+    here = request.full_path.rstrip("?")
+    return [
+        {
+            "code": code,
+            "name": LANGUAGE_NAMES[code],
+            "url": url_for("public.set_language", code=code, next=here),
+            "is_current": code == locale,
+        }
+        for code in current_app.config["LANGUAGES"]
+    ]
+
+
+def format_day(value: date | None) -> str:
+    """A date in the reader's language, e.g. 2026年11月27日."""
+    return format_date(value, format="long") if value else ""
+
+
+def format_time(value: datetime | None) -> str:
+    """A moment in Beijing time, in the reader's language."""
+    return format_datetime(value, format="medium") if value else ""
 
 
 def init_app(app: Flask) -> None:
-    """Register the context processor."""
+    """Register the context processor and filters."""
     app.context_processor(template_globals)
+    app.add_template_filter(format_day)
+    app.add_template_filter(format_time)

@@ -1,6 +1,6 @@
 """All models, importable from one place."""
 
-from enquiry.models.base import Base, utcnow
+from enquiry.models.base import Base, SessionLike, utcnow
 from enquiry.models.org import Department, Role, User
 from enquiry.models.records import (
     AuditEvent,
@@ -10,6 +10,7 @@ from enquiry.models.records import (
     UsedFormToken,
 )
 from enquiry.models.report import Report, ReportSection
+from enquiry.models.settings import Setting
 from enquiry.models.tickets import (
     CITIZEN_VISIBLE_KINDS,
     FINAL_STATUSES,
@@ -45,6 +46,8 @@ __all__ = [
     "Report",
     "ReportSection",
     "Role",
+    "SessionLike",
+    "Setting",
     "Status",
     "Ticket",
     "UsedFormToken",

@@ -1,13 +1,162 @@
-"""The question form. (Stub: being written.)"""
+"""The enquiry form: validate, check the anti-spam token, open a ticket, confirm."""
 
 from __future__ import annotations
 
-from flask import abort
+import logging
+from typing import Any
 
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from enquiry import audit, formtoken, tickets
+from enquiry.extensions import db, limiter
+from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Report, ReportSection, utcnow
+from enquiry.policy import policy_from_config
+from enquiry.public import access
 from enquiry.public.blueprint import bp
+from enquiry.public.forms import AskForm
+from enquiry.public.uploads import UploadProblem, read_uploads
+from enquiry.templating import current_locale
+
+logger = logging.getLogger(__name__)
+
+TOKEN_MESSAGES = {
+    formtoken.TokenProblem.INVALID: _l("The form could not be verified. Please send it again."),
+    formtoken.TokenProblem.TOO_FAST: _l(
+        "The form was sent too quickly. Please check your entries and send it again."
+    ),
+    formtoken.TokenProblem.STALE: _l(
+        "The form was open for too long. Please check your entries and send it again."
+    ),
+    formtoken.TokenProblem.REPLAYED: _l(
+        "This form has already been sent. To send another enquiry, check it and send it again."
+    ),
+}
+
+
+def submit_limit() -> str:
+    return str(current_app.config["SUBMIT_RATE_LIMIT"])
 
 
 @bp.route("/ask", methods=["GET", "POST"])
-def ask() -> str:
+@limiter.limit(submit_limit, methods=["POST"])
+def ask() -> Any:
     """Show and accept the enquiry form."""
-    abort(404)
+    form = AskForm()
+    form.section.choices = section_choices()
+    if request.method == "GET":
+        form.section.data = preselected_section(request.args)
+    elif form.validate_on_submit():
+        return submit(form)
+    status = 413 if form.attachments.errors else 400 if request.method == "POST" else 200
+    return render_form(form, status)
+
+
+def render_form(form: AskForm, status: int, problem: str | None = None) -> tuple[str, int]:
+    if problem:
+        form.form_errors.append(problem)
+    form.form_token.data = formtoken.issue(current_app.config["SECRET_KEY"], utcnow())
+    return render_template("public/ask.html", form=form), status
+
+
+def submit(form: AskForm) -> Any:
+    now = utcnow()
+    if form.website.data:
+        logger.info("Honeypot filled from %s", request.remote_addr)
+        return render_form(form, 400, _("Your enquiry could not be accepted."))
+    try:
+        nonce = formtoken.check(
+            form.form_token.data,
+            secret=current_app.config["SECRET_KEY"],
+            now=now,
+            min_seconds=int(current_app.config["FORM_MIN_SECONDS"]),
+            max_seconds=int(current_app.config["FORM_MAX_SECONDS"]),
+        )
+    except formtoken.FormTokenError as error:
+        return render_form(form, 400, str(TOKEN_MESSAGES[error.problem]))
+    uploads = read_uploads(form.chosen_files(), int(current_app.config["MAX_ATTACHMENT_BYTES"]))
+    if isinstance(uploads, UploadProblem):
+        form.attachments.errors = [uploads.message]
+        return render_form(form, uploads.status)
+    try:
+        formtoken.spend(db.session, nonce, now)
+        opened = tickets.open_ticket(
+            db.session,
+            enquiry_from(form, uploads),
+            policy=policy_from_config(current_app.config),
+            actor=audit.Actor.citizen(request.remote_addr),
+            now=now,
+        )
+    except formtoken.FormTokenError as error:
+        db.session.rollback()
+        return render_form(form, 400, str(TOKEN_MESSAGES[error.problem]))
+    db.session.commit()
+    access.grant(opened.ticket.id)
+    session["confirmation"] = {"reference": opened.ticket.reference, "code": opened.access_code}
+    return redirect(url_for("public.submitted"), code=303)
+
+
+def enquiry_from(form: AskForm, uploads: list[Any]) -> tickets.NewEnquiry:
+    """Turn a valid form into the domain's NewEnquiry."""
+    kind = Kind(form.kind.data)
+    is_application = kind is Kind.INFO_APPLICATION
+    return tickets.NewEnquiry(
+        kind=kind,
+        subject=form.subject.data,
+        body=form.message.data,
+        citizen_name=form.name.data,
+        citizen_email=form.email.data,
+        citizen_phone=form.phone.data or None,
+        channel=Channel.WEB,
+        locale=current_locale(),
+        is_publication_consented=bool(form.consent_publish.data),
+        report_section_id=int(form.section.data) if form.section.data else None,
+        applicant_type=ApplicantType(form.applicant_type.data) if is_application else None,
+        info_description=form.info_description.data if is_application else None,
+        delivery_form=DeliveryForm(form.delivery_form.data) if is_application else None,
+        attachments=tuple(uploads),
+    )
+
+
+@bp.get("/ask/submitted")
+def submitted() -> Any:
+    """Show the reference and code of the enquiry just sent."""
+    confirmation = session.get("confirmation")
+    if not confirmation:
+        return redirect(url_for("public.ask"))
+    link = url_for(
+        "public.track_link",
+        reference=confirmation["reference"],
+        code=confirmation["code"],
+        _external=True,
+    )
+    return render_template("public/submitted.html", confirmation=confirmation, link=link)
+
+
+def section_choices() -> list[tuple[str, str]] | dict[str, list[tuple[str, str]]]:
+    """Report sections grouped by report, for the select box."""
+    rows = db.session.execute(
+        select(Report.year, ReportSection.id, ReportSection.number, ReportSection.heading)
+        .join(ReportSection.report)
+        .order_by(Report.year.desc(), ReportSection.position)
+    ).all()
+    groups: dict[str, list[tuple[str, str]]] = {"": [("", _("Not about a particular part"))]}
+    for year, section_id, number, heading in rows:
+        label = _("%(year)d report", year=year)
+        groups.setdefault(label, []).append((str(section_id), f"{number} {heading}".strip()))
+    return groups
+
+
+def preselected_section(args: Any) -> str:
+    """Return the section chosen by ?report=YEAR&section=ANCHOR, or ''."""
+    year, anchor = args.get("report", type=int), args.get("section", type=str)
+    if not year or not anchor:
+        return ""
+    section_id = db.session.scalar(
+        select(ReportSection.id)
+        .join(ReportSection.report)
+        .where(Report.year == year, ReportSection.anchor == anchor)
+    )
+    return str(section_id) if section_id else ""

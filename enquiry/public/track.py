@@ -1,13 +1,132 @@
-"""Tracking. (Stub: being written.)"""
+"""Tracking: reference plus code (typed or from the link) shows the enquiry and its answers."""
 
 from __future__ import annotations
 
-from flask import abort
+from typing import Any
 
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from enquiry import audit, references, tickets
+from enquiry.extensions import db, limiter
+from enquiry.models import CITIZEN_VISIBLE_KINDS, Message, Status, Ticket, utcnow
+from enquiry.public import access
 from enquiry.public.blueprint import bp
+from enquiry.public.forms import FollowUpForm, TrackForm
+from enquiry.public.labels import kind_label, status_label
+from enquiry.public.uploads import UploadProblem, read_uploads
+from enquiry.templating import current_locale
+
+NO_FOLLOW_UP = frozenset({Status.REFUSED, Status.SPAM, Status.MERGED})
+# Hashing a code for an unknown reference too keeps both failures equally slow.
+_DUMMY_HASH = references.hash_code("0000-0000-0000-0000-0000")
+
+
+def track_limit() -> str:
+    return str(current_app.config["TRACK_RATE_LIMIT"])
+
+
+def find_ticket(reference: str, code: str) -> Ticket | None:
+    """Return the ticket only when reference and code match; None otherwise, alike."""
+    ticket = db.session.scalar(
+        select(Ticket).where(Ticket.reference == references.normalize_reference(reference))
+    )
+    stored = ticket.access_code_hash if ticket is not None else _DUMMY_HASH
+    matches = references.code_matches(code, stored)
+    return ticket if ticket is not None and matches else None
 
 
 @bp.route("/track", methods=["GET", "POST"])
-def track() -> str:
-    """Ask for reference and code."""
-    abort(404)
+@limiter.limit(track_limit, methods=["POST"])
+def track() -> Any:
+    """Ask for the reference and the retrieval code."""
+    form = TrackForm()
+    if request.method == "GET":
+        form.reference.data = request.args.get("reference", "")[:40]
+        return render_template("public/track.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("public/track.html", form=form), 400
+    ticket = find_ticket(form.reference.data, form.code.data)
+    if ticket is None:
+        form.form_errors.append(_("No enquiry matches this reference number and code."))
+        return render_template("public/track.html", form=form), 404
+    access.grant(ticket.id)
+    return redirect(url_for("public.tracked", reference=ticket.reference), code=303)
+
+
+@bp.get("/track/<reference>/<code>")
+@limiter.limit(track_limit)
+def track_link(reference: str, code: str) -> Response:
+    """The link from the confirmation page and e-mails: check, remember, then drop the code."""
+    ticket = find_ticket(reference, code)
+    if ticket is None:
+        abort(404)
+    access.grant(ticket.id)
+    return redirect(url_for("public.tracked", reference=ticket.reference), code=303)
+
+
+def granted_ticket(reference: str) -> Ticket | None:
+    ticket = db.session.scalar(
+        select(Ticket).where(Ticket.reference == references.normalize_reference(reference))
+    )
+    return ticket if ticket is not None and access.is_granted(ticket.id) else None
+
+
+@bp.route("/track/<reference>", methods=["GET", "POST"])
+@limiter.limit(track_limit, methods=["POST"])
+def tracked(reference: str) -> Any:
+    """Show an enquiry this browser has the code for, and take a follow-up."""
+    ticket = granted_ticket(reference)
+    if ticket is None:
+        return redirect(url_for("public.track", reference=reference[:40]))
+    form = FollowUpForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            return follow_up(ticket, form)
+        return render_ticket(ticket, form, 413 if form.attachments.errors else 400)
+    return render_ticket(ticket, form, 200)
+
+
+def follow_up(ticket: Ticket, form: FollowUpForm) -> Any:
+    uploads = read_uploads(form.chosen_files(), int(current_app.config["MAX_ATTACHMENT_BYTES"]))
+    if isinstance(uploads, UploadProblem):
+        form.attachments.errors = [uploads.message]
+        return render_ticket(ticket, form, uploads.status)
+    try:
+        tickets.add_citizen_follow_up(
+            db.session,
+            ticket,
+            body=form.message.data,
+            attachments=uploads,
+            actor=audit.Actor.citizen(request.remote_addr),
+            now=utcnow(),
+        )
+    except tickets.TicketClosedError:
+        db.session.rollback()
+        form.form_errors.append(_("This enquiry no longer accepts messages. Please ask anew."))
+        return render_ticket(ticket, form, 409)
+    db.session.commit()
+    return redirect(url_for("public.tracked", reference=ticket.reference, _anchor="thread"), 303)
+
+
+def render_ticket(ticket: Ticket, form: FollowUpForm, status: int) -> tuple[str, int]:
+    messages = db.session.scalars(
+        select(Message)
+        .where(Message.ticket_id == ticket.id, Message.kind.in_(CITIZEN_VISIBLE_KINDS))
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    return render_template(
+        "public/tracked.html", ticket=ticket, messages=messages, form=form, view=ticket_view(ticket)
+    ), status
+
+
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
+    """Ready-to-show values for the tracking page."""
+    return {
+        "status": status_label(ticket.status),
+        "kind": kind_label(ticket.kind),
+        "department": ticket.department.name_for(current_locale()),
+        "accepts_follow_up": ticket.status not in NO_FOLLOW_UP,
+    }

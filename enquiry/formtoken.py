@@ -1,0 +1,64 @@
+"""Signed, timestamped public-form tokens: too fast, too old or reused is refused."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.dialects import postgresql, sqlite
+
+from enquiry.models import SessionLike, UsedFormToken
+
+SALT = "enquiry.public-form"
+
+
+class TokenProblem(enum.StrEnum):
+    INVALID = "invalid"
+    TOO_FAST = "too_fast"
+    STALE = "stale"
+    REPLAYED = "replayed"
+
+
+class FormTokenError(Exception):
+    """The form token cannot be accepted."""
+
+    def __init__(self, problem: TokenProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+def issue(secret: str, now: datetime) -> str:
+    """Return a new token recording when the form was shown."""
+    payload = {"n": secrets.token_hex(16), "t": int(now.timestamp())}
+    return URLSafeSerializer(secret, salt=SALT).dumps(payload)
+
+
+def check(token: str, *, secret: str, now: datetime, min_seconds: int, max_seconds: int) -> str:
+    """Validate a token's signature and age; return its nonce."""
+    try:
+        payload = URLSafeSerializer(secret, salt=SALT).loads(token or "")
+        nonce, issued = str(payload["n"]), int(payload["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise FormTokenError(TokenProblem.INVALID) from None
+    age = now.timestamp() - issued
+    if age < min_seconds:
+        raise FormTokenError(TokenProblem.TOO_FAST)
+    if age > max_seconds:
+        raise FormTokenError(TokenProblem.STALE)
+    return nonce
+
+
+def spend(session: SessionLike, nonce: str, now: datetime) -> None:
+    """Mark a nonce used, atomically; raise REPLAYED when it already was."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(UsedFormToken)
+        .values(nonce=nonce, used_at=now)
+        .on_conflict_do_nothing(index_elements=["nonce"])
+    )
+    result = session.execute(statement)
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise FormTokenError(TokenProblem.REPLAYED)

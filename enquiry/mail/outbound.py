@@ -1,0 +1,102 @@
+"""Compose outgoing mail from a template pair into the outbox; the worker sends it later."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import render_template
+from flask_babel import force_locale
+
+from enquiry.models import OutboundEmail, SessionLike, Ticket
+
+SUBJECT_MAX = 200
+_UNSAFE_HEADER_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
+BODY_MARKER = "[ref:{reference}]"
+
+
+@dataclass(frozen=True)
+class MailIdentity:
+    """Where our mail comes from and how it is signed."""
+
+    sender: str  # e.g. xxgk@example.gov.cn
+    domain: str
+    secret: str
+    base_url: str
+
+
+def header_safe(text: str, limit: int = SUBJECT_MAX) -> str:
+    """Return text fit for a header: no line breaks or control characters, trimmed."""
+    cleaned = _UNSAFE_HEADER_CHARS.sub(" ", text)
+    return " ".join(cleaned.split())[:limit]
+
+
+def _sign(secret: str, value: str, length: int) -> str:
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:length]
+
+
+def make_message_id(identity: MailIdentity, reference: str) -> str:
+    """Return a Message-ID we can later recognise as ours: <REF.nonce.signature@domain>."""
+    nonce = secrets.token_hex(6)
+    signature = _sign(identity.secret, f"mid:{reference}.{nonce}", 12)
+    return f"<{reference}.{nonce}.{signature}@{identity.domain}>"
+
+
+def reply_address(identity: MailIdentity, reference: str) -> str:
+    """Return the ticket's own signed reply address: mailbox+REF.signature@domain."""
+    local = identity.sender.split("@", 1)[0]
+    signature = _sign(identity.secret, f"reply:{reference}", 10)
+    return f"{local}+{reference}.{signature}@{identity.domain}"
+
+
+def render_pair(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Render templates/mail/<template>.txt (first line: the subject) and .html."""
+    with force_locale(locale):
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
+    subject, _, body = text.partition("\n")
+    return header_safe(subject), body.lstrip("\n"), html
+
+
+def queue(
+    session: SessionLike,
+    *,
+    ticket: Ticket,
+    template: str,
+    identity: MailIdentity,
+    now: datetime,
+    context: dict[str, Any],
+    is_automatic: bool,
+    in_reply_to: str | None = None,
+) -> OutboundEmail:
+    """Render a message for the ticket's citizen and add it to the outbox."""
+    full_context = {
+        "ticket": ticket,
+        "marker": BODY_MARKER.format(reference=ticket.reference),
+        "base_url": identity.base_url.rstrip("/"),
+        **context,
+    }
+    subject, body_text, body_html = render_pair(template, ticket.locale, full_context)
+    email = OutboundEmail(
+        ticket_id=ticket.id,
+        template=template,
+        to_addr=ticket.citizen_email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        message_id=make_message_id(identity, ticket.reference),
+        in_reply_to=in_reply_to,
+        references=in_reply_to,
+        reply_to=reply_address(identity, ticket.reference),
+        is_automatic=is_automatic,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(email)
+    session.flush()
+    return email

@@ -1,0 +1,213 @@
+"""Forms on the public side: the enquiry form, tracking look-up and follow-up."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import phonenumbers
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from werkzeug.datastructures import FileStorage
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from enquiry.models import ApplicantType, DeliveryForm, Kind
+from enquiry.models import tickets as limits
+from enquiry.names import is_gb18030_encodable, normalize_name
+
+KIND_LABELS = {
+    Kind.QUESTION: _l("Question"),
+    Kind.SUGGESTION: _l("Suggestion"),
+    Kind.COMPLAINT: _l("Complaint"),
+    Kind.INFO_APPLICATION: _l("Application for government information"),
+    Kind.OTHER: _l("Other"),
+}
+APPLICANT_LABELS = {
+    ApplicantType.CITIZEN: _l("Citizen (natural person)"),
+    ApplicantType.BUSINESS: _l("Business"),
+    ApplicantType.RESEARCH: _l("Research body"),
+    ApplicantType.PUBLIC_INTEREST: _l("Public-interest organisation"),
+    ApplicantType.LEGAL_SERVICES: _l("Legal-services body"),
+    ApplicantType.OTHER_ORGANISATION: _l("Other organisation"),
+}
+DELIVERY_LABELS = {
+    DeliveryForm.PAPER: _l("Paper copy"),
+    DeliveryForm.EMAIL: _l("E-mail"),
+    DeliveryForm.DISC: _l("CD or other disc"),
+    DeliveryForm.ONSITE: _l("Read and copy on site"),
+}
+NAME_MIN = 1
+
+
+def strip_text(value: Any) -> Any:
+    """NFC-normalise and trim text input."""
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+def normalize_name_filter(value: Any) -> Any:
+    return normalize_name(value) if isinstance(value, str) else value
+
+
+def validate_phone(form: FlaskForm, field: StringField) -> None:
+    """Accept Chinese mobile and landline numbers, and international ones with +."""
+    if not field.data:
+        return
+    try:
+        number = phonenumbers.parse(field.data, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_l("Enter a valid phone number, e.g. 13912345678.")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_l("Enter a valid phone number, e.g. 13912345678."))
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_gb18030(form: FlaskForm, field: StringField) -> None:
+    if field.data and not is_gb18030_encodable(field.data):
+        raise ValidationError(_l("The name contains characters that cannot be recorded."))
+
+
+class AttachmentsMixin:
+    """Up to MAX_ATTACHMENTS files; size and type are checked by the view with the bytes."""
+
+    attachments = MultipleFileField(_l("Attachments (optional)"))
+
+    def chosen_files(self) -> list[FileStorage]:
+        files = self.attachments.data or []
+        return [f for f in files if isinstance(f, FileStorage) and f.filename]
+
+    def validate_attachments(self, field: MultipleFileField) -> None:
+        limit = int(current_app.config["MAX_ATTACHMENTS"])
+        if len(self.chosen_files()) > limit:
+            raise ValidationError(_l("You can attach at most %(n)d files.", n=limit))
+
+
+class AskForm(AttachmentsMixin, FlaskForm):
+    """The enquiry form at /ask."""
+
+    kind = RadioField(
+        _l("Type of enquiry"),
+        choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+        default=Kind.QUESTION.value,
+        validators=[InputRequired(_l("Choose the type of enquiry."))],
+    )
+    section = SelectField(_l("Part of the report (optional)"), choices=[], validate_choice=True)
+    subject = StringField(
+        _l("Subject"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Enter a subject.")),
+            Length(max=limits.SUBJECT_MAX, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    message = TextAreaField(
+        _l("Your message"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Enter your message.")),
+            Length(
+                min=5, max=limits.BODY_MAX, message=_l("Between %(min)d and %(max)d characters.")
+            ),
+        ],
+    )
+    applicant_type = SelectField(
+        _l("Applicant type"),
+        choices=[("", _l("Choose…"))] + [(a.value, lbl) for a, lbl in APPLICANT_LABELS.items()],
+        default="",
+    )
+    info_description = TextAreaField(
+        _l("Description of the information sought"),
+        filters=[strip_text],
+        validators=[
+            Length(max=limits.INFO_DESCRIPTION_MAX, message=_l("At most %(max)d characters."))
+        ],
+    )
+    delivery_form = SelectField(
+        _l("Form of delivery"),
+        choices=[("", _l("Choose…"))] + [(d.value, lbl) for d, lbl in DELIVERY_LABELS.items()],
+        default="",
+    )
+    name = StringField(
+        _l("Name (person or organisation)"),
+        filters=[strip_text, normalize_name_filter],
+        validators=[
+            DataRequired(_l("Enter your name.")),
+            Length(max=limits.NAME_MAX, message=_l("At most %(max)d characters.")),
+            validate_gb18030,
+        ],
+    )
+    email = StringField(
+        _l("E-mail"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Enter your e-mail address: the answer is sent there.")),
+            Length(max=limits.EMAIL_MAX, message=_l("At most %(max)d characters.")),
+            Email(
+                _l("Enter a valid e-mail address, e.g. name@example.com."),
+                check_deliverability=False,
+            ),
+        ],
+    )
+    phone = StringField(
+        _l("Phone (optional)"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=limits.PHONE_MAX), validate_phone],
+    )
+    consent_publish = BooleanField(
+        _l("I agree that my enquiry and its answer may be published, without my contact details.")
+    )
+    website = StringField(_l("Leave this field empty"))  # honeypot: people never see it
+    form_token = HiddenField()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.kind.data == Kind.INFO_APPLICATION.value:
+            ok = self._require(self.applicant_type, _l("Choose the applicant type.")) and ok
+            ok = (
+                self._require(self.info_description, _l("Describe the information you seek."))
+                and ok
+            )
+            ok = (
+                self._require(self.delivery_form, _l("Choose how the information is delivered."))
+                and ok
+            )
+        return ok
+
+    @staticmethod
+    def _require(field: Any, message: Any) -> bool:
+        if field.data:
+            return True
+        field.errors = [*field.errors, message]
+        return False
+
+
+class TrackForm(FlaskForm):
+    """Reference and retrieval code."""
+
+    reference = StringField(
+        _l("Reference number"),
+        filters=[strip_text],
+        validators=[DataRequired(_l("Enter the reference number.")), Length(max=40)],
+    )
+    code = StringField(
+        _l("Retrieval code"),
+        filters=[strip_text],
+        validators=[DataRequired(_l("Enter the retrieval code.")), Length(max=60)],
+    )
+
+
+class FollowUpForm(AttachmentsMixin, FlaskForm):
+    """A citizen's further message on an existing enquiry."""
+
+    message = TextAreaField(
+        _l("Your message"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Enter your message.")),
+            Length(
+                min=2, max=limits.BODY_MAX, message=_l("Between %(min)d and %(max)d characters.")
+            ),
+        ],
+    )

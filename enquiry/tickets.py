@@ -1,0 +1,197 @@
+"""Domain verbs on tickets. They flush but never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from enquiry import audit, deadlines, references, routing, workflow
+from enquiry.blobs import store_blob
+from enquiry.mail import outbound
+from enquiry.models import (
+    ApplicantType,
+    Attachment,
+    Channel,
+    DeliveryForm,
+    Kind,
+    Message,
+    MessageKind,
+    SessionLike,
+    Status,
+    Ticket,
+)
+from enquiry.uploads import Upload
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The office's settings that the domain needs, taken from configuration."""
+
+    reference_prefix: str
+    calendar: deadlines.WorkCalendar
+    office_hours: deadlines.OfficeHours
+    deadline_days: Mapping[Kind, int]
+    mail: outbound.MailIdentity
+
+
+@dataclass(frozen=True)
+class NewEnquiry:
+    """What a citizen sent, already validated."""
+
+    kind: Kind
+    subject: str
+    body: str
+    citizen_name: str
+    citizen_email: str
+    channel: Channel
+    locale: str
+    citizen_phone: str | None = None
+    is_publication_consented: bool = False
+    report_section_id: int | None = None
+    applicant_type: ApplicantType | None = None
+    info_description: str | None = None
+    delivery_form: DeliveryForm | None = None
+    attachments: Sequence[Upload] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A new ticket and the retrieval code, which exists nowhere else in clear."""
+
+    ticket: Ticket
+    access_code: str
+
+
+class TicketClosedError(Exception):
+    """The ticket no longer accepts messages from the citizen."""
+
+
+def open_ticket(
+    session: SessionLike, enquiry: NewEnquiry, *, policy: Policy, actor: audit.Actor, now: datetime
+) -> Opened:
+    """Create a ticket from a new enquiry: reference, code, route, deadline, audit, outbox."""
+    received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
+    due = deadlines.due_date(received_on, policy.deadline_days[enquiry.kind], policy.calendar)
+    decision = routing.route(session)
+    code = references.generate_access_code()
+    year = now.astimezone(deadlines.BEIJING).year
+    ticket = Ticket(
+        reference=references.next_reference(session, policy.reference_prefix, year),
+        kind=enquiry.kind,
+        status=Status.RECEIVED,
+        channel=enquiry.channel,
+        department=decision.department,
+        subject=enquiry.subject,
+        citizen_name=enquiry.citizen_name,
+        citizen_email=enquiry.citizen_email,
+        citizen_phone=enquiry.citizen_phone,
+        locale=enquiry.locale,
+        is_publication_consented=enquiry.is_publication_consented,
+        report_section_id=enquiry.report_section_id,
+        applicant_type=enquiry.applicant_type,
+        info_description=enquiry.info_description,
+        delivery_form=enquiry.delivery_form,
+        access_code_hash=references.hash_code(code),
+        received_on=received_on,
+        due_on=due.day,
+        is_calendar_verified=due.is_verified,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    _add_message(
+        session,
+        ticket,
+        MessageKind.CITIZEN,
+        enquiry.body,
+        enquiry.attachments,
+        enquiry.channel,
+        now,
+    )
+    audit.record(
+        session,
+        action="ticket.opened",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail={
+            "reference": ticket.reference,
+            "kind": ticket.kind.value,
+            "channel": ticket.channel.value,
+            "department": decision.department.code,
+            "routing_rule": decision.rule_id,
+            "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
+        },
+    )
+    outbound.queue(
+        session,
+        ticket=ticket,
+        template="acknowledgement",
+        identity=policy.mail,
+        now=now,
+        context={"access_code": code},
+        is_automatic=True,
+    )
+    return Opened(ticket=ticket, access_code=code)
+
+
+def add_citizen_follow_up(
+    session: SessionLike,
+    ticket: Ticket,
+    *,
+    body: str,
+    attachments: Sequence[Upload],
+    actor: audit.Actor,
+    now: datetime,
+    channel: Channel = Channel.WEB,
+) -> Message:
+    """Add the citizen's follow-up; an answered or closed ticket is reopened."""
+    try:
+        new_status = workflow.next_status(ticket.status, workflow.Action.CITIZEN_FOLLOW_UP)
+    except workflow.TransitionError as error:
+        raise TicketClosedError(str(error)) from error
+    message = _add_message(session, ticket, MessageKind.CITIZEN, body, attachments, channel, now)
+    before = ticket.status
+    if new_status != before:
+        ticket.status = new_status
+        ticket.closed_at = None
+    ticket.updated_at = now
+    audit.record(
+        session,
+        action="ticket.citizen_follow_up",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail={"message_id": message.id, "status": [before.value, new_status.value]},
+    )
+    return message
+
+
+def _add_message(
+    session: SessionLike,
+    ticket: Ticket,
+    kind: MessageKind,
+    body: str,
+    uploads: Sequence[Upload],
+    channel: Channel | None,
+    now: datetime,
+) -> Message:
+    message = Message(ticket=ticket, kind=kind, channel=channel, body=body, created_at=now)
+    session.add(message)
+    for upload in uploads:
+        digest = store_blob(session, upload.data, now)
+        message.attachments.append(
+            Attachment(
+                blob_sha256=digest,
+                filename=upload.filename,
+                content_type=upload.content_type,
+                size=len(upload.data),
+            )
+        )
+    session.flush()
+    return message
