@@ -44,7 +44,7 @@ def import_report_command(
             published_on=published,
             replace=replace,
         )
-    except reports.ReportExistsError as error:
+    except (reports.ReportExistsError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Imported the {year} report: {len(report.sections)} sections.")

@@ -99,8 +99,13 @@ def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
     app = make_app()
     with app.app_context():
         db.session.add(
-            Department(code="egov", name_zh="电子政务办公室", name_en="E-Government Office",
-                       name_ug="ئېلېكترونلۇق ھۆكۈمەت ئىشخانىسى", is_default=True)
+            Department(
+                code="egov",
+                name_zh="电子政务办公室",
+                name_en="E-Government Office",
+                name_ug="ئېلېكترونلۇق ھۆكۈمەت ئىشخانىسى",
+                is_default=True,
+            )
         )
         db.session.commit()
     yield app

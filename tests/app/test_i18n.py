@@ -1,0 +1,59 @@
+"""Each locale renders; Uyghur is right to left; Accept-Language and the switcher choose."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+
+@pytest.mark.parametrize(
+    ("code", "lang", "direction", "ask_label"),
+    [
+        ("zh_Hans", "zh-Hans", "ltr", "咨询"),
+        ("en", "en", "ltr", "Question"),
+        ("ug", "ug", "rtl", "سوئال"),
+    ],
+)
+def test_switcher_sets_locale_and_direction(
+    client: FlaskClient, code: str, lang: str, direction: str, ask_label: str
+) -> None:
+    switched = client.get(f"/language/{code}?next=/ask")
+    assert switched.status_code == 302
+    assert switched.headers["Location"].endswith("/ask")
+    html = client.get("/ask").get_data(as_text=True)
+    assert f'<html lang="{lang}" dir="{direction}">' in html
+    assert ask_label in html
+    if direction == "rtl":
+        assert "bootstrap.rtl.min.css" in html
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [("ug-CN,ug;q=0.9", "ug"), ("en-US,en;q=0.8", "en"), ("zh-CN", "zh-Hans"), ("fr", "zh-Hans")],
+)
+def test_accept_language_negotiates(client: FlaskClient, header: str, lang: str) -> None:
+    html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert f'lang="{lang}"' in html
+
+
+def test_chinese_is_the_default(client: FlaskClient) -> None:
+    html = client.get("/ask").get_data(as_text=True)
+    assert "咨询" in html and "投诉" in html and "政府信息公开申请" in html
+
+
+def test_switcher_refuses_open_redirect(client: FlaskClient) -> None:
+    response = client.get("/language/en?next=//evil.example/")
+    assert response.headers["Location"] in {"/", "http://enquiry.test/"}
+
+
+def test_unknown_language_is_ignored(client: FlaskClient) -> None:
+    client.get("/language/xx?next=/")
+    assert 'lang="zh-Hans"' in client.get("/").get_data(as_text=True)
+
+
+def test_error_pages_are_localised(client: FlaskClient) -> None:
+    response = client.get("/no-such-page", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert "does not exist" in response.get_data(as_text=True)
+    chinese = client.get("/no-such-page").get_data(as_text=True)
+    assert "页面不存在" in chinese
