@@ -1,6 +1,14 @@
 """All models, importable from one place."""
 
 from enquiry.models.base import Base, SessionLike, utcnow
+from enquiry.models.calendar import HolidayOverride, SearchDocument
+from enquiry.models.mail import (
+    ImapClaim,
+    InboundEmail,
+    InboundOutcome,
+    InboundSource,
+    SuppressedAddress,
+)
 from enquiry.models.org import Department, Role, User
 from enquiry.models.records import (
     AuditEvent,
@@ -10,6 +18,7 @@ from enquiry.models.records import (
     UsedFormToken,
 )
 from enquiry.models.report import Report, ReportSection
+from enquiry.models.routing import CannedReply, RoutingRule
 from enquiry.models.settings import Setting
 from enquiry.models.tickets import (
     CITIZEN_VISIBLE_KINDS,
@@ -34,9 +43,15 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Blob",
+    "CannedReply",
     "Channel",
     "DeliveryForm",
     "Department",
+    "HolidayOverride",
+    "ImapClaim",
+    "InboundEmail",
+    "InboundOutcome",
+    "InboundSource",
     "Kind",
     "Message",
     "MessageKind",
@@ -46,9 +61,12 @@ __all__ = [
     "Report",
     "ReportSection",
     "Role",
+    "RoutingRule",
+    "SearchDocument",
     "SessionLike",
     "Setting",
     "Status",
+    "SuppressedAddress",
     "Ticket",
     "UsedFormToken",
     "User",

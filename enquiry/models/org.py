@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -59,7 +60,7 @@ class Department(Base):
 
 
 class User(Base):
-    """A member of staff."""
+    """A member of staff; also the Flask-Login user (is_active is the column below)."""
 
     __tablename__ = "users"
 
@@ -73,11 +74,28 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))  # set once confirmed
+    totp_last_step: Mapped[int | None]  # the 30 s step of the last accepted code: no replay
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
     department: Mapped[Department | None] = relationship()
+
+    # Flask-Login's protocol, written out rather than inherited from UserMixin, whose __eq__
+    # would make two unsaved users compare equal.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """Return the session identifier: the id plus a fingerprint of the password hash."""
+        # A password change alters the fingerprint, which ends every other session of the user.
+        fingerprint = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return f"{self.id}:{fingerprint}"
+
+    @property
+    def has_totp(self) -> bool:
+        """True once the user has confirmed a one-time-password enrolment."""
+        return self.totp_secret is not None
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

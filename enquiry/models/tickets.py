@@ -93,6 +93,8 @@ class Ticket(Base):
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     report_section_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report_sections.id"))
+    routing_rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("routing_rules.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
 
     subject: Mapped[str] = mapped_column(sa.String(SUBJECT_MAX))
     citizen_name: Mapped[str] = mapped_column(sa.String(NAME_MAX))
@@ -150,7 +152,10 @@ class Message(Base):
     channel: Mapped[Channel | None] = mapped_column(str_enum(Channel, "message_channel"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(sa.Text)
-    email_message_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    email_message_id: Mapped[str | None] = mapped_column(sa.String(998), unique=True)
+    inbound_email_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inbound_emails.id"))
+    is_flagged: Mapped[bool] = mapped_column(default=False)  # e.g. sent from another address
+    flag_reason: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

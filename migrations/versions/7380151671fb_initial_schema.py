@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5f3f0e507ead
+Revision ID: 7380151671fb
 Revises: 
-Create Date: 2026-11-27 21:05:37.194372
+Create Date: 2026-11-27 21:16:45.165147
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5f3f0e507ead'
+revision = '7380151671fb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -57,6 +57,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reports')),
     sa.UniqueConstraint('year', name=op.f('uq_reports_year'))
     )
+    op.create_table('settings',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_settings'))
+    )
+    op.create_table('suppressed_addresses',
+    sa.Column('address', sa.String(length=254), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('address', name=op.f('pk_suppressed_addresses'))
+    )
     op.create_table('used_form_tokens',
     sa.Column('nonce', sa.String(length=64), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=False),
@@ -65,6 +77,17 @@ def upgrade():
     with op.batch_alter_table('used_form_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_used_form_tokens_used_at'), ['used_at'], unique=False)
 
+    op.create_table('canned_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('locale', sa.String(length=16), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_canned_replies_department_id_departments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_canned_replies'))
+    )
     op.create_table('report_sections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -93,12 +116,44 @@ def upgrade():
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_users_department_id_departments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('holiday_overrides',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region', sa.String(length=40), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('is_workday', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_holiday_overrides_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holiday_overrides')),
+    sa.UniqueConstraint('region', 'day', name='uq_holiday_overrides_day')
+    )
+    op.create_table('routing_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('kind', sa.Enum('question', 'suggestion', 'complaint', 'info_application', 'other', name='routing_rule_kind', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('report_section_id', sa.Integer(), nullable=True),
+    sa.Column('keywords', sa.String(length=1000), nullable=True),
+    sa.Column('sender_domain', sa.String(length=253), nullable=True),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_routing_rules_department_id_departments')),
+    sa.ForeignKeyConstraint(['report_section_id'], ['report_sections.id'], name=op.f('fk_routing_rules_report_section_id_report_sections')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rules'))
+    )
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_routing_rules_priority'), ['priority'], unique=False)
+
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=32), nullable=False),
@@ -108,6 +163,8 @@ def upgrade():
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('report_section_id', sa.Integer(), nullable=True),
+    sa.Column('routing_rule_id', sa.Integer(), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('citizen_name', sa.String(length=100), nullable=False),
     sa.Column('citizen_email', sa.String(length=254), nullable=False),
@@ -128,7 +185,9 @@ def upgrade():
     sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name=op.f('ck_tickets_closed_iff_closed_at')),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_tickets_assignee_id_users')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_tickets_department_id_departments')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['tickets.id'], name=op.f('fk_tickets_merged_into_id_tickets')),
     sa.ForeignKeyConstraint(['report_section_id'], ['report_sections.id'], name=op.f('fk_tickets_report_section_id_report_sections')),
+    sa.ForeignKeyConstraint(['routing_rule_id'], ['routing_rules.id'], name=op.f('fk_tickets_routing_rule_id_routing_rules')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
     sa.UniqueConstraint('reference', name=op.f('uq_tickets_reference'))
     )
@@ -158,22 +217,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_ticket_id'), ['ticket_id'], unique=False)
 
-    op.create_table('messages',
+    op.create_table('inbound_emails',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('citizen', 'reply', 'note', 'event', name='message_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('channel', sa.Enum('web', 'email', name='message_channel', native_enum=False, create_constraint=True, length=32), nullable=True),
-    sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('email_message_id', sa.String(length=255), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_messages_author_id_users')),
-    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_messages_ticket_id_tickets')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
-    sa.UniqueConstraint('email_message_id', name=op.f('uq_messages_email_message_id'))
+    sa.Column('raw_sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('source', sa.Enum('imap', 'pipe', 'smtp', 'upload', name='inbound_source', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('message_id', sa.String(length=998), nullable=True),
+    sa.Column('from_addr', sa.String(length=254), nullable=True),
+    sa.Column('subject', sa.String(length=300), nullable=True),
+    sa.Column('outcome', sa.Enum('pending', 'created', 'appended', 'duplicate', 'auto_reply', 'bounce', 'quarantined', name='inbound_outcome', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['raw_sha256'], ['blobs.sha256'], name=op.f('fk_inbound_emails_raw_sha256_blobs')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_inbound_emails_ticket_id_tickets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_emails'))
     )
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_messages_ticket_id'), ['ticket_id'], unique=False)
+    with op.batch_alter_table('inbound_emails', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_emails_message_id'), ['message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_emails_outcome'), ['outcome'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_emails_received_at'), ['received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_emails_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('outbound_emails',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -203,6 +268,43 @@ def upgrade():
         batch_op.create_index('ix_outbound_emails_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_emails_ticket_id'), ['ticket_id'], unique=False)
 
+    op.create_table('search_documents',
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('document', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_search_documents_ticket_id_tickets')),
+    sa.PrimaryKeyConstraint('ticket_id', name=op.f('pk_search_documents'))
+    )
+    op.create_table('imap_claims',
+    sa.Column('mailbox', sa.String(length=200), nullable=False),
+    sa.Column('uidvalidity', sa.BigInteger(), nullable=False),
+    sa.Column('uid', sa.BigInteger(), nullable=False),
+    sa.Column('inbound_email_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['inbound_email_id'], ['inbound_emails.id'], name=op.f('fk_imap_claims_inbound_email_id_inbound_emails')),
+    sa.PrimaryKeyConstraint('mailbox', 'uidvalidity', 'uid', name=op.f('pk_imap_claims'))
+    )
+    op.create_table('messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('citizen', 'reply', 'note', 'event', name='message_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('channel', sa.Enum('web', 'email', name='message_channel', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('email_message_id', sa.String(length=998), nullable=True),
+    sa.Column('inbound_email_id', sa.Integer(), nullable=True),
+    sa.Column('is_flagged', sa.Boolean(), nullable=False),
+    sa.Column('flag_reason', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_messages_author_id_users')),
+    sa.ForeignKeyConstraint(['inbound_email_id'], ['inbound_emails.id'], name=op.f('fk_messages_inbound_email_id_inbound_emails')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_messages_ticket_id_tickets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
+    sa.UniqueConstraint('email_message_id', name=op.f('uq_messages_email_message_id'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_messages_ticket_id'), ['ticket_id'], unique=False)
+
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -226,15 +328,24 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_attachments_message_id'))
 
     op.drop_table('attachments')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_messages_ticket_id'))
+
+    op.drop_table('messages')
+    op.drop_table('imap_claims')
+    op.drop_table('search_documents')
     with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbound_emails_ticket_id'))
         batch_op.drop_index('ix_outbound_emails_due')
 
     op.drop_table('outbound_emails')
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_messages_ticket_id'))
+    with op.batch_alter_table('inbound_emails', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbound_emails_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_inbound_emails_received_at'))
+        batch_op.drop_index(batch_op.f('ix_inbound_emails_outcome'))
+        batch_op.drop_index(batch_op.f('ix_inbound_emails_message_id'))
 
-    op.drop_table('messages')
+    op.drop_table('inbound_emails')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
@@ -247,15 +358,23 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tickets_assignee_id'))
 
     op.drop_table('tickets')
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routing_rules_priority'))
+
+    op.drop_table('routing_rules')
+    op.drop_table('holiday_overrides')
     op.drop_table('users')
     with op.batch_alter_table('report_sections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_sections_report_id'))
 
     op.drop_table('report_sections')
+    op.drop_table('canned_replies')
     with op.batch_alter_table('used_form_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_used_form_tokens_used_at'))
 
     op.drop_table('used_form_tokens')
+    op.drop_table('suppressed_addresses')
+    op.drop_table('settings')
     op.drop_table('reports')
     op.drop_table('reference_counters')
     with op.batch_alter_table('departments', schema=None) as batch_op:
