@@ -21,6 +21,7 @@ from enquiry.models import (
     SessionLike,
     Status,
     Ticket,
+    User,
 )
 from enquiry.uploads import Upload
 
@@ -104,7 +105,7 @@ def open_ticket(
     )
     session.add(ticket)
     session.flush()
-    _add_message(
+    add_message(
         session,
         ticket,
         MessageKind.CITIZEN,
@@ -155,7 +156,7 @@ def add_citizen_follow_up(
         new_status = workflow.next_status(ticket.status, workflow.Action.CITIZEN_FOLLOW_UP)
     except workflow.TransitionError as error:
         raise TicketClosedError(str(error)) from error
-    message = _add_message(session, ticket, MessageKind.CITIZEN, body, attachments, channel, now)
+    message = add_message(session, ticket, MessageKind.CITIZEN, body, attachments, channel, now)
     before = ticket.status
     if new_status != before:
         ticket.status = new_status
@@ -172,7 +173,7 @@ def add_citizen_follow_up(
     return message
 
 
-def _add_message(
+def add_message(
     session: SessionLike,
     ticket: Ticket,
     kind: MessageKind,
@@ -180,8 +181,25 @@ def _add_message(
     uploads: Sequence[Upload],
     channel: Channel | None,
     now: datetime,
+    *,
+    author: User | None = None,
+    email_message_id: str | None = None,
+    inbound_email_id: int | None = None,
+    flag_reason: str | None = None,
 ) -> Message:
-    message = Message(ticket=ticket, kind=kind, channel=channel, body=body, created_at=now)
+    """Add a message with its attachments (stored once, by content) to a ticket's thread."""
+    message = Message(
+        ticket=ticket,
+        kind=kind,
+        channel=channel,
+        body=body,
+        created_at=now,
+        author=author,
+        email_message_id=email_message_id,
+        inbound_email_id=inbound_email_id,
+        is_flagged=flag_reason is not None,
+        flag_reason=flag_reason,
+    )
     session.add(message)
     for upload in uploads:
         digest = store_blob(session, upload.data, now)

@@ -24,6 +24,7 @@ class Action(enum.StrEnum):
 
 
 S = Status
+FINAL = frozenset({S.CLOSED, S.REFUSED, S.SPAM, S.MERGED})
 _OPEN = frozenset({S.RECEIVED, S.ROUTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.AWAITING_CITIZEN})
 
 # action -> {from status: to status}

@@ -12,8 +12,9 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
+from sqlalchemy import select
 
-from enquiry.models import OutboundEmail, SessionLike, Ticket
+from enquiry.models import Message, MessageKind, OutboundEmail, SessionLike, Ticket
 
 SUBJECT_MAX = 200
 _UNSAFE_HEADER_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
@@ -100,3 +101,25 @@ def queue(
     session.add(email)
     session.flush()
     return email
+
+
+def latest_message_id(session: SessionLike, ticket: Ticket) -> str | None:
+    """The Message-ID a new mail on this ticket replies to: the citizen's last, else ours."""
+    theirs = session.scalar(
+        select(Message.email_message_id)
+        .where(
+            Message.ticket_id == ticket.id,
+            Message.kind == MessageKind.CITIZEN,
+            Message.email_message_id.is_not(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if theirs:
+        return f"<{theirs.strip('<>')}>"
+    return session.scalar(
+        select(OutboundEmail.message_id)
+        .where(OutboundEmail.ticket_id == ticket.id)
+        .order_by(OutboundEmail.id.desc())
+        .limit(1)
+    )
