@@ -77,7 +77,15 @@ def open_ticket(
     """Create a ticket from a new enquiry: reference, code, route, deadline, audit, outbox."""
     received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
     due = deadlines.due_date(received_on, policy.deadline_days[enquiry.kind], policy.calendar)
-    decision = routing.route(session)
+    decision = routing.route(
+        session,
+        routing.Facts(
+            kind=enquiry.kind,
+            report_section_id=enquiry.report_section_id,
+            text=f"{enquiry.subject}\n{enquiry.body}",
+            sender_email=enquiry.citizen_email,
+        ),
+    )
     code = references.generate_access_code()
     year = now.astimezone(deadlines.BEIJING).year
     ticket = Ticket(
@@ -93,6 +101,7 @@ def open_ticket(
         locale=enquiry.locale,
         is_publication_consented=enquiry.is_publication_consented,
         report_section_id=enquiry.report_section_id,
+        routing_rule_id=decision.rule_id,
         applicant_type=enquiry.applicant_type,
         info_description=enquiry.info_description,
         delivery_form=enquiry.delivery_form,
