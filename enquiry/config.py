@@ -59,6 +59,15 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = 3600 * 8
     WTF_CSRF_TIME_LIMIT = 4 * 3600
 
+    # Staff sign-in
+    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_LOCKOUT_THRESHOLD = 5  # consecutive failures
+    LOGIN_LOCKOUT_MINUTES = 15
+    STAFF_IDLE_MINUTES = 30
+    SESSION_PROTECTION = "strong"
+    TOTP_ISSUER = "Enquiry"
+    INBOX_PAGE_SIZE = 25
+
     # Mail
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 8025

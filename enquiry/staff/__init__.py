@@ -1,6 +1,6 @@
 """Staff workspace under /staff."""
 
-from enquiry.staff import auth
+from enquiry.staff import access, account, auth, inbox
 from enquiry.staff.blueprint import bp
 
-__all__ = ["auth", "bp"]
+__all__ = ["access", "account", "auth", "bp", "inbox"]

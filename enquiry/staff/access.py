@@ -1,0 +1,198 @@
+"""Who may see what in /staff: login, idle expiry, enrolment, roles, departments."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar, cast
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
+
+from enquiry.audit import Actor, record
+from enquiry.extensions import db
+from enquiry.models import Role, Ticket, User, utcnow
+from enquiry.models.settings import TOTP_REQUIRED_ROLES, get_setting
+from enquiry.staff.blueprint import bp
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+LAST_SEEN_KEY = "staff_seen"  # POSIX time of the last staff request in this session
+DEFAULT_IDLE_MINUTES = 30
+# Reachable without a signed-in user: the two steps of signing in.
+OPEN_ENDPOINTS = frozenset({"staff.login", "staff.login_totp"})
+# All a user may reach while the role requires a one-time password they have not set up.
+ENROLMENT_ENDPOINTS = frozenset({"staff.enrol_totp", "staff.logout"})
+
+
+def current_staff() -> User:
+    """Return the signed-in user (only call behind the login guard)."""
+    return cast(User, current_user._get_current_object())
+
+
+def actor_for(user: User | None) -> Actor:
+    """Return the audit actor for a user, or an anonymous one, with the remote address."""
+    if user is None:
+        return Actor(label="anonymous", remote_addr=request.remote_addr)
+    return Actor.staff(user, remote_addr=request.remote_addr)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return target when it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+def login_redirect() -> Response:
+    """Send the browser to the login page, remembering a GET request's page."""
+    if request.method == "GET":
+        here = request.full_path.rstrip("?")
+        return redirect(url_for("staff.login", next=here))
+    return redirect(url_for("staff.login"))
+
+
+def totp_required_roles() -> frozenset[Role]:
+    """Return the roles whose members must use a one-time password."""
+    values = get_setting(db.session, TOTP_REQUIRED_ROLES, default=[])
+    return frozenset(Role(value) for value in values if value in Role._value2member_map_)
+
+
+def needs_totp_enrolment(user: User) -> bool:
+    """True when the user's role requires a one-time password the user has not set up."""
+    return not user.has_totp and user.role in totp_required_roles()
+
+
+def idle_limit() -> timedelta:
+    """Return how long a staff session may stay unused."""
+    return timedelta(minutes=current_app.config.get("STAFF_IDLE_MINUTES", DEFAULT_IDLE_MINUTES))
+
+
+def mark_seen(now: datetime) -> None:
+    """Record activity in the session, for idle expiry."""
+    session[LAST_SEEN_KEY] = now.timestamp()
+
+
+def is_idle_expired(now: datetime) -> bool:
+    """True when the session has been unused for longer than the idle limit."""
+    seen = session.get(LAST_SEEN_KEY)
+    if not isinstance(seen, int | float):
+        return False  # no record yet: the guard starts one
+    return now.timestamp() - seen > idle_limit().total_seconds()
+
+
+def end_session() -> None:
+    """Log the user out and forget everything in the session except the language."""
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+def expire_idle_session(user: User, now: datetime) -> Response:
+    """End an idle session, record it, and send the user to log in again."""
+    record(db.session, action="auth.session_expired", actor=actor_for(user), now=now)
+    db.session.commit()
+    end_session()
+    minutes = int(idle_limit().total_seconds() // 60)
+    flash(_("You were signed out after %(n)d minutes without activity.", n=minutes), "warning")
+    return login_redirect()
+
+
+@bp.before_request
+def guard_staff_area() -> Response | None:
+    """Send anonymous users to login; expire idle sessions; hold back unenrolled users."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_redirect()
+    user = current_staff()
+    now = utcnow()
+    if is_idle_expired(now):
+        return expire_idle_session(user, now)
+    mark_seen(now)
+    if request.endpoint not in ENROLMENT_ENDPOINTS and needs_totp_enrolment(user):
+        flash(_("Your role requires a one-time password. Please set it up first."), "warning")
+        return redirect(url_for("staff.enrol_totp"))
+    return None
+
+
+def staff_required(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Require a signed-in staff user (the blueprint guard does too; this is belt and braces)."""
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if not current_user.is_authenticated:
+            return login_redirect()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
+    """Require a signed-in user with one of the roles; others get 403."""
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R | Response]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+            if not current_user.is_authenticated:
+                return login_redirect()
+            if current_staff().role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        # Read by the test that walks the URL map, so new routes are checked automatically.
+        cast(Any, wrapped).required_roles = allowed
+        return wrapped
+
+    return decorator
+
+
+def ticket_scope(user: User) -> sa.ColumnElement[bool]:
+    """Return the condition selecting the tickets the user may see."""
+    if user.role is Role.ADMIN:
+        return sa.true()
+    if user.department_id is None:
+        return sa.false()
+    return Ticket.department_id == user.department_id
+
+
+def load_ticket_for(user: User, ticket_id: int) -> Ticket:
+    """Return a ticket the user may see, or abort 404 (another department's ticket too)."""
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.id == ticket_id, ticket_scope(user)))
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.context_processor
+def staff_navigation() -> dict[str, Any]:
+    """Return the staff menu for the signed-in user (empty for anonymous pages)."""
+    if not current_user.is_authenticated:
+        return {"staff_nav": [], "staff_user": None}
+    user = current_staff()
+    items = [
+        ("staff.inbox", _("Inbox")),
+        ("staff.account", _("My account")),
+    ]
+    if user.role is Role.ADMIN:
+        items.append(("staff.security_settings", _("Security")))
+    nav = [
+        {"url": url_for(endpoint), "label": label, "is_current": request.endpoint == endpoint}
+        for endpoint, label in items
+    ]
+    return {"staff_nav": nav, "staff_user": user}
