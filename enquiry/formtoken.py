@@ -58,7 +58,8 @@ def spend(session: SessionLike, nonce: str, now: datetime) -> None:
         insert(UsedFormToken)
         .values(nonce=nonce, used_at=now)
         .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(UsedFormToken.nonce)
     )
-    result = session.execute(statement)
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    if session.execute(statement).scalar_one_or_none() is None:
         raise FormTokenError(TokenProblem.REPLAYED)

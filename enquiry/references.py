@@ -8,7 +8,6 @@ import re
 import secrets
 import unicodedata
 
-from sqlalchemy import literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry.models import ReferenceCounter, SessionLike
@@ -18,6 +17,7 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 20  # 20 x 5 bits = 100 bits of randomness
 CODE_GROUP = 4
 _CODE_CONFUSABLES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_CODE_SEPARATORS = re.compile(r"[\s\-_.·\u2010-\u2015\u2212]")  # incl. dashes, minus
 REFERENCE_PATTERN = re.compile(r"^[A-Z]{2,10}-\d{4}-\d{6,}$")
 
 
@@ -38,7 +38,7 @@ def next_reference(session: SessionLike, prefix: str, year: int) -> str:
             index_elements=[table.prefix, table.year],
             set_={"last_number": table.last_number + 1},
         )
-        .returning(literal_column("last_number"))
+        .returning(ReferenceCounter.last_number)
     )
     number = session.execute(statement).scalar_one()
     return format_reference(prefix, year, int(number))
@@ -52,8 +52,9 @@ def generate_access_code() -> str:
 
 def normalize_code(code: str) -> str:
     """Uppercase, drop separators and spaces, and map look-alike letters to digits."""
-    cleaned = re.sub(r"[\s\-_.·]", "", code.upper()).translate(_CODE_CONFUSABLES)
-    return cleaned
+    # NFKC first: a Chinese input method in full-width mode types ＡＢ１２－ for AB12-.
+    code = unicodedata.normalize("NFKC", code).upper()
+    return _CODE_SEPARATORS.sub("", code).translate(_CODE_CONFUSABLES)
 
 
 def hash_code(code: str) -> str:

@@ -9,6 +9,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from enquiry import audit, formtoken, tickets
 from enquiry.extensions import db, limiter
@@ -135,18 +136,18 @@ def submitted() -> Any:
     return render_template("public/submitted.html", confirmation=confirmation, link=link)
 
 
-def section_choices() -> list[tuple[str, str]] | dict[str, list[tuple[str, str]]]:
+def section_choices() -> list[SelectChoice]:
     """Report sections grouped by report, for the select box."""
     rows = db.session.execute(
         select(Report.year, ReportSection.id, ReportSection.number, ReportSection.heading)
         .join(ReportSection.report)
         .order_by(Report.year.desc(), ReportSection.position)
     ).all()
-    groups: dict[str, list[tuple[str, str]]] = {"": [("", _("Not about a particular part"))]}
+    choices = [SelectChoice("", _("Not about a particular part"))]
     for year, section_id, number, heading in rows:
         label = _("%(year)d report", year=year)
-        groups.setdefault(label, []).append((str(section_id), f"{number} {heading}".strip()))
-    return groups
+        choices.append(SelectChoice(str(section_id), f"{number} {heading}".strip(), optgroup=label))
+    return choices
 
 
 def preselected_section(args: Any) -> str:

@@ -11,7 +11,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from enquiry.models import ApplicantType, DeliveryForm, Kind
@@ -89,7 +97,7 @@ class AskForm(AttachmentsMixin, FlaskForm):
 
     kind = RadioField(
         _l("Type of enquiry"),
-        choices=[(k.value, label) for k, label in KIND_LABELS.items()],
+        choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
         default=Kind.QUESTION.value,
         validators=[InputRequired(_l("Choose the type of enquiry."))],
     )
@@ -114,7 +122,10 @@ class AskForm(AttachmentsMixin, FlaskForm):
     )
     applicant_type = SelectField(
         _l("Applicant type"),
-        choices=[("", _l("Choose…"))] + [(a.value, lbl) for a, lbl in APPLICANT_LABELS.items()],
+        choices=[
+            SelectChoice("", _l("Choose…")),
+            *(SelectChoice(a.value, label) for a, label in APPLICANT_LABELS.items()),
+        ],
         default="",
     )
     info_description = TextAreaField(
@@ -126,7 +137,10 @@ class AskForm(AttachmentsMixin, FlaskForm):
     )
     delivery_form = SelectField(
         _l("Form of delivery"),
-        choices=[("", _l("Choose…"))] + [(d.value, lbl) for d, lbl in DELIVERY_LABELS.items()],
+        choices=[
+            SelectChoice("", _l("Choose…")),
+            *(SelectChoice(d.value, label) for d, label in DELIVERY_LABELS.items()),
+        ],
         default="",
     )
     name = StringField(
