@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from enquiry import audit, formtoken, tickets
-from enquiry.extensions import db, limiter
+from enquiry.extensions import csrf, db, limiter
 from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Report, ReportSection, utcnow
 from enquiry.policy import policy_from_config
 from enquiry.public import access
@@ -37,11 +37,17 @@ TOKEN_MESSAGES = {
 }
 
 
+CSRF_EXPIRED = _l("The form has expired. Please check your entries and send it again.")
+
+
 def submit_limit() -> str:
     return str(current_app.config["SUBMIT_RATE_LIMIT"])
 
 
+# The form checks its own CSRF token (FlaskForm), so an expired token re-shows the form with
+# everything the citizen typed instead of the bare 400 page of the global check.
 @bp.route("/ask", methods=["GET", "POST"])
+@csrf.exempt
 @limiter.limit(submit_limit, methods=["POST"])
 def ask() -> Any:
     """Show and accept the enquiry form."""
@@ -58,6 +64,9 @@ def ask() -> Any:
 def render_form(form: AskForm, status: int, problem: str | None = None) -> tuple[str, int]:
     if problem:
         form.form_errors.append(problem)
+    if form.csrf_token.errors:
+        form.csrf_token.errors = []
+        form.form_errors.append(str(CSRF_EXPIRED))
     form.form_token.data = formtoken.issue(current_app.config["SECRET_KEY"], utcnow())
     return render_template("public/ask.html", form=form), status
 

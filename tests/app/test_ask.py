@@ -631,7 +631,7 @@ def test_csrf_token_is_required_when_csrf_is_on(make_app: Callable[..., Flask]) 
 
     response = citizen.post("/ask", data=valid_form(form_token=fields["form_token"]))
     assert response.status_code == 400
-    assert "Your form has expired." in response.get_data(as_text=True)
+    assert "The form has expired." in response.get_data(as_text=True)
     assert stored_counts(app) == before
 
     response = citizen.post("/ask", data={**fields, **valid_form()})
@@ -725,3 +725,31 @@ def test_file_names_are_made_safe(
     submit_enquiry(citizen, attachments=[upload(data, sent_name)])
     [(name, _, _, _)] = stored_attachments(app)
     assert name == stored_name
+
+
+def test_expired_csrf_token_keeps_what_the_citizen_typed(make_app: Callable[..., Flask]) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.session.add(Department(code="egov", name_zh="电子政务办公室", is_default=True))
+        db.session.commit()
+    client = app.test_client()
+    fields = hidden_fields(client.get("/ask").get_data(as_text=True))
+    fields["csrf_token"] = "expired-or-forged"
+    response = client.post(
+        "/ask",
+        data={
+            **fields,
+            "kind": "question",
+            "subject": "关于煤改气补贴",
+            "message": "请问补贴标准？",
+            "name": "王五",
+            "email": "wang@example.com",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "关于煤改气补贴" in html and "请问补贴标准？" in html
+    assert "The form has expired" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
