@@ -64,8 +64,9 @@ def ask() -> Any:
 def render_form(form: AskForm, status: int, problem: str | None = None) -> tuple[str, int]:
     if problem:
         form.form_errors.append(problem)
-    if form.csrf_token.errors:
-        form.csrf_token.errors = []
+    token_field = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
+    if token_field is not None and token_field.errors:
+        token_field.errors = []
         form.form_errors.append(str(CSRF_EXPIRED))
     form.form_token.data = formtoken.issue(current_app.config["SECRET_KEY"], utcnow())
     return render_template("public/ask.html", form=form), status
