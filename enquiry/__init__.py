@@ -23,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _configure(app, test_config)
     _init_extensions(app)
 
-    from enquiry import cli, errors, security, templating
+    from enquiry import cli, errors, search_index, security, templating
     from enquiry.public import bp as public_bp
     from enquiry.staff import bp as staff_bp
 
@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    search_index.init_app(app)
     cli.init_app(app)
     return app
 

@@ -107,20 +107,47 @@ def create_user_command(
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def run_all_command(host: str, port: int) -> None:
-    """Serve the site for development (the worker and mail catcher join it as they land)."""
+    """Serve the site for development, with the mail worker and a local mail catcher."""
+    from enquiry import devserver
+
     tickets = db.session.scalar(select(func.count()).select_from(Ticket))
-    click.echo(f"Serving http://{host}:{port}  ({tickets} tickets in the database)")
     env = dict(os.environ)
-    cmd = [sys.executable, "-m", "flask", "run", "--host", host, "--port", str(port)]
-    raise SystemExit(subprocess.call(cmd, env=env))  # noqa: S603 (our own interpreter)
+    env.setdefault("FLASK_APP", "enquiry:create_app")
+    flask = [sys.executable, "-m", "flask"]
+    children = devserver.plan(
+        current_app.config, flask=flask, host=host, port=port, announce=click.echo
+    )
+    processes = []
+    try:
+        for child in children:  # in order: the worker's first pass finds the catcher listening
+            process = subprocess.Popen(child.argv, env=env, start_new_session=True)  # noqa: S603
+            processes.append((child.name, process))
+            devserver.wait_until_ready(child)
+    except BaseException:  # Ctrl-C while starting: the children have their own sessions
+        devserver.stop_all(processes, grace=5)
+        raise
+    click.echo(f"Serving http://{host}:{port}  ({tickets} tickets in the database)")
+    if devserver.wants_catcher(current_app.config):
+        caught = Path(current_app.instance_path) / "mail-catcher"
+        click.echo(f"Outgoing mail is caught, not sent: one .eml file per message in {caught}/")
+    else:
+        mail_to = f"{current_app.config['MAIL_SERVER']}:{current_app.config['MAIL_PORT']}"
+        click.echo(f"Outgoing mail is sent through {mail_to}")
+    click.echo(f"Started: {', '.join(child.name for child in children)}. Stop with Ctrl-C.")
+    raise SystemExit(devserver.supervise(processes, announce=click.echo))
 
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    from enquiry import audit_cli
+    from enquiry import audit_cli, deadline_cli, search_cli
     from enquiry.mail import cli as mail_commands
 
     for command in (report_cli, demo_cli, users_cli, run_all_command):
         app.cli.add_command(command)
-    for command in [*mail_commands.COMMANDS, *audit_cli.COMMANDS]:
+    for command in [
+        *mail_commands.COMMANDS,
+        *audit_cli.COMMANDS,
+        *search_cli.COMMANDS,
+        *deadline_cli.COMMANDS,
+    ]:
         app.cli.add_command(command)

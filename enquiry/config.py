@@ -34,6 +34,11 @@ class Defaults:
     DEADLINE_DAYS_COMPLAINT = 15
     DEADLINE_DAYS_INFO_APPLICATION = 20  # 2019 Regulations, art. 33
     DEADLINE_DAYS_OTHER = 15
+    EXTENSION_MAX_DAYS_INFO_APPLICATION = 20  # once, with a supervisor's approval (art. 33)
+    EXTENSION_MAX_DAYS_OTHER = 10
+    DUE_SOON_DAYS = 3  # working days
+    DIGEST_AT = "08:30"  # Beijing time, daily
+    ESCALATION_INTERVAL_SECONDS = 3600
 
     # Languages
     BABEL_DEFAULT_LOCALE = "zh_Hans"
@@ -77,6 +82,15 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "xxgk@enquiry.localhost"
     MAIL_DOMAIN = "enquiry.localhost"
+    MAIL_CATCHER = True  # `make run` catches mail locally into instance/mail-catcher/
+    MAIL_SEND_BATCH_SIZE = 20
+    MAIL_LEASE_SECONDS = 600
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_RETRY_MAX_DELAY_SECONDS = 6 * 3600
+    MAIL_RETRY_WINDOW_SECONDS = 2 * 86400  # give up after about two days
+    MAIL_TIMEOUT_SECONDS = 30
+    AUTOMATIC_MAIL_PER_RECIPIENT_PER_DAY = 10
+    WORKER_POLL_SECONDS = 5
 
     # Demo
     DEMO_ADMIN_EMAIL = "admin@enquiry.localhost"

@@ -165,7 +165,7 @@ ENQUIRIES = [
 
 def load_enquiries(session: SessionLike, report_sections: dict[str, int]) -> int:
     """Open the demo enquiries through the same domain verb as the web form."""
-    policy = policy_from_config(current_app.config)
+    policy = policy_from_config(current_app.config, session=session)
     for kind, anchor, subject, body, name, email, locale in ENQUIRIES:
         is_application = kind is Kind.INFO_APPLICATION
         tickets.open_ticket(

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from enquiry import audit, workflow
+from enquiry import audit, clock, outcomes, satisfaction, workflow
 from enquiry.mail import outbound
 from enquiry.models import (
     Channel,
     Department,
+    Kind,
     Message,
     MessageKind,
     Role,
@@ -194,7 +195,9 @@ def reply(
     _transition(
         session, ticket, Action.ANSWER, actor=actor, now=now, detail={"message": message.id}
     )
-    _mail_citizen(session, ticket, "reply", identity, now, {"message": message}, automatic=False)
+    clock.stop_on_answer(ticket, now)
+    context = {"message": message, "rating_links": satisfaction.rating_links(identity, message)}
+    _mail_citizen(session, ticket, "reply", identity, now, context, automatic=False)
     return message
 
 
@@ -215,6 +218,7 @@ def request_info(
     _transition(
         session, ticket, Action.REQUEST_INFO, actor=actor, now=now, detail={"message": message.id}
     )
+    clock.pause_for_correction(ticket, now)
     _mail_citizen(
         session, ticket, "request_info", identity, now, {"message": message}, automatic=False
     )
@@ -238,9 +242,23 @@ def add_note(
     return message
 
 
-def close(session: SessionLike, ticket: Ticket, *, actor: audit.Actor, now: datetime) -> None:
-    """办结: the answered ticket is concluded."""
-    _transition(session, ticket, Action.CLOSE, actor=actor, now=now)
+def close(
+    session: SessionLike,
+    ticket: Ticket,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    outcome: str | None = None,
+) -> None:
+    """办结: the answered ticket is concluded; an information application with its outcome."""
+    outcome = outcome or None
+    if ticket.kind is Kind.INFO_APPLICATION and not outcomes.is_valid(outcome):
+        raise HandlingError("choose the outcome of the application (annual-report category)")
+    if ticket.kind is not Kind.INFO_APPLICATION and outcome is not None:
+        raise HandlingError("only information applications have an outcome")
+    detail = {"outcome": outcome} if outcome is not None else None
+    _transition(session, ticket, Action.CLOSE, actor=actor, now=now, detail=detail)
+    ticket.outcome = outcome
 
 
 def refuse(

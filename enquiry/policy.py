@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import time
 from typing import Any
 
-from enquiry import deadlines
+from enquiry import calendar_admin, clock, deadlines
 from enquiry.mail.outbound import MailIdentity
-from enquiry.models import Kind
+from enquiry.models import Kind, SessionLike
 from enquiry.tickets import Policy
 
 
-def policy_from_config(config: dict[str, Any] | Any) -> Policy:
-    """Return the office's Policy as configured."""
+def policy_from_config(
+    config: dict[str, Any] | Any,
+    *,
+    session: SessionLike | None = None,
+    overrides: Iterable[deadlines.Override] = (),
+) -> Policy:
+    """Return the office's Policy as configured.
+
+    With a session, the calendar includes the administrators' holiday overrides (pass it
+    wherever deadlines are computed); `overrides` adds entries directly (tests, previews).
+    """
     sender = str(config["MAIL_DEFAULT_SENDER"])
+    name = str(config["CALENDAR"])
+    extra = [
+        *(calendar_admin.admin_overrides(session, name) if session is not None else ()),
+        *overrides,
+    ]
     return Policy(
         reference_prefix=str(config["REFERENCE_PREFIX"]).upper(),
-        calendar=deadlines.calendar_named(str(config["CALENDAR"])),
+        calendar=deadlines.calendar_named(name, extra),
         office_hours=deadlines.OfficeHours(
             start=time.fromisoformat(str(config["OFFICE_OPENS"])),
             end=time.fromisoformat(str(config["OFFICE_CLOSES"])),
@@ -29,3 +44,20 @@ def policy_from_config(config: dict[str, Any] | Any) -> Policy:
             base_url=str(config["PUBLIC_BASE_URL"]),
         ),
     )
+
+
+def extension_rules_from_config(config: dict[str, Any] | Any) -> clock.ExtensionRules:
+    """Return the longest extensions allowed, per kind, as configured."""
+    return clock.ExtensionRules(
+        info_application=int(
+            config.get(
+                "EXTENSION_MAX_DAYS_INFO_APPLICATION", clock.EXTENSION_MAX_DAYS_INFO_APPLICATION
+            )
+        ),
+        other=int(config.get("EXTENSION_MAX_DAYS_OTHER", clock.EXTENSION_MAX_DAYS_OTHER)),
+    )
+
+
+def due_soon_days(config: dict[str, Any] | Any) -> int:
+    """Return how many working days before the due date a ticket counts as due soon."""
+    return int(config.get("DUE_SOON_DAYS", clock.DUE_SOON_DAYS))

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from enquiry import audit, deadlines, references, routing, workflow
+from enquiry import audit, clock, deadlines, references, routing, workflow
 from enquiry.blobs import store_blob
 from enquiry.mail import outbound
 from enquiry.models import (
@@ -57,6 +57,9 @@ class NewEnquiry:
     info_description: str | None = None
     delivery_form: DeliveryForm | None = None
     attachments: Sequence[Upload] = field(default_factory=tuple)
+    # E-mail only: the message's own Message-ID and the raw message it came in.
+    email_message_id: str | None = None
+    inbound_email_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,18 @@ class TicketClosedError(Exception):
 
 
 def open_ticket(
-    session: SessionLike, enquiry: NewEnquiry, *, policy: Policy, actor: audit.Actor, now: datetime
+    session: SessionLike,
+    enquiry: NewEnquiry,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    acknowledge: bool = True,
 ) -> Opened:
-    """Create a ticket from a new enquiry: reference, code, route, deadline, audit, outbox."""
+    """Create a ticket from a new enquiry: reference, code, route, deadline, audit, outbox.
+
+    acknowledge=False queues no acknowledgement (mail that may have come from a machine).
+    """
     received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
     due = deadlines.due_date(received_on, policy.deadline_days[enquiry.kind], policy.calendar)
     decision = routing.route(
@@ -122,6 +134,8 @@ def open_ticket(
         enquiry.attachments,
         enquiry.channel,
         now,
+        email_message_id=enquiry.email_message_id,
+        inbound_email_id=enquiry.inbound_email_id,
     )
     audit.record(
         session,
@@ -138,15 +152,16 @@ def open_ticket(
             "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
         },
     )
-    outbound.queue(
-        session,
-        ticket=ticket,
-        template="acknowledgement",
-        identity=policy.mail,
-        now=now,
-        context={"access_code": code},
-        is_automatic=True,
-    )
+    if acknowledge:
+        outbound.queue(
+            session,
+            ticket=ticket,
+            template="acknowledgement",
+            identity=policy.mail,
+            now=now,
+            context={"access_code": code},
+            is_automatic=True,
+        )
     return Opened(ticket=ticket, access_code=code)
 
 
@@ -159,13 +174,31 @@ def add_citizen_follow_up(
     actor: audit.Actor,
     now: datetime,
     channel: Channel = Channel.WEB,
+    email_message_id: str | None = None,
+    inbound_email_id: int | None = None,
+    flag_reason: str | None = None,
+    policy: Policy | None = None,
 ) -> Message:
-    """Add the citizen's follow-up; an answered or closed ticket is reopened."""
+    """Add the citizen's follow-up; an answered or closed ticket is reopened.
+
+    The answer to a 补正 request starts a fresh period (from `policy`, else the app's).
+    """
     try:
         new_status = workflow.next_status(ticket.status, workflow.Action.CITIZEN_FOLLOW_UP)
     except workflow.TransitionError as error:
         raise TicketClosedError(str(error)) from error
-    message = add_message(session, ticket, MessageKind.CITIZEN, body, attachments, channel, now)
+    message = add_message(
+        session,
+        ticket,
+        MessageKind.CITIZEN,
+        body,
+        attachments,
+        channel,
+        now,
+        email_message_id=email_message_id,
+        inbound_email_id=inbound_email_id,
+        flag_reason=flag_reason,
+    )
     before = ticket.status
     if new_status != before:
         ticket.status = new_status
@@ -179,6 +212,9 @@ def add_citizen_follow_up(
         ticket=ticket,
         detail={"message_id": message.id, "status": [before.value, new_status.value]},
     )
+    if before is Status.AWAITING_CITIZEN:
+        policy = policy or clock.configured_policy(session)
+        clock.restart_after_correction(session, ticket, policy=policy, actor=actor, now=now)
     return message
 
 

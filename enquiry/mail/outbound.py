@@ -55,6 +55,35 @@ def reply_address(identity: MailIdentity, reference: str) -> str:
     return f"{local}+{reference}.{signature}@{identity.domain}"
 
 
+_REPLY_TAG_RE = re.compile(r"\+([A-Za-z]+-\d{4}-\d{6})\.([0-9a-fA-F]{10})@")
+_MESSAGE_ID_RE = re.compile(
+    r"<?([A-Za-z]+-\d{4}-\d{6})\.([0-9a-fA-F]{12})\.([0-9a-fA-F]{12})@[^<>@\s]+>?"
+)
+
+
+def verify_reply_address(identity: MailIdentity, address: str) -> str | None:
+    """Return the reference in one of our signed reply addresses, or None if not ours or forged.
+
+    Mail servers may lower-case the address, so the tag is read case-insensitively.
+    """
+    match = _REPLY_TAG_RE.search(address.strip())
+    if match is None:
+        return None
+    reference = match.group(1).upper()
+    expected = _sign(identity.secret, f"reply:{reference}", 10)
+    return reference if hmac.compare_digest(expected, match.group(2).lower()) else None
+
+
+def verify_message_id(identity: MailIdentity, message_id: str) -> str | None:
+    """Return the reference in one of our signed Message-IDs, or None if not ours or forged."""
+    match = _MESSAGE_ID_RE.fullmatch(message_id.strip())
+    if match is None:
+        return None
+    reference, nonce = match.group(1).upper(), match.group(2).lower()
+    expected = _sign(identity.secret, f"mid:{reference}.{nonce}", 12)
+    return reference if hmac.compare_digest(expected, match.group(3).lower()) else None
+
+
 def render_pair(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """Render templates/mail/<template>.txt (first line: the subject) and .html."""
     with force_locale(locale):

@@ -68,6 +68,17 @@ class DeliveryForm(enum.StrEnum):
     ONSITE = "onsite"  # 当场阅读、抄录
 
 
+class PauseKind(enum.StrEnum):
+    CORRECTION = "correction"  # 补正: a fresh period starts when the citizen answers
+    CONSULTATION = "consultation"  # third-party consultation: the time is not counted
+
+
+class Rating(enum.StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+
+
 class MessageKind(enum.StrEnum):
     CITIZEN = "citizen"
     REPLY = "reply"
@@ -116,12 +127,24 @@ class Ticket(Base):
     received_on: Mapped[date]  # the legal date of receipt (Beijing time)
     due_on: Mapped[date | None]
     is_calendar_verified: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The statutory clock (see enquiry/deadlines.py and the tracking issue).
+    paused_on: Mapped[date | None]  # 补正 or third-party consultation under way since
+    pause_kind: Mapped[PauseKind | None] = mapped_column(str_enum(PauseKind, "pause_kind"))
+    extension_days: Mapped[int] = mapped_column(default=0)
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
+    extension_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    extended_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]  # 督办: overdue, raised to the supervisor
+    first_response_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(sa.String(40))  # annual-report outcome code
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
 
     department: Mapped[Department] = relationship()
-    assignee: Mapped[User | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     report_section: Mapped[ReportSection | None] = relationship()
     messages: Mapped[list[Message]] = relationship(
         back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
@@ -135,6 +158,10 @@ class Ticket(Base):
             "(kind = 'info_application') = (applicant_type IS NOT NULL)",
             name="applicant_type_iff_application",
         ),
+        # Keyset pagination of the inbox: newest first, for everyone and per department.
+        sa.Index("ix_tickets_created_at_id", "created_at", "id"),
+        sa.Index("ix_tickets_department_id_created_at_id", "department_id", "created_at", "id"),
+        sa.Index("ix_tickets_due_on_id", "due_on", "id"),
     )
 
     def __repr__(self) -> str:
@@ -204,3 +231,19 @@ class Attachment(Base):
 
     def __repr__(self) -> str:
         return f"<Attachment {self.filename!r} {self.content_type}>"
+
+
+class SatisfactionRating(Base):
+    """The citizen's rating of one answer (回访): one per answer, no login."""
+
+    __tablename__ = "satisfaction_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id"), unique=True)
+    rating: Mapped[Rating] = mapped_column(str_enum(Rating, "satisfaction_rating"))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SatisfactionRating {self.rating.value} on message {self.message_id}>"

@@ -96,7 +96,7 @@ def submit(form: AskForm) -> Any:
         opened = tickets.open_ticket(
             db.session,
             enquiry_from(form, uploads),
-            policy=policy_from_config(current_app.config),
+            policy=policy_from_config(current_app.config, session=db.session),
             actor=audit.Actor.citizen(request.remote_addr),
             now=now,
         )

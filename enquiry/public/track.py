@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from enquiry import audit, references, tickets
+from enquiry import audit, calendar_admin, clock, references, tickets
 from enquiry.extensions import db, limiter
 from enquiry.models import CITIZEN_VISIBLE_KINDS, Message, Status, Ticket, utcnow
 from enquiry.public import access
@@ -129,4 +129,15 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
         "kind": kind_label(ticket.kind),
         "department": ticket.department.name_for(current_locale()),
         "accepts_follow_up": ticket.status not in NO_FOLLOW_UP,
+        "remaining_days": remaining_days(ticket),
+        "is_clock_paused": clock.pause_state(ticket) is not None,
     }
+
+
+def remaining_days(ticket: Ticket) -> int | None:
+    """Working days left until the due date; None when no clock runs or the date has passed."""
+    today = clock.beijing_today(utcnow())
+    if ticket.due_on is None or ticket.due_on < today:
+        return None
+    calendar = calendar_admin.calendar_for(db.session, str(current_app.config["CALENDAR"]))
+    return clock.remaining_working_days(ticket, today, calendar)

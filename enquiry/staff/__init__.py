@@ -1,6 +1,45 @@
 """Staff workspace under /staff."""
 
-from enquiry.staff import access, account, auth, inbox
+from enquiry.staff import (
+    access,
+    account,
+    admin_audit,
+    admin_departments,
+    admin_replies,
+    admin_rules,
+    admin_users,
+    attachments,
+    auth,
+    bulk,
+    calendar_views,
+    clock_views,
+    inbox,
+    mailroom,
+    search,
+    stats_views,
+    supervision_views,
+    ticket,
+)
 from enquiry.staff.blueprint import bp
 
-__all__ = ["access", "account", "auth", "bp", "inbox"]
+__all__ = [
+    "access",
+    "account",
+    "admin_audit",
+    "admin_departments",
+    "admin_replies",
+    "admin_rules",
+    "admin_users",
+    "attachments",
+    "auth",
+    "bp",
+    "bulk",
+    "calendar_views",
+    "clock_views",
+    "inbox",
+    "mailroom",
+    "search",
+    "stats_views",
+    "supervision_views",
+    "ticket",
+]

@@ -179,6 +179,15 @@ def load_ticket_for(user: User, ticket_id: int) -> Ticket:
     return ticket
 
 
+def may_open(endpoint: str, user: User) -> bool:
+    """True when the endpoint exists and its `role_required` roles (if any) include the user's."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    roles = getattr(view, "required_roles", None)
+    return roles is None or user.role in roles
+
+
 @bp.context_processor
 def staff_navigation() -> dict[str, Any]:
     """Return the staff menu for the signed-in user (empty for anonymous pages)."""
@@ -187,10 +196,14 @@ def staff_navigation() -> dict[str, Any]:
     user = current_staff()
     items = [
         ("staff.inbox", _("Inbox")),
+        ("staff.search", _("Search")),
+        ("staff.supervision", _("Supervision")),
+        ("staff.dashboard", _("Figures")),
+        ("staff.mailroom", _("Mailroom")),
+        ("staff.admin", _("Administration")),
         ("staff.account", _("My account")),
     ]
-    if user.role is Role.ADMIN:
-        items.append(("staff.security_settings", _("Security")))
+    items = [(endpoint, label) for endpoint, label in items if may_open(endpoint, user)]
     nav = [
         {"url": url_for(endpoint), "label": label, "is_current": request.endpoint == endpoint}
         for endpoint, label in items

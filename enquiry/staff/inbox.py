@@ -30,6 +30,8 @@ from enquiry.models import (
 from enquiry.staff import forms
 from enquiry.staff.access import current_staff, ticket_scope
 from enquiry.staff.blueprint import bp
+from enquiry.staff.bulk import bulk_view
+from enquiry.staff.ticket_forms import SearchForm
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
@@ -196,6 +198,7 @@ def filter_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, s
 def row_view(ticket: Ticket, today: date, locale: str) -> dict[str, Any]:
     """Return what the inbox table shows of a ticket."""
     return {
+        "id": ticket.id,
         "url": ticket_url(ticket.id),
         "reference": ticket.reference,
         "subject": ticket.subject,
@@ -278,6 +281,9 @@ def render_inbox(
     return render_template(
         "staff/inbox.html",
         form=form,
+        bulk=bulk_view(current_staff()),
+        search_form=SearchForm(formdata=None),
+        here=request.full_path.rstrip("?"),
         rows=rows,
         counts=counts,
         next_url=next_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from flask import Flask
 from sqlalchemy import select, update
@@ -35,7 +36,7 @@ def test_intact_chain_verifies(app: Flask) -> None:
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert events[0].prev_hash == audit.GENESIS_HASH
-        assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in pairwise(events))
 
 
 def test_edited_event_is_detected(app: Flask) -> None:

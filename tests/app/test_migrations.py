@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 
 from enquiry.extensions import db
 from enquiry.models import Base
+from enquiry.search_index import include_name
 
 
 def test_upgrade_head_equals_models(make_app: Callable[..., Flask]) -> None:
@@ -20,7 +21,12 @@ def test_upgrade_head_equals_models(make_app: Callable[..., Flask]) -> None:
     assert result.exit_code == 0, result.output
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": False}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": False,
+                "include_name": include_name,
+            },
         )
         differences = compare_metadata(context, Base.metadata)
         tables = set(inspect(connection).get_table_names())

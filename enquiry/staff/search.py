@@ -1,0 +1,62 @@
+"""Full-text search over the tickets a user may see, ranked, with the matches highlighted."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import render_template, request, url_for
+
+from enquiry import search_index
+from enquiry.extensions import db
+from enquiry.models import Role, User
+from enquiry.staff.access import current_staff
+from enquiry.staff.blueprint import bp
+from enquiry.staff.forms import KIND_LABELS, STATUS_LABELS
+from enquiry.staff.ticket_forms import SearchForm
+from enquiry.templating import current_locale
+
+logger = logging.getLogger(__name__)
+
+RESULT_LIMIT = 50
+
+
+def visible_departments(user: User) -> set[int] | None:
+    """The departments whose tickets the user may see (None: all), as `ticket_scope` rules."""
+    if user.role is Role.ADMIN:
+        return None
+    return {user.department_id} if user.department_id is not None else set()
+
+
+def hit_view(hit: search_index.SearchHit, locale: str) -> dict[str, Any]:
+    """Ready-to-show values of one result; the snippet stays segments, escaped by the template."""
+    ticket = hit.ticket
+    return {
+        "url": url_for("staff.ticket", ticket_id=ticket.id),
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": STATUS_LABELS[ticket.status],
+        "kind": KIND_LABELS[ticket.kind],
+        "department": ticket.department.name_for(locale),
+        "snippet": [{"text": s.text, "is_match": s.is_match} for s in hit.snippet],
+    }
+
+
+@bp.get("/search", endpoint="search")
+def search() -> tuple[str, int]:
+    """Search by words, Chinese phrases or a reference; an empty query shows only the form."""
+    form = SearchForm(formdata=request.args)
+    query = (form.q.data or "").strip()
+    if not query:
+        return render_template("staff/search.html", form=form, query="", hits=None), 200
+    if not form.validate():
+        return render_template("staff/search.html", form=form, query=query, hits=None), 400
+    hits = search_index.search(
+        db.session,
+        query,
+        visible_department_ids=visible_departments(current_staff()),
+        limit=RESULT_LIMIT,
+    )
+    locale = current_locale()
+    views = [hit_view(hit, locale) for hit in hits]
+    return render_template("staff/search.html", form=form, query=query, hits=views), 200

@@ -1,0 +1,70 @@
+"""督办 at a glance: overdue and soon-due tickets per department, for supervisors and admins."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template, url_for
+
+from enquiry import supervision
+from enquiry.extensions import db
+from enquiry.models import Department, Role, User
+from enquiry.policy import due_soon_days
+from enquiry.staff.access import current_staff, role_required
+from enquiry.staff.blueprint import bp
+from enquiry.staff.clock_views import beijing_today, office_calendar
+from enquiry.staff.inbox import ticket_url
+from enquiry.templating import current_locale
+
+logger = logging.getLogger(__name__)
+
+
+def departments_for(user: User) -> list[Department]:
+    """Return the departments a user supervises: all active ones for an admin."""
+    if user.role is Role.ADMIN:
+        query = sa.select(Department).where(Department.is_active.is_(True))
+        return list(db.session.scalars(query.order_by(Department.code)))
+    return [user.department] if user.department is not None else []
+
+
+def row_view(row: supervision.DueRow) -> dict[str, Any]:
+    """Return what the page shows of a ticket."""
+    return {
+        "ticket_id": row.ticket_id,
+        "url": ticket_url(row.ticket_id),
+        "reference": row.reference,
+        "subject": row.subject,
+        "assignee": row.assignee,
+        "is_escalated": row.is_escalated,
+        "badge": {
+            "due_on": row.due_on,
+            "remaining": row.remaining,
+            "is_verified": row.is_verified,
+            "is_overdue": row.is_overdue,
+        },
+    }
+
+
+@bp.get("/supervision", endpoint="supervision")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
+def supervision_page() -> str:
+    """List each supervised department's overdue and soon-due tickets."""
+    user = current_staff()
+    soon = due_soon_days(current_app.config)
+    boards = supervision.department_boards(
+        db.session, departments_for(user), beijing_today(), office_calendar(), soon
+    )
+    locale = current_locale()
+    views = [
+        {
+            "name": board.department.name_for(locale),
+            "overdue": [row_view(row) for row in board.overdue],
+            "due_soon": [row_view(row) for row in board.due_soon],
+        }
+        for board in boards
+    ]
+    return render_template(
+        "staff/supervision.html", boards=views, soon_days=soon, here=url_for("staff.supervision")
+    )

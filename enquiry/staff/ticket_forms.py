@@ -1,0 +1,254 @@
+"""Forms of the ticket page and the bulk actions, their labels, and canned-reply placeholders."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from enquiry.handling import REASON_MAX, HandlingError
+from enquiry.models.tickets import BODY_MAX
+from enquiry.staff.forms import STATUS_LABELS
+from enquiry.workflow import Action, TransitionError
+
+REFERENCE_MAX = 40
+SEARCH_QUERY_MAX = 500
+BULK_MAX = 100  # tickets in one bulk action
+NEXT_MAX = 2048
+OUTCOME_MAX = 40  # Ticket.outcome
+
+ACTION_LABELS = {
+    Action.ROUTE: _l("Route"),
+    Action.ACKNOWLEDGE: _l("Acknowledge"),
+    Action.START: _l("Start work"),
+    Action.REQUEST_INFO: _l("Request information"),
+    Action.ANSWER: _l("Reply"),
+    Action.CLOSE: _l("Close"),
+    Action.RETURN: _l("Return to the routing office"),
+    Action.TRANSFER: _l("Transfer"),
+    Action.CITIZEN_FOLLOW_UP: _l("Citizen follow-up"),
+    Action.REOPEN: _l("Reopen"),
+    Action.MERGE: _l("Merge"),
+    Action.REFUSE: _l("Refuse"),
+    Action.MARK_SPAM: _l("Mark as spam"),
+}
+
+# The domain's HandlingError messages (English, for logs), as staff read them.
+HANDLING_MESSAGES = {
+    "the department does not exist or is inactive": _l(
+        "The department does not exist or is inactive."
+    ),
+    "the ticket is already with that department": _l("The ticket is already with that department."),
+    "the assignee's account is deactivated": _l("The assignee's account is deactivated."),
+    "the assignee does not work in the ticket's department": _l(
+        "The assignee does not work in the ticket's department."
+    ),
+    "choose another ticket to merge into": _l("Choose another ticket to merge into."),
+    "the ticket to merge into is already concluded": _l(
+        "The ticket to merge into is already concluded."
+    ),
+    "choose the outcome of the application (annual-report category)": _l(
+        "Choose the outcome of the application (its annual-report category)."
+    ),
+    "only information applications have an outcome": _l(
+        "Only applications for government information have an outcome."
+    ),
+    # Raised by the merge view, which looks the target up within the user's scope.
+    "no ticket with that reference": _l("No ticket you can see has that reference."),
+}
+
+_TEXT_REQUIRED = _l("This field is required.")
+_TOO_LONG = _l("At most %(max)d characters.")
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _at_most(limit: int) -> Callable[[FlaskForm, Field], None]:
+    def check(form: FlaskForm, field: Field) -> None:
+        if field.data and len(field.data) > limit:
+            raise ValidationError(_l("Select at most %(n)d tickets at a time.", n=limit))
+
+    return check
+
+
+def _text(label: object, limit: int, rows: int = 3) -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[_strip],
+        validators=[DataRequired(_TEXT_REQUIRED), Length(max=limit, message=_TOO_LONG)],
+        render_kw={"rows": rows, "dir": "auto"},
+    )
+
+
+class ActionForm(FlaskForm):
+    """An action without fields (acknowledge, start, close): only the CSRF token."""
+
+
+class CloseForm(FlaskForm):
+    """办结; an information application also posts its outcome (templates/staff/_outcome.html)."""
+
+    outcome = StringField(validators=[Optional(), Length(max=OUTCOME_MAX)])
+
+
+class ReplyForm(FlaskForm):
+    """The composer: a reply or a request for information, optionally from a canned reply."""
+
+    canned = SelectField(_l("Canned reply"), choices=[], validators=[Optional()])
+    body = _text(_l("Message to the citizen"), BODY_MAX, rows=8)
+
+    def set_canned_choices(self, choices: list[tuple[str, str]]) -> None:
+        self.canned.choices = [
+            SelectChoice("", _l("Choose…")),
+            *(SelectChoice(*c) for c in choices),
+        ]
+
+
+class CannedChoiceForm(FlaskForm):
+    """The composer's "use" button: only the choice counts, the body may still be empty."""
+
+    canned = SelectField(_l("Canned reply"), choices=[], validators=[InputRequired()])
+    body = TextAreaField(validators=[Length(max=BODY_MAX, message=_TOO_LONG)])
+
+    def set_canned_choices(self, choices: list[tuple[str, str]]) -> None:
+        self.canned.choices = [SelectChoice(*c) for c in choices]
+
+
+class NoteForm(FlaskForm):
+    body = _text(_l("Internal note"), BODY_MAX, rows=3)
+
+
+class TransferForm(FlaskForm):
+    department = SelectField(_l("Department"), choices=[], validators=[InputRequired()])
+    note = _text(_l("Note for the department"), REASON_MAX)
+
+    def set_departments(self, choices: list[tuple[str, str]]) -> None:
+        self.department.choices = [SelectChoice(*c) for c in choices]
+
+
+class ReturnForm(FlaskForm):
+    reason = _text(_l("Reason for returning"), REASON_MAX)
+
+
+class RefuseForm(FlaskForm):
+    reason = _text(_l("Reason for refusing (sent to the citizen)"), REASON_MAX)
+
+
+class SpamForm(FlaskForm):
+    reason = _text(_l("Reason"), REASON_MAX, rows=2)
+
+
+class MergeForm(FlaskForm):
+    target = StringField(
+        _l("Reference of the ticket to merge into"),
+        filters=[_strip],
+        validators=[DataRequired(_TEXT_REQUIRED), Length(max=REFERENCE_MAX, message=_TOO_LONG)],
+        render_kw={"dir": "ltr", "autocomplete": "off"},
+    )
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assignee"), choices=[], validators=[Optional()])
+
+    def set_assignees(self, choices: list[tuple[str, str]], *, allow_nobody: bool) -> None:
+        nobody = [SelectChoice("", _l("Nobody"))] if allow_nobody else []
+        self.assignee.choices = [*nobody, *(SelectChoice(*c) for c in choices)]
+
+
+class BulkForm(FlaskForm):
+    """Selected tickets and one action; each action reads only its own fields."""
+
+    ticket_ids = SelectMultipleField(
+        _l("Tickets"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(_l("Select at least one ticket.")), _at_most(BULK_MAX)],
+    )
+    action = SelectField(
+        choices=[SelectChoice(action, action) for action in ("assign", "transfer", "close")],
+        validators=[InputRequired()],
+    )
+    assignee = SelectField(_l("Assign to"), choices=[], validators=[Optional()])
+    department = SelectField(_l("Transfer to"), choices=[], validators=[Optional()])
+    note = TextAreaField(
+        _l("Transfer note"),
+        filters=[_strip],
+        validators=[Length(max=REASON_MAX, message=_TOO_LONG)],
+        render_kw={"rows": 1, "dir": "auto"},
+    )
+    next = HiddenField(validators=[Length(max=NEXT_MAX)])
+
+    def set_choices(
+        self, assignees: list[tuple[str, str]], departments: list[tuple[str, str]]
+    ) -> None:
+        """Fill the lists of assignees and departments the user may choose from."""
+        self.assignee.choices = [SelectChoice("", "—"), *(SelectChoice(*c) for c in assignees)]
+        self.department.choices = [SelectChoice("", "—"), *(SelectChoice(*c) for c in departments)]
+
+
+class SearchForm(FlaskForm):
+    """The search box (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Search tickets"),
+        validators=[Length(max=SEARCH_QUERY_MAX, message=_TOO_LONG)],
+        render_kw={"type": "search", "dir": "auto"},
+    )
+
+
+def transition_message(error: TransitionError, label: object = None) -> str:
+    """Say, in the reader's language, why the state does not allow the action."""
+    return _(
+        "“%(action)s” is not possible while the ticket is “%(status)s”. Nothing was changed.",
+        action=label or ACTION_LABELS[error.action],
+        status=STATUS_LABELS[error.status],
+    )
+
+
+def handling_message(error: HandlingError) -> str:
+    """The domain's reason, in the reader's language when we know it."""
+    known = HANDLING_MESSAGES.get(str(error))
+    reason = str(known) if known is not None else str(error)
+    return _("%(reason)s Nothing was changed.", reason=reason)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _escape_braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def fill_placeholders(template: str, values: Mapping[str, str]) -> str:
+    """Fill {name} placeholders from values; leave anything else, unknown ones too, as written.
+
+    Only a plain {name} whose name is in values survives to str.format_map; every other brace
+    is doubled first, so "{ticket.__class__}", "{0}" or "{reference:>999999}" can neither look
+    up attributes nor build huge strings: they come out exactly as typed.
+    """
+    pieces: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        pieces.append(_escape_braces(template[position : match.start()]))
+        name = match.group(1)
+        pieces.append(match.group(0) if name in values else _escape_braces(match.group(0)))
+        position = match.end()
+    pieces.append(_escape_braces(template[position:]))
+    return "".join(pieces).format_map(dict(values))

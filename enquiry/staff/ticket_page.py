@@ -1,0 +1,279 @@
+"""What the ticket page shows and offers: permissions per action and role, thread, history."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from enquiry import clock, workflow
+from enquiry.extensions import db
+from enquiry.models import (
+    AuditEvent,
+    CannedReply,
+    Department,
+    Message,
+    MessageKind,
+    Role,
+    RoutingRule,
+    Status,
+    Ticket,
+    User,
+    utcnow,
+)
+from enquiry.policy import policy_from_config
+from enquiry.public.forms import APPLICANT_LABELS, DELIVERY_LABELS
+from enquiry.staff.forms import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
+from enquiry.staff.ticket_forms import fill_placeholders
+from enquiry.templating import current_locale
+
+logger = logging.getLogger(__name__)
+
+Action = workflow.Action
+# Decisions about the ticket as a whole: the routing office, department leads and admins.
+TRIAGE = frozenset({Action.TRANSFER, Action.REFUSE, Action.MARK_SPAM, Action.MERGE})
+# Work on the ticket: anyone who may see it.
+HANDLING = frozenset({Action.ACKNOWLEDGE, Action.START, Action.REQUEST_INFO, Action.ANSWER})
+LEADS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+MESSAGE_LABELS = {
+    MessageKind.CITIZEN: _l("Citizen"),
+    MessageKind.REPLY: _l("Reply"),
+    MessageKind.NOTE: _l("Internal note"),
+    MessageKind.EVENT: _l("Event"),
+}
+AUDIT_LABELS = {
+    "ticket.opened": _l("Opened"),
+    "ticket.route": _l("Routed"),
+    "ticket.transfer": _l("Transferred"),
+    "ticket.acknowledge": _l("Acknowledged"),
+    "ticket.start": _l("Work started"),
+    "ticket.request_info": _l("Information requested"),
+    "ticket.answer": _l("Replied"),
+    "ticket.close": _l("Closed"),
+    "ticket.return": _l("Returned to the routing office"),
+    "ticket.refuse": _l("Refused"),
+    "ticket.mark_spam": _l("Marked as spam"),
+    "ticket.merge": _l("Merged"),
+    "ticket.assign": _l("Assigned"),
+    "ticket.note": _l("Internal note added"),
+    "ticket.citizen_follow_up": _l("Citizen follow-up"),
+}
+DETAIL_LABELS = {
+    "status": _l("Status"),
+    "department": _l("Department"),
+    "assignee": _l("Assignee"),
+    "note": _l("Note"),
+    "reason": _l("Reason"),
+    "message": _l("Message"),
+    "message_id": _l("Message"),
+    "into": _l("Merged into"),
+    "reference": _l("Reference"),
+    "kind": _l("Kind"),
+    "channel": _l("Channel"),
+    "routing_rule": _l("Routing rule"),
+    "due_on": _l("Due"),
+}
+
+
+def default_department() -> Department:
+    """Return the routing office (the default department)."""
+    department = db.session.scalar(sa.select(Department).where(Department.is_default))
+    if department is None:
+        raise RuntimeError("no default department: run `flask init`")
+    return department
+
+
+def is_routing_office(user: User) -> bool:
+    return user.department_id is not None and user.department_id == default_department().id
+
+
+def role_permits(user: User, ticket: Ticket, action: Action) -> bool:
+    """True when the user's role and department allow the action on a ticket they can see."""
+    if action in HANDLING:
+        return True
+    if action in TRIAGE:
+        return user.role in LEADS or is_routing_office(user)
+    if action is Action.CLOSE:
+        return user.role in LEADS
+    if action is Action.RETURN:
+        office = default_department().id
+        return user.department_id != office and ticket.department_id != office
+    return False  # route is done by transferring; reopening has no staff verb
+
+
+def may_assign_others(user: User) -> bool:
+    return user.role in LEADS
+
+
+def may_take(user: User, ticket: Ticket) -> bool:
+    """True when the user may assign the ticket to themselves (if its state allows)."""
+    return user.role is Role.ADMIN or user.department_id == ticket.department_id
+
+
+def offered_actions(user: User, ticket: Ticket) -> list[Action]:
+    """The workflow actions the ticket's state allows and the user's role permits, in order."""
+    allowed = workflow.allowed_actions(ticket.status)
+    return [action for action in allowed if role_permits(user, ticket, action)]
+
+
+def transfer_choices(locale: str) -> list[tuple[str, str]]:
+    query = sa.select(Department).where(Department.is_active).order_by(Department.code)
+    return [(str(d.id), d.name_for(locale)) for d in db.session.scalars(query)]
+
+
+def colleague_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    """Active users of the ticket's department: who it can be assigned to."""
+    query = (
+        sa.select(User)
+        .where(User.is_active, User.department_id == ticket.department_id)
+        .order_by(User.display_name, User.id)
+    )
+    return [(str(u.id), u.display_name) for u in db.session.scalars(query)]
+
+
+def canned_replies(user: User, ticket: Ticket) -> list[CannedReply]:
+    """Active canned replies of the user's department or global; the ticket's locale first."""
+    scope: sa.ColumnElement[bool] = CannedReply.department_id.is_(None)
+    if user.department_id is not None:
+        scope = sa.or_(scope, CannedReply.department_id == user.department_id)
+    query = sa.select(CannedReply).where(CannedReply.is_active, scope)
+    first = sa.case((CannedReply.locale == ticket.locale, 0), else_=1)
+    return list(db.session.scalars(query.order_by(first, CannedReply.title, CannedReply.id)))
+
+
+def placeholder_values(ticket: Ticket) -> dict[str, str]:
+    """The values a canned reply may use, in the ticket's (the citizen's) language."""
+    with force_locale(ticket.locale):
+        due = format_date(ticket.due_on, "long") if ticket.due_on else ""
+    return {
+        "reference": ticket.reference,
+        "citizen_name": ticket.citizen_name,
+        "subject": ticket.subject,
+        "department": ticket.department.name_for(ticket.locale),
+        "due_on": due,
+    }
+
+
+def canned_text(reply: CannedReply, ticket: Ticket) -> str:
+    return fill_placeholders(reply.body, placeholder_values(ticket))
+
+
+def due_badge(ticket: Ticket) -> dict[str, Any]:
+    """The arguments of the shared `due_badge` macro: due date, working days left, caveats."""
+    calendar = policy_from_config(current_app.config, session=db.session).calendar
+    today = clock.beijing_today(utcnow())
+    pause = clock.pause_state(ticket)
+    return {
+        "due_on": ticket.due_on,
+        "remaining": clock.remaining_working_days(ticket, today, calendar),
+        "is_verified": ticket.is_calendar_verified,
+        "is_overdue": clock.is_overdue(ticket, today),
+        "pause": pause.value if pause else None,
+    }
+
+
+def header_view(ticket: Ticket) -> dict[str, Any]:
+    """Ready-to-show values of the ticket's header."""
+    locale = current_locale()
+    rule = db.session.get(RoutingRule, ticket.routing_rule_id) if ticket.routing_rule_id else None
+    section = ticket.report_section
+    merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    return {
+        "kind": KIND_LABELS[ticket.kind],
+        "status": STATUS_LABELS[ticket.status],
+        "department": ticket.department.name_for(locale),
+        "assignee": ticket.assignee.display_name if ticket.assignee else None,
+        "channel": CHANNEL_LABELS[ticket.channel],
+        "received": format_date(ticket.received_on, "long"),
+        "due": due_badge(ticket),
+        "section": f"{section.number} {section.heading}" if section else None,
+        "rule": rule.name if rule else None,
+        "merged_into": merged_into.reference if merged_into else None,
+        "applicant_type": APPLICANT_LABELS[applicant]
+        if (applicant := ticket.applicant_type)
+        else None,
+        "delivery_form": DELIVERY_LABELS[ticket.delivery_form] if ticket.delivery_form else None,
+    }
+
+
+def thread_view(ticket: Ticket) -> list[dict[str, Any]]:
+    """Every message of the thread, oldest first, with staff download links."""
+    query = (
+        sa.select(Message)
+        .where(Message.ticket_id == ticket.id)
+        .options(selectinload(Message.attachments), selectinload(Message.author))
+    )
+    messages = db.session.scalars(query.order_by(Message.created_at, Message.id))
+    return [
+        {
+            "id": message.id,
+            "kind": message.kind.value,
+            "label": MESSAGE_LABELS[message.kind],
+            "author": _author(message, ticket),
+            "time": format_datetime(message.created_at, "medium"),
+            "iso_time": message.created_at.isoformat(),
+            "channel": CHANNEL_LABELS[message.channel] if message.channel else None,
+            "flag_reason": (message.flag_reason or _("Flagged")) if message.is_flagged else None,
+            "body": message.body,
+            "attachments": [
+                {
+                    "url": url_for("staff.attachment", attachment_id=attachment.id),
+                    "filename": attachment.filename,
+                    "size": attachment.size,
+                    "content_type": attachment.content_type,
+                }
+                for attachment in message.attachments
+            ],
+        }
+        for message in messages
+    ]
+
+
+def _author(message: Message, ticket: Ticket) -> str:
+    if message.kind is MessageKind.CITIZEN:
+        return ticket.citizen_name
+    return message.author.display_name if message.author else _("System")
+
+
+def history_view(ticket: Ticket) -> list[dict[str, Any]]:
+    """The ticket's audit events, oldest first: what, who, when, before and after."""
+    query = sa.select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
+    return [
+        {
+            "action": AUDIT_LABELS.get(event.action, event.action),
+            "actor": event.actor_label,
+            "time": format_datetime(event.created_at, "medium"),
+            "iso_time": event.created_at.isoformat(),
+            "changes": detail_view(event.detail),
+        }
+        for event in db.session.scalars(query.order_by(AuditEvent.id))
+    ]
+
+
+def detail_view(detail: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each detail as a label and either a before→after pair or a value."""
+    rows = []
+    for key, value in detail.items():
+        label = DETAIL_LABELS.get(key, key)
+        if isinstance(value, list) and len(value) == 2:
+            before, after = (_detail_value(key, item) for item in value)
+            rows.append({"label": label, "before": before, "after": after, "is_change": True})
+        else:
+            rows.append({"label": label, "value": _detail_value(key, value), "is_change": False})
+    return rows
+
+
+def _detail_value(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if key == "status" and value in Status._value2member_map_:
+        return str(STATUS_LABELS[Status(value)])
+    return str(value)
