@@ -16,7 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from enquiry.accounts import MIN_PASSWORD_LENGTH
-from enquiry.models import Channel, Kind, Role, Status
+from enquiry.models import Channel, Role, Status
+from enquiry.public.forms import KIND_LABELS
 
 EMAIL_MAX = 254
 PASSWORD_MAX = 1024  # Argon2 takes any length; this only bounds the work per request
@@ -34,13 +35,6 @@ STATUS_LABELS = {
     Status.REFUSED: _l("Refused"),
     Status.SPAM: _l("Spam"),
     Status.MERGED: _l("Merged"),
-}
-KIND_LABELS = {
-    Kind.QUESTION: _l("Question"),
-    Kind.SUGGESTION: _l("Suggestion"),
-    Kind.COMPLAINT: _l("Complaint"),
-    Kind.INFO_APPLICATION: _l("Application for government information"),
-    Kind.OTHER: _l("Other"),
 }
 CHANNEL_LABELS = {Channel.WEB: _l("Web form"), Channel.EMAIL: _l("E-mail")}
 ROLE_LABELS = {Role.AGENT: _l("Agent"), Role.SUPERVISOR: _l("Supervisor"), Role.ADMIN: _l("Admin")}
