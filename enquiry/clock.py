@@ -212,17 +212,37 @@ def restart_after_correction(
     The legal date of receipt follows the office hours (after closing: the next working day).
     An escalation of the old period no longer applies to the new one.
     """
+    _fresh_period(session, ticket, "补正材料已收到", policy=policy, actor=actor, now=now)
+
+
+def restart_for_rehandling(
+    session: SessionLike, ticket: Ticket, *, policy: Policy, actor: audit.Actor, now: datetime
+) -> None:
+    """重办 after a 不满意 rating: the reopened ticket gets a fresh period from the rating."""
+    _fresh_period(session, ticket, "回访不满意，重办", policy=policy, actor=actor, now=now)
+
+
+def _fresh_period(
+    session: SessionLike,
+    ticket: Ticket,
+    cause: str,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """Start a full period of the ticket's kind from the legal receipt date of `now`."""
     received = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
-    due = deadlines.due_date(received, policy.deadline_days[ticket.kind], policy.calendar)
+    days = policy.deadline_days[ticket.kind]
+    due = deadlines.due_date(received, days, policy.calendar)
     before = ticket.due_on
     ticket.due_on = due.day
     ticket.is_calendar_verified = due.is_verified
     ticket.paused_on = None
     ticket.pause_kind = None
     ticket.escalated_at = None
-    days = policy.deadline_days[ticket.kind]
     text = (
-        f"补正材料已收到（{received.isoformat()}），答复期限重新计算："
+        f"{cause}（{received.isoformat()}），答复期限重新计算："
         f"{days} 个工作日，至 {due.day.isoformat()}"
     )
     _event(session, ticket, text, None, now)

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from enquiry import audit, workflow
+from enquiry import audit, clock, workflow
 from enquiry.mail import outbound
 from enquiry.models import (
     Department,
@@ -33,7 +33,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
-from enquiry.tickets import add_message
+from enquiry.tickets import Policy, add_message
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ def rate(
     *,
     identity: outbound.MailIdentity,
     actor: audit.Actor,
+    policy: Policy | None = None,
 ) -> SatisfactionRating:
     """Record the citizen's rating of an answer; 不满意 reopens the ticket, alerts supervisors.
 
@@ -145,7 +146,7 @@ def rate(
     detail = {"rating": rating.value, "message": message.id, "has_comment": comment is not None}
     audit.record(session, action="ticket.rated", actor=actor, now=now, ticket=ticket, detail=detail)
     if rating is Rating.DISSATISFIED:
-        _send_back(session, ticket, record, identity=identity, actor=actor, now=now)
+        _send_back(session, ticket, record, identity=identity, actor=actor, now=now, policy=policy)
     return record
 
 
@@ -164,8 +165,9 @@ def _send_back(
     identity: outbound.MailIdentity,
     actor: audit.Actor,
     now: datetime,
+    policy: Policy | None,
 ) -> None:
-    """重办: reopen the ticket (when it is answered or closed) and alert the supervisors."""
+    """重办: reopen the ticket (when it is answered or closed), restart its clock, alert."""
     before = ticket.status
     if Status(before) in workflow.TRANSITIONS[workflow.Action.REOPEN]:
         ticket.status = workflow.next_status(before, workflow.Action.REOPEN)
@@ -181,6 +183,9 @@ def _send_back(
         )
     text = "回访：不满意，重办。" + (f"\n{record.comment}" if record.comment else "")
     add_message(session, ticket, MessageKind.EVENT, text, (), None, now)
+    if ticket.status is not before:  # reopened: the re-handling gets a fresh period
+        policy = policy or clock.configured_policy(session)
+        clock.restart_for_rehandling(session, ticket, policy=policy, actor=actor, now=now)
     for address, locale in alert_recipients(session, ticket.department):
         _queue_alert(session, ticket, record, address, locale, identity=identity, now=now)
 

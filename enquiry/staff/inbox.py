@@ -6,15 +6,15 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
+from enquiry import calendar_admin, clock, deadlines
 from enquiry.extensions import db
 from enquiry.models import (
     FINAL_STATUSES,
@@ -110,11 +110,6 @@ def after(sort: str, cursor: Cursor) -> sa.ColumnElement[bool]:
     return here < there if is_descending(sort) else here > there
 
 
-def local_today(now: datetime) -> date:
-    """Return today's date in the office's time zone."""
-    return now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
 def filter_conditions(
     form: forms.InboxFilterForm, user: User, today: date
 ) -> list[sa.ColumnElement[bool]]:
@@ -195,8 +190,10 @@ def filter_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, s
     )
 
 
-def row_view(ticket: Ticket, today: date, locale: str) -> dict[str, Any]:
-    """Return what the inbox table shows of a ticket."""
+def row_view(
+    ticket: Ticket, today: date, calendar: deadlines.WorkCalendar, locale: str
+) -> dict[str, Any]:
+    """Return what the inbox table shows of a ticket, with its due-date badge."""
     return {
         "id": ticket.id,
         "url": ticket_url(ticket.id),
@@ -208,10 +205,8 @@ def row_view(ticket: Ticket, today: date, locale: str) -> dict[str, Any]:
         "assignee": ticket.assignee.display_name if ticket.assignee else None,
         "channel": forms.CHANNEL_LABELS[ticket.channel],
         "created": format_datetime(ticket.created_at, "short"),
-        "due": format_date(ticket.due_on, "medium") if ticket.due_on else None,
-        "is_overdue": bool(
-            ticket.due_on and ticket.due_on < today and ticket.status not in FINAL_STATUSES
-        ),
+        "due": clock.badge(ticket, today, calendar),
+        "is_overdue": clock.is_overdue(ticket, today),
     }
 
 
@@ -254,7 +249,8 @@ def inbox() -> tuple[str, int]:
     except InvalidCursorError:
         error = _("This page link is not valid (it may be out of date). Start from the first page.")
         return render_inbox(form, rows=None, counts=None, next_url=None, error=error), 400
-    today = local_today(utcnow())
+    today = clock.beijing_today(utcnow())  # legal dates are Beijing dates
+    calendar = calendar_admin.calendar_for(db.session, str(current_app.config["CALENDAR"]))
     conditions = filter_conditions(form, user, today)
     counts = status_counts(conditions)
     if form.status.data:
@@ -262,7 +258,7 @@ def inbox() -> tuple[str, int]:
     size = int(current_app.config.get("INBOX_PAGE_SIZE", DEFAULT_PAGE_SIZE))
     tickets, next_cursor = fetch_page(conditions, sort, cursor, size)
     locale = current_locale()
-    rows = [row_view(ticket, today, locale) for ticket in tickets]
+    rows = [row_view(ticket, today, calendar, locale) for ticket in tickets]
     next_url = page_url(encode_cursor(sort, next_cursor)) if next_cursor else None
     return render_inbox(
         form, rows=rows, counts=count_links(counts, form.status.data), next_url=next_url

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
-from enquiry import audit, handling, satisfaction, tickets
+from enquiry import audit, deadlines, handling, satisfaction, tickets
 from enquiry.accounts import create_user
 from enquiry.extensions import db
 from enquiry.models import (
@@ -265,9 +265,17 @@ def test_dissatisfied_reopens_and_alerts_the_supervisor(app: Flask, citizen: Fla
         actions = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.ticket_id == ticket_id)
         ).all()
-        assert actions[-2:] == ["ticket.rated", "ticket.reopen"]
+        assert actions[-3:] == ["ticket.rated", "ticket.reopen", "ticket.clock_restarted"]
         events = [m.body for m in ticket.messages if m.kind is MessageKind.EVENT]
-        assert events == ["回访：不满意，重办。\n没有回答我的问题"]
+        assert events[0] == "回访：不满意，重办。\n没有回答我的问题"
+        # 重办 gets a fresh period, counted from the rating (the old one may have run out).
+        policy = policy_from_config(app.config, session=db.session)
+        rated_at = db.session.scalar(select(SatisfactionRating.created_at))
+        assert rated_at is not None
+        received = deadlines.legal_receipt_date(rated_at, policy.calendar, policy.office_hours)
+        days = policy.deadline_days[ticket.kind]
+        assert ticket.due_on == deadlines.add_working_days(received, days, policy.calendar)
+        assert events[1].startswith("回访不满意，重办") and ticket.due_on.isoformat() in events[1]
         alerts = db.session.scalars(
             select(OutboundEmail).where(OutboundEmail.template == "dissatisfied_alert")
         ).all()

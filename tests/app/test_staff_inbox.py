@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from enquiry import deadlines
 from enquiry.extensions import db
 from enquiry.models import Channel, Kind, Role, Status
 from tests.app.conftest import english
@@ -330,3 +331,34 @@ def test_invalid_cursor_is_a_clear_400(
     response = signed_in.get("/staff", query_string=params)
     assert response.status_code == 400
     assert "This page link is not valid" in response.get_data(as_text=True)
+
+
+def _row(page: str, reference: str) -> str:
+    """Return the table row of a ticket in the inbox page."""
+    match = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*?>{reference}</a>.*?</tr>", page, re.S)
+    assert match, f"{reference} is not listed"
+    return match.group(0)
+
+
+def test_rows_show_the_working_days_left_by_the_office_calendar(
+    app: Flask, signed_in: FlaskClient, make_ticket: Callable[..., Any]
+) -> None:
+    calendar = deadlines.calendar_named(app.config["CALENDAR"])
+    today = beijing_today()
+    late_due = today - timedelta(days=1)
+    while deadlines.working_days_between(today, late_due, calendar) > -2:
+        late_due -= timedelta(days=1)
+    running = make_ticket(
+        subject="五个工作日",
+        status=Status.IN_PROGRESS,
+        due_on=deadlines.add_working_days(today, 5, calendar),
+    )
+    late = make_ticket(subject="逾期两个工作日", status=Status.ROUTED, due_on=late_due)
+    closed = make_ticket(subject="已办结", status=Status.CLOSED, due_on=today - timedelta(days=30))
+    page = signed_in.get("/staff").get_data(as_text=True)
+    assert "5 working days left" in _row(page, running.reference)
+    late_row = _row(page, late.reference)
+    assert "overdue by 2 working days" in late_row and "inbox-overdue" in late_row
+    closed_row = _row(page, closed.reference)
+    assert "working day" not in closed_row and "Overdue" not in closed_row
+    assert closed.due_on.isoformat() in closed_row  # the due date itself still shows
