@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 
-from enquiry import audit, reports, tickets
+from enquiry import audit, handling, reports, tickets
 from enquiry.accounts import create_user
 from enquiry.models import (
     ApplicantType,
@@ -18,9 +18,12 @@ from enquiry.models import (
     Kind,
     Role,
     SessionLike,
+    Ticket,
+    User,
     utcnow,
 )
 from enquiry.policy import policy_from_config
+from enquiry.tickets import Policy
 
 DATA = Path(__file__).parent / "data"
 SEED_REPORT = DATA / "report-2013.txt"
@@ -92,8 +95,7 @@ def load(session: SessionLike, *, admin_password: str, progress: Callable[[str],
     )
     progress(f"Report {report.year}: {len(report.sections)} sections")
     sections = {section.anchor: section.id for section in report.sections}
-    progress(f"Enquiries: {load_enquiries(session, sections)}")
-    create_user(
+    admin = create_user(
         session,
         email=current_app.config["DEMO_ADMIN_EMAIL"],
         display_name="系统管理员",
@@ -101,9 +103,12 @@ def load(session: SessionLike, *, admin_password: str, progress: Callable[[str],
         role=Role.ADMIN,
         department=departments[0],
     )
+    progress(f"Enquiries: {load_enquiries(session, sections, admin)}")
 
 
-# kind, section anchor, subject, message, name, e-mail, locale
+# kind, section anchor, subject, message, name, e-mail, locale, received how many days ago.
+# The ages give the demo a ticket already overdue (the worker escalates it on its first pass),
+# one nearly due, and an information application that was answered and concluded.
 ENQUIRIES = [
     (
         Kind.QUESTION,
@@ -113,6 +118,7 @@ ENQUIRIES = [
         "王建国",
         "wang.jianguo@example.com",
         "zh_Hans",
+        0,
     ),
     (
         Kind.SUGGESTION,
@@ -122,6 +128,7 @@ ENQUIRIES = [
         "李晓梅",
         "li.xiaomei@example.com",
         "zh_Hans",
+        3,
     ),
     (
         Kind.QUESTION,
@@ -131,6 +138,7 @@ ENQUIRIES = [
         "买买提·艾力",
         "maimaiti@example.com",
         "zh_Hans",
+        14,
     ),
     (
         Kind.INFO_APPLICATION,
@@ -140,6 +148,7 @@ ENQUIRIES = [
         "新疆某律师事务所",
         "office@lawfirm.example.cn",
         "zh_Hans",
+        30,
     ),
     (
         Kind.QUESTION,
@@ -150,6 +159,7 @@ ENQUIRIES = [
         "ئايگۈل·مەمەت",
         "aygul@example.com",
         "ug",
+        1,
     ),
     (
         Kind.COMPLAINT,
@@ -159,16 +169,18 @@ ENQUIRIES = [
         "Daniel Fischer",
         "d.fischer@example.org",
         "en",
+        18,
     ),
 ]
 
 
-def load_enquiries(session: SessionLike, report_sections: dict[str, int]) -> int:
-    """Open the demo enquiries through the same domain verb as the web form."""
+def load_enquiries(session: SessionLike, report_sections: dict[str, int], admin: User) -> int:
+    """Open the demo enquiries through the same domain verbs as the web form and the staff."""
     policy = policy_from_config(current_app.config, session=session)
-    for kind, anchor, subject, body, name, email, locale in ENQUIRIES:
+    now = utcnow()
+    for kind, anchor, subject, body, name, email, locale, age in ENQUIRIES:
         is_application = kind is Kind.INFO_APPLICATION
-        tickets.open_ticket(
+        opened = tickets.open_ticket(
             session,
             tickets.NewEnquiry(
                 kind=kind,
@@ -185,6 +197,26 @@ def load_enquiries(session: SessionLike, report_sections: dict[str, int]) -> int
             ),
             policy=policy,
             actor=audit.Actor.system(),
-            now=utcnow(),
+            now=now - timedelta(days=age),
         )
+        if is_application:
+            conclude(session, opened.ticket, admin, policy, now - timedelta(days=age - 10))
     return len(ENQUIRIES)
+
+
+def conclude(
+    session: SessionLike, ticket: Ticket, admin: User, policy: Policy, now: datetime
+) -> None:
+    """Answer and conclude an application as the office would (予以公开)."""
+    actor = audit.Actor.staff(admin)
+    handling.transfer(session, ticket, ticket.department, "由本办办理", actor=actor, now=now)
+    handling.acknowledge(session, ticket, actor=actor, now=now)
+    handling.start(session, ticket, actor=actor, now=now)
+    handling.reply(session, ticket, CONCLUDED_ANSWER, identity=policy.mail, actor=actor, now=now)
+    handling.close(session, ticket, actor=actor, now=now, outcome="disclosed")
+
+
+CONCLUDED_ANSWER = (
+    "您好！市、区（县）两级政府信息公开查阅点共 9 个，名单、地址和开放时间已在市政府门户网站"
+    "“政府信息公开”栏目公开，现随函告知查阅方式。感谢您对政府信息公开工作的关注。"
+)
