@@ -33,6 +33,11 @@ REASON_MAX = 2000
 Action = workflow.Action
 
 
+APPLICATION_NOT_REFUSED = (
+    "an application is not refused: answer it, then close it with the outcome 不予处理 or 其他处理"
+)
+
+
 class HandlingError(ValueError):
     """A staff action that cannot be done as asked; the message says why."""
 
@@ -270,7 +275,14 @@ def refuse(
     actor: audit.Actor,
     now: datetime,
 ) -> None:
-    """不予受理: the office does not accept the enquiry, and tells the citizen why."""
+    """不予受理: the office does not accept the enquiry, and tells the citizen why.
+
+    Not for information applications: the Regulations require an answer to every application,
+    and one that is not processed is concluded with its outcome (不予处理 / 其他处理), which the
+    annual table counts; a refused application would stay "carried over" for ever.
+    """
+    if ticket.kind is Kind.INFO_APPLICATION:
+        raise HandlingError(APPLICATION_NOT_REFUSED)
     reason = _require_text(reason, "a reason for refusing")
     message = add_message(
         session, ticket, MessageKind.REPLY, reason, (), Channel.WEB, now, author=actor.user

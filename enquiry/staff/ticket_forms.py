@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from enquiry.handling import REASON_MAX, HandlingError
+from enquiry.handling import APPLICATION_NOT_REFUSED, REASON_MAX, HandlingError
 from enquiry.models.tickets import BODY_MAX
 from enquiry.staff.forms import STATUS_LABELS
 from enquiry.workflow import Action, TransitionError
@@ -65,6 +65,10 @@ HANDLING_MESSAGES = {
     ),
     "only information applications have an outcome": _l(
         "Only applications for government information have an outcome."
+    ),
+    APPLICATION_NOT_REFUSED: _l(
+        "An application for government information is not refused: answer it, then close it "
+        "with the outcome 不予处理 (not processed) or 其他处理 (other)."
     ),
     # Raised by the merge view, which looks the target up within the user's scope.
     "no ticket with that reference": _l("No ticket you can see has that reference."),

@@ -19,6 +19,7 @@ from enquiry.models import (
     AuditEvent,
     CannedReply,
     Department,
+    Kind,
     Message,
     MessageKind,
     Role,
@@ -121,6 +122,8 @@ def may_take(user: User, ticket: Ticket) -> bool:
 def offered_actions(user: User, ticket: Ticket) -> list[Action]:
     """The workflow actions the ticket's state allows and the user's role permits, in order."""
     allowed = workflow.allowed_actions(ticket.status)
+    if ticket.kind is Kind.INFO_APPLICATION:  # concluded with an outcome instead (handling.refuse)
+        allowed = [action for action in allowed if action is not Action.REFUSE]
     return [action for action in allowed if role_permits(user, ticket, action)]
 
 

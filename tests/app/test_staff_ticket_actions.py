@@ -163,6 +163,35 @@ def test_an_information_application_closes_with_its_outcome(
     assert (ticket.status, ticket.outcome) == (Status.CLOSED, "disclosed")
 
 
+def test_an_information_application_is_not_refused_but_concluded(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    from enquiry.models import ApplicantType
+
+    ticket_id, _, _ = open_enquiry(
+        app, kind=Kind.INFO_APPLICATION, applicant_type=ApplicantType.CITIZEN
+    )
+    question_id, _, _ = open_enquiry(app)
+    staff_login(client, role=Role.AGENT, department="egov")
+    refuse_action = 'action="/staff/tickets/{}/refuse"'
+    assert refuse_action.format(ticket_id) not in page_text_raw(client, ticket_id)
+    assert refuse_action.format(question_id) in page_text_raw(client, question_id)
+    before = snapshot(app, ticket_id)
+
+    response = client.post(
+        f"/staff/tickets/{ticket_id}/refuse", data={"refuse-reason": "属于信访事项"}
+    )
+
+    assert 400 <= response.status_code < 500
+    assert "is not refused: answer it, then close it" in page_text(response)
+    assert snapshot(app, ticket_id) == before
+    assert outbox_templates(app, ticket_id) == ["acknowledgement"]
+
+
+def page_text_raw(client: FlaskClient, ticket_id: int) -> str:
+    return client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+
+
 def test_routing_office_transfers_with_a_note(
     app: Flask, client: FlaskClient, housing: Any, staff_login: Callable[..., Any]
 ) -> None:
