@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     _configure(app, test_config)
+    _trust_proxies(app)
     _init_extensions(app)
 
     from enquiry import cli, errors, search_index, security, templating
@@ -53,6 +54,17 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client address, scheme and host from PROXY_HOPS trusted proxies' headers."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def _init_extensions(app: Flask) -> None:

@@ -19,6 +19,7 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     PREFERRED_URL_SCHEME = "http"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    PROXY_HOPS = 0  # trusted reverse proxies in front; 0 ignores X-Forwarded-* headers
 
     # Office and tickets
     OFFICE_NAME = "乌鲁木齐市人民政府办公厅电子政务办公室"
@@ -91,6 +92,7 @@ class Defaults:
     MAIL_TIMEOUT_SECONDS = 30
     AUTOMATIC_MAIL_PER_RECIPIENT_PER_DAY = 10
     WORKER_POLL_SECONDS = 5
+    IMAP_POLL_SECONDS = 60  # `flask worker` fetches from IMAP this often when IMAP_HOST is set
 
     # Demo
     DEMO_ADMIN_EMAIL = "admin@enquiry.localhost"

@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from enquiry import deadline_cli
 from enquiry.extensions import db
 from enquiry.mail import catcher
 from enquiry.mail.delivery import deliver_due
@@ -116,6 +117,28 @@ def _mail_job(stop: threading.Event) -> str:
     return report.summary() if report.results or report.locked_out else ""
 
 
+def _fetch_job(_stop: threading.Event) -> str:
+    imap, intake = ImapSettings.from_config(current_app.config), _intake_settings()
+    db.session.rollback()  # end that read: an open transaction would make migrations wait
+    try:
+        report = fetch_new_mail(db.session, imap, intake, clock=utcnow, progress=_silent)
+    finally:  # every stored message is committed already
+        db.session.rollback()
+    busy = report.results or report.rejected or report.failed
+    return report.summary() if busy else ""
+
+
+def _imap_jobs() -> list[Job]:
+    """Fetch from IMAP every IMAP_POLL_SECONDS when IMAP_HOST is set; else nothing."""
+    if not current_app.config.get("IMAP_HOST"):
+        return []
+    try:
+        ImapSettings.from_config(current_app.config)
+    except ImapConfigError as error:
+        raise click.ClickException(str(error)) from error
+    return [Job("imap", float(current_app.config.get("IMAP_POLL_SECONDS", 60)), _fetch_job)]
+
+
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run every job once, then exit.")
 @with_appcontext
@@ -125,11 +148,14 @@ def worker_command(once: bool) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     poll = float(current_app.config.get("WORKER_POLL_SECONDS", 5))
     stop = threading.Event()
-    scheduler = Scheduler([Job("mail", poll, _mail_job)], stop)
+    jobs = [Job("mail", poll, _mail_job), *_imap_jobs()]
+    jobs += deadline_cli.worker_jobs(current_app.config)
+    scheduler = Scheduler(jobs, stop)
     with stop_on_signals(stop, click.echo):
         if once:
             raise SystemExit(0 if scheduler.run_once() else 1)
-        click.echo(f"Worker running: mail every {poll:g} s. Stop with Ctrl-C or SIGTERM.")
+        names = ", ".join(job.name for job in jobs)
+        click.echo(f"Worker running ({names}); mail every {poll:g} s. Stop with Ctrl-C or SIGTERM.")
         scheduler.run_forever()
     click.echo("Worker stopped.")
 
@@ -219,6 +245,7 @@ def serve_command(host: str, port: int, lmtp: bool) -> None:
     """Receive mail over SMTP (or LMTP); answer 250 only once a message is stored."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = _intake_settings()
+    db.session.remove()  # end that read: a transaction left open for days blocks migrations
     store_one = app_store(app, InboundSource.SMTP)
     hostname = str(app.config.get("MAIL_DOMAIN") or socket.getfqdn())
     handler = IntakeHandler(store_one, hostname=hostname, lmtp=lmtp, clock=utcnow)

@@ -331,3 +331,15 @@ def test_admins_see_every_department(
     page = client.get("/staff/supervision").get_data(as_text=True)
     assert "E-Government Office" in page and "Housing Bureau" in page
     assert "Late one" in page and "Housing late" in page and "Far one" not in page
+
+
+def test_flask_worker_runs_the_escalation_job_too(
+    app: Flask, runner: FlaskCliRunner, seeded: dict[str, Any]
+) -> None:
+    app.config["MAIL_SUPPRESS_SEND"] = True  # the mail job runs first; nothing is queued yet
+    result = runner.invoke(args=["worker", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert ticket_row(app, seeded["t_overdue"].id).escalated_at is not None
+    assert ticket_row(app, seeded["t_answered"].id).escalated_at is None  # no clock runs
+    assert outbox(app, "escalation")  # real time: every running 2024 ticket is overdue now

@@ -164,7 +164,7 @@ def test_the_worker_loop_sends_then_stops_cleanly_on_sigterm(
     env = child_env(mail_app, MAIL_PORT=smtp.port, WORKER_POLL_SECONDS=0.2)
     worker = Child(["worker"], env)
     try:
-        worker.wait_for("Worker running: mail every 0.2 s")
+        worker.wait_for("mail every 0.2 s")
         row = open_enquiry(mail_app)
         smtp.wait_for(1, timeout=20)
         wait_until(lambda: load(mail_app, row.id).status is OutboxStatus.SENT)
