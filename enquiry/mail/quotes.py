@@ -119,3 +119,15 @@ def split_quoted(text: str) -> tuple[str, str]:
     if tail:
         history = "\n\n".join(part for part in (history, _join(tail)) if part)
     return _join(new).strip(), history.strip()
+
+
+def fold_for_display(text: str, *, is_email: bool) -> tuple[str, str]:
+    """Return (text to show, quoted history to fold away) of a message kept whole.
+
+    E-mails are stored with their quoted history (the record stays complete); pages show what
+    the citizen newly wrote and fold the history. Other messages are shown as they are.
+    """
+    if not is_email:
+        return text, ""
+    new, quoted = split_quoted(text)
+    return (new, quoted) if new and quoted else (text, "")

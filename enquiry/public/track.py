@@ -11,7 +11,8 @@ from werkzeug.wrappers import Response
 
 from enquiry import audit, calendar_admin, clock, references, tickets
 from enquiry.extensions import db, limiter
-from enquiry.models import CITIZEN_VISIBLE_KINDS, Message, Status, Ticket, utcnow
+from enquiry.mail.quotes import fold_for_display
+from enquiry.models import CITIZEN_VISIBLE_KINDS, Channel, Message, Status, Ticket, utcnow
 from enquiry.public import access
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import FollowUpForm, TrackForm
@@ -117,8 +118,17 @@ def render_ticket(ticket: Ticket, form: FollowUpForm, status: int) -> tuple[str,
         .where(Message.ticket_id == ticket.id, Message.kind.in_(CITIZEN_VISIBLE_KINDS))
         .order_by(Message.created_at, Message.id)
     ).all()
+    folded = {
+        message.id: fold_for_display(message.body, is_email=message.channel is Channel.EMAIL)
+        for message in messages
+    }
     return render_template(
-        "public/tracked.html", ticket=ticket, messages=messages, form=form, view=ticket_view(ticket)
+        "public/tracked.html",
+        ticket=ticket,
+        messages=messages,
+        folded=folded,
+        form=form,
+        view=ticket_view(ticket),
     ), status
 
 

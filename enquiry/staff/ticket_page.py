@@ -15,9 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from enquiry import clock, workflow
 from enquiry.extensions import db
+from enquiry.mail.quotes import fold_for_display
 from enquiry.models import (
     AuditEvent,
     CannedReply,
+    Channel,
     Department,
     Kind,
     Message,
@@ -215,29 +217,32 @@ def thread_view(ticket: Ticket) -> list[dict[str, Any]]:
         .options(selectinload(Message.attachments), selectinload(Message.author))
     )
     messages = db.session.scalars(query.order_by(Message.created_at, Message.id))
-    return [
-        {
-            "id": message.id,
-            "kind": message.kind.value,
-            "label": MESSAGE_LABELS[message.kind],
-            "author": _author(message, ticket),
-            "time": format_datetime(message.created_at, "medium"),
-            "iso_time": message.created_at.isoformat(),
-            "channel": CHANNEL_LABELS[message.channel] if message.channel else None,
-            "flag_reason": (message.flag_reason or _("Flagged")) if message.is_flagged else None,
-            "body": message.body,
-            "attachments": [
-                {
-                    "url": url_for("staff.attachment", attachment_id=attachment.id),
-                    "filename": attachment.filename,
-                    "size": attachment.size,
-                    "content_type": attachment.content_type,
-                }
-                for attachment in message.attachments
-            ],
-        }
-        for message in messages
-    ]
+    return [_message_view(message, ticket) for message in messages]
+
+
+def _message_view(message: Message, ticket: Ticket) -> dict[str, Any]:
+    body, quoted = fold_for_display(message.body, is_email=message.channel is Channel.EMAIL)
+    return {
+        "id": message.id,
+        "kind": message.kind.value,
+        "label": MESSAGE_LABELS[message.kind],
+        "author": _author(message, ticket),
+        "time": format_datetime(message.created_at, "medium"),
+        "iso_time": message.created_at.isoformat(),
+        "channel": CHANNEL_LABELS[message.channel] if message.channel else None,
+        "flag_reason": (message.flag_reason or _("Flagged")) if message.is_flagged else None,
+        "body": body,
+        "quoted": quoted,
+        "attachments": [
+            {
+                "url": url_for("staff.attachment", attachment_id=attachment.id),
+                "filename": attachment.filename,
+                "size": attachment.size,
+                "content_type": attachment.content_type,
+            }
+            for attachment in message.attachments
+        ],
+    }
 
 
 def _author(message: Message, ticket: Ticket) -> str:

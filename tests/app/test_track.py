@@ -15,6 +15,7 @@ from enquiry import errors, references
 from enquiry.extensions import db
 from enquiry.models import (
     AuditEvent,
+    Channel,
     Message,
     MessageKind,
     Status,
@@ -76,10 +77,13 @@ def set_status(app: Flask, reference: str, status: Status) -> None:
     change_ticket(app, reference, status=status, closed_at=closed_at)
 
 
-def add_message(app: Flask, reference: str, kind: MessageKind, body: str) -> None:
+def add_message(
+    app: Flask, reference: str, kind: MessageKind, body: str, channel: Channel | None = None
+) -> None:
     with app.app_context():
         ticket = db.session.scalars(select(Ticket).filter_by(reference=reference)).one()
-        db.session.add(Message(ticket=ticket, kind=kind, body=body, created_at=utcnow()))
+        message = Message(ticket=ticket, kind=kind, body=body, created_at=utcnow(), channel=channel)
+        db.session.add(message)
         db.session.commit()
 
 
@@ -229,6 +233,27 @@ def test_notes_and_events_never_reach_the_tracking_page_but_replies_do(
     assert html.count('class="message ') == 2
     assert 'class="message message-reply' in html
     assert "Answer from the office" in html
+
+
+QUOTED_REPLY = """谢谢答复。请问纸质版在哪里可以查阅？
+
+在 2026年11月28日，xxgk@enquiry.localhost 写道：
+> 您好：米东区征地拆迁补偿方案已在区政府网站公布。
+> 不满意: http://enquiry.test/rate/TOKEN?rating=dissatisfied"""
+
+
+def test_quoted_mail_history_is_folded_away(
+    app: Flask, citizen: FlaskClient, sent: Confirmation
+) -> None:
+    add_message(app, sent.reference, MessageKind.CITIZEN, QUOTED_REPLY, Channel.EMAIL)
+    add_message(app, sent.reference, MessageKind.CITIZEN, "> 网页留言里的引号不折叠", Channel.WEB)
+
+    html = citizen.get(f"/track/{sent.reference}").get_data(as_text=True)
+
+    shown, folded = html.split('<details class="message-quoted', 1)
+    assert "谢谢答复。请问纸质版在哪里可以查阅？" in shown
+    assert "征地拆迁补偿方案" not in shown and "征地拆迁补偿方案" in folded
+    assert "&gt; 网页留言里的引号不折叠" in folded.split("</details>", 1)[1]
 
 
 # Follow-ups -------------------------------------------------------------------------------------
