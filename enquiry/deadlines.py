@@ -127,16 +127,23 @@ def verified_years() -> tuple[int, int]:
     return min(known).year, max(known).year
 
 
+_NATIONAL_YEARS = verified_years()  # the installed package's data does not change
+
+
 def _look_up(day: date, calendar: WorkCalendar) -> tuple[bool, bool]:
     """Return (is it a working day, is that answer backed by data rather than a guess)."""
     _require_date(day)
     override = calendar.overrides.get(day)
     if override is not None:
         return override.is_workday, True
-    try:
-        return bool(chinese_calendar.is_workday(day)), True
-    except NotImplementedError:
+    first, last = _NATIONAL_YEARS
+    if not first <= day.year <= last:
         return day.weekday() < 5, False
+    # chinese_calendar.is_workday's rule, without its check of the year range, which scans
+    # every holiday on each call (most of the time of an inbox page that counts working days).
+    if day in chinese_calendar.workdays:
+        return True, True
+    return day.weekday() < 5 and day not in chinese_calendar.holidays, True
 
 
 def is_workday(day: date, calendar: WorkCalendar) -> bool:

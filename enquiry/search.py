@@ -225,6 +225,9 @@ def _normalize(text: str) -> _Normalized:
 
 def _normalize_by_cluster(text: str) -> _Normalized:
     """NFKC and case-fold a cluster (a character and its combining marks) at a time."""
+    distinct = set(text)
+    if not any(unicodedata.combining(char) for char in distinct):
+        return _normalize_by_char(text, {char: _fold(char) for char in distinct})
     chars: list[str] = []
     classes: list[str] = []
     starts: list[int] = []
@@ -234,18 +237,59 @@ def _normalize_by_cluster(text: str) -> _Normalized:
         after = index + 1
         while after < length and unicodedata.combining(text[after]):
             after += 1
-        for char in unicodedata.normalize("NFKC", text[index:after]).casefold():
-            kind = _class_of(char)
-            if kind == _IGNORED:
-                continue
-            if kind == _DIGIT:
-                char, kind = str(unicodedata.decimal(char)), _WORD
+        for char, kind in zip(*_fold(text[index:after]), strict=True):
             chars.append(char)
             classes.append(kind)
             starts.append(index)
             ends.append(after)
         index = after
     return _Normalized("".join(chars), "".join(classes), starts, ends)
+
+
+def _normalize_by_char(text: str, table: dict[str, tuple[str, str]]) -> _Normalized:
+    """Like _normalize_by_cluster for a text without combining marks (every cluster is one
+    character), folding each distinct character once: Chinese text with full-width
+    punctuation, which NFKC changes, is the common case and took most of the indexing time.
+    """
+    if all(len(folded) == 1 for folded, _ in table.values()):  # one for one: no offsets
+        chars_map = {ord(char): folded for char, (folded, _) in table.items()}
+        classes_map = {ord(char): kinds for char, (_, kinds) in table.items()}
+        length = len(text)
+        return _Normalized(
+            text.translate(chars_map),
+            text.translate(classes_map),
+            range(length),
+            range(1, length + 1),
+        )
+    chars: list[str] = []
+    classes: list[str] = []
+    starts: list[int] = []
+    for index, char in enumerate(text):
+        folded, kinds = table[char]
+        if len(folded) == 1:
+            chars.append(folded)
+            classes.append(kinds)
+            starts.append(index)
+        elif folded:
+            chars.extend(folded)
+            classes.extend(kinds)
+            starts.extend([index] * len(folded))
+    return _Normalized("".join(chars), "".join(classes), starts, [s + 1 for s in starts])
+
+
+def _fold(cluster: str) -> tuple[str, str]:
+    """NFKC and case-fold a cluster; return its kept characters and their classes."""
+    chars: list[str] = []
+    classes: list[str] = []
+    for char in unicodedata.normalize("NFKC", cluster).casefold():
+        kind = _class_of(char)
+        if kind == _IGNORED:
+            continue
+        if kind == _DIGIT:
+            char, kind = str(unicodedata.decimal(char)), _WORD
+        chars.append(char)
+        classes.append(kind)
+    return "".join(chars), "".join(classes)
 
 
 def _classes(folded: str) -> str:

@@ -13,6 +13,7 @@ schemas made with `Base.metadata.create_all`, by a DDL event on the search_docum
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -220,6 +221,7 @@ def _snippet(ticket: Ticket, tokens: list[str]) -> list[tokenizer.Segment]:
     return found or [tokenizer.Segment(ticket.subject[: tokenizer.SNIPPET_CHARS], False)]
 
 
+@functools.cache  # statements are immutable; building this one took a tenth of a refresh
 def _upsert(dialect: str) -> sa.Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(SearchDocument)

@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -29,11 +30,25 @@ from enquiry.models import (
 MONTHS = tuple(range(1, 13))
 # Not applications, or not handled on their own: a duplicate is handled in the one it joined.
 NOT_COUNTED = (Status.SPAM, Status.MERGED)
+BEIJING_ZONE = "Asia/Shanghai"
 
 
 def beijing_date(moment: datetime) -> date:
     """Return the Beijing date of an aware moment."""
     return moment.astimezone(deadlines.BEIJING).date()
+
+
+def beijing_date_sql(
+    dialect: str, moment: sa.ColumnElement[datetime | None] | Any
+) -> sa.ColumnElement[date]:
+    """SQL for the Beijing date of a stored UTC moment (NULL stays NULL).
+
+    China has kept UTC+8 all year since 1992, so a fixed offset equals `beijing_date`; done in
+    the database, it spares converting every row in Python (most of the annual table's time).
+    """
+    if dialect == "postgresql":
+        return sa.cast(sa.func.timezone(BEIJING_ZONE, moment), sa.Date)
+    return sa.type_coerce(sa.func.date(moment, "+8 hours"), sa.Date)
 
 
 def year_start(year: int) -> datetime:
@@ -52,11 +67,12 @@ def application_facts(
     session: SessionLike, year: int, department_id: int | None = None
 ) -> list[annual.ApplicationFact]:
     """Return the facts of every application that can appear in the year's table."""
+    concluded_on = beijing_date_sql(session.get_bind().dialect.name, Ticket.closed_at)
     query = sa.select(
         Ticket.reference,
         Ticket.applicant_type,
         Ticket.received_on,
-        Ticket.closed_at,
+        concluded_on,
         Ticket.outcome,
     ).where(
         Ticket.kind == Kind.INFO_APPLICATION,
@@ -69,11 +85,11 @@ def application_facts(
         annual.ApplicationFact(
             applicant_type=applicant_type,
             received_on=received_on,
-            concluded_on=beijing_date(closed_at) if closed_at is not None else None,
+            concluded_on=concluded_on,
             outcome=outcome,
             reference=reference,
         )
-        for reference, applicant_type, received_on, closed_at, outcome in session.execute(
+        for reference, applicant_type, received_on, concluded_on, outcome in session.execute(
             query.order_by(Ticket.id)
         )
     ]

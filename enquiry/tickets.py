@@ -125,7 +125,8 @@ def open_ticket(
         updated_at=now,
     )
     session.add(ticket)
-    session.flush()
+    # No flush here: add_message flushes the ticket with its first message, so the search
+    # document is written once, not once without the message and again with it.
     add_message(
         session,
         ticket,

@@ -67,7 +67,12 @@ class OutboundEmail(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
-    __table_args__ = (sa.Index("ix_outbound_emails_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbound_emails_due", "status", "next_attempt_at"),
+        # The daily cap on automatic mail counts what was sent in the last 24 hours: without
+        # this index it read every sent row (2.3 s per acknowledgement at 200,000 rows).
+        sa.Index("ix_outbound_emails_status_sent_at", "status", "sent_at"),
+    )
 
     def __repr__(self) -> str:
         return f"<OutboundEmail {self.id} {self.template} {self.status.value}>"

@@ -1,0 +1,73 @@
+"""`python -m bench ...`: seed databases and run the benchmarks (see bench/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    seed = commands.add_parser("seed", help="create a database of N realistic tickets")
+    seed.add_argument("--db", default="sqlite", help="sqlite, postgresql or a database URI")
+    seed.add_argument("--tickets", type=int, default=100_000)
+    seed.add_argument("--long-threads", type=int, default=20, help="tickets with 50 messages")
+    seed.add_argument("--seed", type=int, default=2026, help="random seed")
+    seed.add_argument("--keep", action="store_true", help="add to the database, do not wipe it")
+
+    web = commands.add_parser("web", help="gunicorn (2 workers) under load, per scenario")
+    web.add_argument("--db", default="sqlite")
+    web.add_argument("--scenario", action="append", help="run only these (repeatable)")
+    web.add_argument("--duration", type=float, default=15.0, help="seconds per scenario")
+    web.add_argument("--concurrency", type=int, default=8, help="connections in flight")
+    web.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+
+    ingest = commands.add_parser("ingest", help="inbound mail ingest rate")
+    ingest.add_argument("--db", default="sqlite")
+    ingest.add_argument("--messages", type=int, default=1000)
+
+    send = commands.add_parser("send", help="worker send rate into a local SMTP server")
+    send.add_argument("--db", default="sqlite")
+    send.add_argument("--messages", type=int, default=1000)
+
+    annual = commands.add_parser("annual", help="the annual table of a year of tickets")
+    annual.add_argument("--db", default="sqlite")
+    annual.add_argument("--repeat", type=int, default=5)
+
+    args = parser.parse_args(argv)
+    if args.command == "seed":
+        from bench.seed import seed as run_seed
+
+        summary = run_seed(
+            args.db,
+            tickets=args.tickets,
+            long_threads=args.long_threads,
+            seed_value=args.seed,
+            keep=args.keep,
+        )
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    if args.command == "web":
+        from bench.web import run as run_web
+
+        return run_web(args)
+    if args.command == "ingest":
+        from bench.mailbench import run_ingest
+
+        return run_ingest(args)
+    if args.command == "send":
+        from bench.mailbench import run_send
+
+        return run_send(args)
+    if args.command == "annual":
+        from bench.annualbench import run as run_annual
+
+        return run_annual(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
