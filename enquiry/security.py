@@ -1,8 +1,10 @@
-"""Security headers on every response."""
+"""Security headers on every response; text no database can store is refused up front."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from itertools import chain
+
+from flask import Flask, Response, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,6 +37,18 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """Answer 400 to text with a NUL character: PostgreSQL cannot store it and no one types it."""
+    values = chain(
+        chain.from_iterable(request.args.listvalues()),
+        chain.from_iterable(request.form.listvalues()),
+        (request.view_args or {}).values(),
+    )
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
-    """Register the header hook."""
+    """Register the header hook and the NUL check."""
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)

@@ -6,18 +6,17 @@ import quopri
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from email import policy
 from email.generator import BytesGenerator
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from io import BytesIO
 
 from enquiry.mail.charsets import decode_unlabelled, recover, relabel
-from enquiry.mail.headers import decode_header, forgiving_base64, parse_ids
+from enquiry.mail.headers import PARSING_POLICY, decode_header, forgiving_base64, parse_ids
 
 EMBEDDED_TYPES = frozenset({"message/rfc822", "message/global"})
 # Serialise embedded messages as they arrived: no refolding, raw 8-bit bytes kept.
-RAW_POLICY = policy.default.clone(refold_source="none", linesep="\r\n")
+RAW_POLICY = PARSING_POLICY.clone(refold_source="none", linesep="\r\n")
 MAX_FILENAME = 180
 EXTENSIONS = {
     "message/rfc822": ".eml",
@@ -166,14 +165,14 @@ def embedded_message(part: EmailMessage) -> tuple[bytes, EmailMessage | None]:
         data = (
             (forgiving_base64(data) or b"") if encoding == "base64" else quopri.decodestring(data)
         )
-        return data, BytesParser(policy=policy.default).parsebytes(relabel(data))
+        return data, BytesParser(policy=PARSING_POLICY).parsebytes(relabel(data))
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload else None
     return data, inner if isinstance(inner, EmailMessage) else None
 
 
 def _embedded_name(data: bytes) -> str:
-    headers = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
+    headers = BytesParser(policy=PARSING_POLICY).parsebytes(data, headersonly=True)
     subject = raw_header(headers, "subject")
     return re.sub(r"[\\/]", "_", decode_header(subject))[:100] if subject else ""
 

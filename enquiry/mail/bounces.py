@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email import policy
 from email.message import Message
 from email.parser import BytesParser
 
 from enquiry.mail.attachments import ParsedAttachment, raw_header
 from enquiry.mail.charsets import decode_unlabelled
-from enquiry.mail.headers import clean_address, parse_addresses, parse_ids
+from enquiry.mail.headers import PARSING_POLICY, clean_address, parse_addresses, parse_ids
 
 STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
 ORIGINAL_TYPES = frozenset(
@@ -86,7 +85,7 @@ def read_report(attachments: tuple[ParsedAttachment, ...]) -> DeliveryReport:
 
 def _originals(attachments: tuple[ParsedAttachment, ...]) -> list[Message]:
     """Parse the headers of the returned original message(s) attached to a report."""
-    parser = BytesParser(policy=policy.default)
+    parser = BytesParser(policy=PARSING_POLICY)
     return [
         parser.parsebytes(attachment.data, headersonly=True)
         for attachment in attachments

@@ -6,7 +6,10 @@ import base64
 import binascii
 import re
 from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import HeaderRegistry
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 from enquiry.mail.charsets import decode_text, decode_unlabelled, recover
 
@@ -17,10 +20,31 @@ _NEWLINE_RE = re.compile(rb"\r\n|\r|\n")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _SPACES_RE = re.compile(r"\s+")
 _ID_RE = re.compile(r"<\s*([^<>\s]+?)\s*>")
-_ADDR_RE = re.compile(r"[^\s<>()\[\],;:\"'@]+@[^\s<>()\[\],;:\"'@]+")
+# Bounded parts (RFC 5321: 64 and 255) that start at a delimiter: a long run without "@" in
+# a hostile header would otherwise cost quadratic time (50 KB of From took half a minute).
+_ADDR_RE = re.compile(
+    r"(?<![^\s<>()\[\],;:\"'@])[^\s<>()\[\],;:\"'@]{1,64}@[^\s<>()\[\],;:\"'@]{1,255}"
+)
 _VALID_ADDR_RE = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+")
 # Dot-like separators that mean the name separator "·" (U+00B7) between name parts.
 _NAME_DOTS = str.maketrans({"\u30fb": "\u00b7", "\uff65": "\u00b7", "\u2027": "\u00b7"})
+
+
+HEADER_PARSE_MAX = 2000  # characters of one header value given to the structured parsers
+
+
+class _BoundedHeaders(HeaderRegistry):
+    """The standard header registry, parsing at most HEADER_PARSE_MAX characters of a value.
+
+    Its structured parsers take quadratic time on long values (a 100 KB Content-Type took
+    minutes); ParsedMail's own header fields come from raw_items() and are not cut.
+    """
+
+    def __call__(self, name: str, value: str) -> Any:
+        return super().__call__(name, value[:HEADER_PARSE_MAX])
+
+
+PARSING_POLICY = policy.default.clone(header_factory=_BoundedHeaders())
 
 
 def forgiving_base64(data: bytes) -> bytes | None:

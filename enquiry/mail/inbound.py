@@ -6,7 +6,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from types import MappingProxyType
@@ -15,6 +14,7 @@ from typing import Any
 from enquiry.mail.attachments import ParsedAttachment, content_type_of
 from enquiry.mail.charsets import codec_for, has_surrogates, recover, relabel
 from enquiry.mail.headers import (
+    PARSING_POLICY,
     clean_name,
     decode_header,
     parse_addresses,
@@ -226,7 +226,7 @@ def _failure(*defects: str) -> ParsedMail:
 def _parse(raw: bytes) -> ParsedMail:
     if not bytes(raw).strip():
         return _failure("empty message")
-    message = BytesParser(policy=policy.default).parsebytes(relabel(bytes(raw)))
+    message = BytesParser(policy=PARSING_POLICY).parsebytes(relabel(bytes(raw)))
     headers = _raw_headers(message)
     if not headers.keys() & MAIL_HEADERS:
         return _failure("no mail headers found: not an e-mail message")

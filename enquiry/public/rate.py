@@ -71,6 +71,8 @@ def rate(token: str) -> Any:
         form.rating.data = preselect if preselect in Rating._value2member_map_ else None
         return render_form(answer, form, 200)
     if not form.validate_on_submit() or form.website.data:
+        if form.website.data:  # the honeypot: say no, as the enquiry form does
+            form.form_errors.append(_("Your rating could not be accepted."))
         return render_form(answer, form, 400)
     return record(token, answer, form, identity)
 

@@ -1,0 +1,446 @@
+"""Every route of the app: how to reach it with valid input, or why it is left out.
+
+`POSTS` and `PAGES` are keyed by endpoint. tests/hostile/test_routes.py fails when the app has
+a route that is in neither table nor in `EXCLUDED`, so a new form or page is covered (or its
+exclusion explained) as soon as it is added.
+
+URLs are format strings over the site's seeded ids plus, for targets with a `setup`, values of
+a fresh ticket made for each attempt (actions change a ticket's state, so each hostile string
+gets a ticket in the right state). `{n}` is a number unique to the attempt (for unique fields).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from enquiry.extensions import db
+from enquiry.models import Department, HolidayOverride, Kind, RoutingRule, Status, utcnow
+from enquiry.models.settings import TOTP_REQUIRED_ROLES, put_setting
+from enquiry.names import normalize_name
+from enquiry.public.forms import strip_text
+from tests.hostile.site import Site
+
+Setup = Callable[[Site], dict[str, Any]]
+
+
+def fresh(site: Site) -> dict[str, Any]:
+    return site.fresh_ticket()
+
+
+def answered(site: Site) -> dict[str, Any]:
+    return site.fresh_ticket(answered=True)
+
+
+def application(site: Site) -> dict[str, Any]:
+    return site.fresh_ticket(kind=Kind.INFO_APPLICATION)
+
+
+def routed(site: Site) -> dict[str, Any]:
+    return site.fresh_ticket(status=Status.ROUTED)
+
+
+def routed_elsewhere(site: Site) -> dict[str, Any]:
+    return site.fresh_ticket(status=Status.ROUTED, department="spare")
+
+
+def acknowledged(site: Site) -> dict[str, Any]:
+    return site.fresh_ticket(status=Status.ACKNOWLEDGED)
+
+
+def new_rule(site: Site) -> dict[str, Any]:
+    return {
+        "rule": site.add(RoutingRule(name="临时", keywords="临时", department_id=site.ids["spare"]))
+    }
+
+
+def new_override(site: Site) -> dict[str, Any]:
+    override = HolidayOverride(
+        region=site.app.config["CALENDAR"],
+        day=date(2032, 1, 1) + timedelta(days=next(site.numbers)),
+        is_workday=True,
+        note="n",
+        source="s",
+    )
+    return {"override": site.add(override)}
+
+
+def new_department(site: Site) -> dict[str, Any]:
+    number = next(site.numbers)
+    return {"department": site.add(Department(code=f"x{number}", name_zh="临时局", name_en="T"))}
+
+
+def no_totp_required(site: Site) -> None:
+    """Strings in the check boxes switch the one-time password on: switch it off again."""
+    with site.app.app_context():
+        put_setting(db.session, TOTP_REQUIRED_ROLES, [], now=utcnow())
+        db.session.commit()
+
+
+def paused(site: Site) -> dict[str, Any]:
+    values = site.fresh_ticket(kind=Kind.INFO_APPLICATION)
+    client = site.client("supervisor")
+    response = client.post(
+        f"/staff/tickets/{values['ticket_id']}/consultation/pause",
+        data={"note": "征求第三方意见", "csrf_token": site.csrf(client)},
+    )
+    assert response.status_code in {302, 303}, response.status_code
+    return values
+
+
+@dataclass(frozen=True)
+class Post:
+    """A form: where it posts, as whom, valid values for its fields, what it must store."""
+
+    url: str
+    role: str | None = "admin"
+    valid: dict[str, str] = field(default_factory=dict)
+    stored: dict[str, str] = field(default_factory=dict)  # field -> table.column[:json][@id]
+    loose: frozenset[str] = frozenset()  # one-line or list fields: white space may be folded
+    # Fields with a documented normalisation: what is stored must be exactly this of the input.
+    normalise: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    setup: Setup | None = None
+    own_client: bool = False  # the action may sign the user out or change their password
+    accepted_baseline: bool = True  # valid values are accepted (False: always refused here)
+    after: Callable[[Site], None] | None = None  # undo what an accepted post switched on
+
+
+@dataclass(frozen=True)
+class Page:
+    """A GET page and the query parameters it reads beyond those found by looking."""
+
+    url: str
+    role: str | None = "admin"
+    params: tuple[str, ...] = ()
+    setup: Setup | None = None
+
+
+ASK_VALID = {
+    "kind": "question",
+    "subject": "关于年报",
+    "message": "请问年报第二部分的数据来源是什么？",
+    "name": "张三",
+    "email": "zhang.san@example.com",
+    "phone": "",
+    "section": "",
+    "applicant_type": "",
+    "info_description": "",
+    "delivery_form": "",
+    "website": "",
+}
+FOLLOW_UP = {"message": "补充说明：我想了解更多。"}
+TICKET = "/staff/tickets/{ticket_id}"
+NEXT_PARAM = ("next",)
+
+POSTS: dict[str, Post] = {
+    "public.ask": Post(
+        "/ask",
+        role=None,
+        valid=ASK_VALID,
+        stored={
+            "subject": "tickets.subject",
+            "message": "messages.body",
+            "name": "tickets.citizen_name",
+        },
+        normalise={"name": lambda text: normalize_name(strip_text(text))},
+    ),
+    "public.ask#application": Post(
+        "/ask",
+        role=None,
+        valid=ASK_VALID
+        | {"kind": "info_application", "applicant_type": "citizen", "delivery_form": "email"}
+        | {"info_description": "请提供查阅点名单"},
+        stored={"info_description": "tickets.info_description"},
+    ),
+    "public.track": Post("/track", role=None, valid={"reference": "{reference}", "code": "{code}"}),
+    "public.tracked": Post(
+        "/track/{reference}", role=None, valid=FOLLOW_UP, stored={"message": "messages.body"}
+    ),
+    "public.rate": Post(
+        "/rate/{token}",
+        role=None,
+        valid={"rating": "satisfied", "comment": "很好", "website": ""},
+        stored={"comment": "satisfaction_ratings.comment"},
+        setup=answered,
+    ),
+    "staff.login": Post(
+        "/staff/login",
+        role=None,
+        valid={"email": "{email}", "password": "correct horse battery staple", "next": ""},
+        own_client=True,
+    ),
+    "staff.login_totp": Post("/staff/login/totp", role=None, valid={"code": "123456"}),
+    "staff.logout": Post("/staff/logout", own_client=True),
+    "staff.change_password": Post(
+        "/staff/account/password",
+        valid={
+            "current_password": "correct horse battery staple",
+            "new_password": "a much longer new passphrase",
+            "confirm_password": "a much longer new passphrase",
+        },
+        own_client=True,
+    ),
+    "staff.enrol_totp": Post(
+        "/staff/account/totp", valid={"code": "000000"}, own_client=True, accepted_baseline=False
+    ),
+    "staff.security_settings": Post("/staff/admin/security", valid={}, after=no_totp_required),
+    "staff.reply": Post(
+        TICKET + "/reply",
+        role="supervisor",
+        valid={"reply-body": "您好，数据来源于统计局。", "reply-canned": ""},
+        stored={"reply-body": "messages.body"},
+        setup=fresh,
+    ),
+    "staff.request_info": Post(
+        TICKET + "/request-info",
+        role="supervisor",
+        valid={"reply-body": "请补充您的联系方式。", "reply-canned": ""},
+        stored={"reply-body": "messages.body"},
+        setup=acknowledged,
+    ),
+    "staff.use_canned": Post(
+        TICKET + "/canned",
+        role="supervisor",
+        valid={"reply-canned": "{reply}", "reply-body": "已写的内容"},
+    ),
+    "staff.add_note": Post(
+        TICKET + "/note",
+        role="supervisor",
+        valid={"note-body": "内部备注"},
+        stored={"note-body": "messages.body"},
+    ),
+    "staff.transfer": Post(
+        TICKET + "/transfer",
+        role="supervisor",
+        valid={"transfer-department": "{spare}", "transfer-note": "请处理"},
+        stored={"transfer-note": "audit_events.detail:note"},
+        setup=fresh,
+    ),
+    "staff.return_ticket": Post(
+        TICKET + "/return",
+        role="supervisor@spare",
+        valid={"return-reason": "不属于本部门"},
+        stored={"return-reason": "audit_events.detail:reason"},
+        setup=routed_elsewhere,
+    ),
+    "staff.refuse": Post(
+        TICKET + "/refuse",
+        role="supervisor",
+        valid={"refuse-reason": "重复提交"},
+        stored={"refuse-reason": "messages.body"},
+        setup=fresh,
+    ),
+    "staff.mark_spam": Post(
+        TICKET + "/spam",
+        role="supervisor",
+        valid={"spam-reason": "广告"},
+        stored={"spam-reason": "audit_events.detail:reason"},
+        setup=fresh,
+    ),
+    "staff.merge": Post(
+        TICKET + "/merge",
+        role="supervisor",
+        valid={"merge-target": "{reference_seed}"},
+        setup=fresh,
+    ),
+    "staff.assign": Post(
+        TICKET + "/assign", role="supervisor", valid={"assign-assignee": ""}, setup=fresh
+    ),
+    "staff.acknowledge": Post(TICKET + "/acknowledge", role="supervisor", setup=routed),
+    "staff.start": Post(TICKET + "/start", role="supervisor", setup=acknowledged),
+    "staff.close": Post(TICKET + "/close", role="supervisor", valid={}, setup=answered),
+    "staff.extend": Post(
+        TICKET + "/extend",
+        role="supervisor",
+        valid={"days": "5", "reason": "需要协调多个部门"},
+        stored={"reason": "tickets.extension_reason"},
+        setup=application,
+    ),
+    "staff.pause_consultation": Post(
+        TICKET + "/consultation/pause",
+        role="supervisor",
+        valid={"note": "征求第三方意见"},
+        stored={"note": "audit_events.detail:note"},
+        setup=application,
+    ),
+    "staff.resume_consultation": Post(
+        TICKET + "/consultation/resume", role="supervisor", setup=paused
+    ),
+    "staff.remind": Post(
+        TICKET + "/remind",
+        role="supervisor",
+        valid={"note": "请尽快办理"},
+        stored={"note": "audit_events.detail:note"},
+        setup=fresh,
+    ),
+    "staff.bulk": Post(
+        "/staff/bulk",
+        role="supervisor",
+        valid={
+            "ticket_ids": "{ticket_id}",
+            "action": "transfer",
+            "department": "{spare}",
+            "note": "批量转办",
+            "assignee": "",
+            "next": "/staff/inbox",
+        },
+        stored={"note": "audit_events.detail:note"},
+        setup=fresh,
+    ),
+    "staff.admin_create_user": Post(
+        "/staff/admin/users/new",
+        valid={
+            "email": "new{n}@enquiry.test",
+            "display_name": "新同事",
+            "role": "agent",
+            "department": "{office}",
+            "password": "a long enough password",
+        },
+        stored={"display_name": "users.display_name"},
+    ),
+    "staff.admin_edit_user": Post(
+        "/staff/admin/users/{other_user}",
+        valid={"display_name": "改名", "role": "agent", "department": "{office}"},
+        stored={"display_name": "users.display_name@other_user"},
+    ),
+    "staff.admin_deactivate_user": Post("/staff/admin/users/{other_user}/deactivate"),
+    "staff.admin_reactivate_user": Post("/staff/admin/users/{other_user}/reactivate"),
+    "staff.admin_unlock_user": Post("/staff/admin/users/{other_user}/unlock"),
+    "staff.admin_reset_user_totp": Post("/staff/admin/users/{other_user}/reset-totp"),
+    "staff.admin_create_department": Post(
+        "/staff/admin/departments/new",
+        valid={
+            "code": "d{n}",
+            "name_zh": "新局{n}",
+            "name_en": "New {n}",
+            "name_ug": "",
+            "email": "",
+        },
+        stored={f"name_{x}": f"departments.name_{x}" for x in ("zh", "en", "ug")},
+    ),
+    "staff.admin_edit_department": Post(
+        "/staff/admin/departments/{spare}",
+        valid={"name_zh": "备用局", "name_en": "Spare Bureau", "name_ug": "", "email": ""},
+        stored={f"name_{x}": f"departments.name_{x}@spare" for x in ("zh", "en", "ug")},
+    ),
+    "staff.admin_make_default_department": Post("/staff/admin/departments/{office}/make-default"),
+    "staff.admin_deactivate_department": Post("/staff/admin/departments/{spare}/deactivate"),
+    "staff.admin_reactivate_department": Post("/staff/admin/departments/{spare}/reactivate"),
+    "staff.admin_delete_department": Post(
+        "/staff/admin/departments/{department}/delete", setup=new_department
+    ),
+    "staff.admin_create_rule": Post(
+        "/staff/admin/rules/new",
+        valid={
+            "name": "规则",
+            "priority": "100",
+            "kind": "",
+            "section": "",
+            "keywords": "住房",
+            "sender_domain": "",
+            "department": "{spare}",
+            "is_active": "y",
+        },
+        stored={"name": "routing_rules.name", "keywords": "routing_rules.keywords"},
+        loose=frozenset({"keywords"}),
+    ),
+    "staff.admin_edit_rule": Post(
+        "/staff/admin/rules/{rule}",
+        valid={
+            "name": "住房",
+            "priority": "50",
+            "kind": "",
+            "section": "",
+            "keywords": "住房",
+            "sender_domain": "",
+            "department": "{spare}",
+            "is_active": "y",
+        },
+        stored={"name": "routing_rules.name@rule", "keywords": "routing_rules.keywords@rule"},
+        loose=frozenset({"keywords"}),
+    ),
+    "staff.admin_delete_rule": Post("/staff/admin/rules/{rule}/delete", setup=new_rule),
+    "staff.admin_create_reply": Post(
+        "/staff/admin/replies/new",
+        valid={"title": "标题", "body": "正文", "locale": "zh_Hans", "department": ""},
+        stored={"title": "canned_replies.title", "body": "canned_replies.body"},
+    ),
+    "staff.admin_edit_reply": Post(
+        "/staff/admin/replies/{reply}",
+        valid={"title": "感谢来信", "body": "您好", "locale": "zh_Hans", "department": ""},
+        stored={"title": "canned_replies.title@reply", "body": "canned_replies.body@reply"},
+    ),
+    "staff.admin_deactivate_reply": Post("/staff/admin/replies/{reply}/deactivate"),
+    "staff.admin_reactivate_reply": Post("/staff/admin/replies/{reply}/reactivate"),
+    "staff.add_holiday_override": Post(
+        "/staff/admin/calendar",
+        valid={"day": "{date_n}", "kind": "rest", "note": "调休", "source": "国务院通知"},
+        stored={"note": "holiday_overrides.note", "source": "holiday_overrides.source"},
+        loose=frozenset({"note", "source"}),
+    ),
+    "staff.delete_holiday_override": Post(
+        "/staff/admin/calendar/{override}/delete", setup=new_override
+    ),
+    "staff.admin_verify_audit": Post("/staff/admin/audit/verify"),
+    "staff.mailroom_reprocess": Post(
+        "/staff/mailroom/{inbound}/reprocess", accepted_baseline=False
+    ),
+}
+
+PAGES: dict[str, Page] = {
+    "public.index": Page("/", role=None, params=NEXT_PARAM),
+    "public.ask": Page("/ask", role=None),
+    "public.submitted": Page("/ask/submitted", role=None),
+    "public.reports": Page("/report", role=None),
+    "public.report": Page("/report/{year}", role=None),
+    "public.set_language": Page("/language/en", role=None, params=NEXT_PARAM),
+    "public.track": Page("/track", role=None),
+    "public.track_link": Page("/track/{reference_seed}/{code_seed}", role=None),
+    "public.tracked": Page("/track/{reference_seed}", role=None),
+    "public.rate": Page("/rate/{token}", role=None, setup=answered),
+    "staff.login": Page("/staff/login", role=None),
+    "staff.login_totp": Page("/staff/login/totp", role=None),
+    "staff.inbox": Page("/staff/inbox", params=("page",)),
+    "staff.search": Page("/staff/search", params=("page", "after")),
+    "staff.ticket": Page(TICKET.replace("{ticket_id}", "{ticket_seed}")),
+    "staff.attachment": Page("/staff/attachments/{attachment}"),
+    "staff.account": Page("/staff/account"),
+    "staff.change_password": Page("/staff/account/password"),
+    "staff.enrol_totp": Page("/staff/account/totp"),
+    "staff.security_settings": Page("/staff/admin/security"),
+    "staff.admin": Page("/staff/admin"),
+    "staff.admin_audit": Page("/staff/admin/audit"),
+    "staff.admin_users": Page("/staff/admin/users"),
+    "staff.admin_create_user": Page("/staff/admin/users/new"),
+    "staff.admin_edit_user": Page("/staff/admin/users/{other_user}"),
+    "staff.admin_departments": Page("/staff/admin/departments"),
+    "staff.admin_create_department": Page("/staff/admin/departments/new"),
+    "staff.admin_edit_department": Page("/staff/admin/departments/{spare}"),
+    "staff.admin_rules": Page("/staff/admin/rules"),
+    "staff.admin_create_rule": Page("/staff/admin/rules/new"),
+    "staff.admin_edit_rule": Page("/staff/admin/rules/{rule}"),
+    "staff.admin_test_rules": Page("/staff/admin/rules/test"),
+    "staff.admin_replies": Page("/staff/admin/replies"),
+    "staff.admin_create_reply": Page("/staff/admin/replies/new"),
+    "staff.admin_edit_reply": Page("/staff/admin/replies/{reply}"),
+    "staff.calendar": Page("/staff/admin/calendar"),
+    "staff.dashboard": Page("/staff/dashboard"),
+    "staff.dashboard_csv": Page("/staff/dashboard.csv"),
+    "staff.supervision": Page("/staff/supervision"),
+    "staff.mailroom": Page("/staff/mailroom"),
+    "staff.mailroom_detail": Page("/staff/mailroom/{inbound}"),
+    "staff.mailroom_download": Page("/staff/mailroom/{inbound}/raw"),
+    "staff.annual_report": Page("/staff/reports/annual/{year}"),
+    "staff.annual_report_latest": Page("/staff/reports/annual"),
+    "staff.annual_report_csv": Page("/staff/reports/annual/{year}.csv"),
+    "staff.annual_report_xlsx": Page("/staff/reports/annual/{year}.xlsx"),
+}
+
+# Query parameters every page is also given: a page must ignore or refuse what it does not read.
+COMMON_PARAMS = ("lang", "next", "page", "sort", "after", "before", "q")
+
+EXCLUDED: dict[str, str] = {
+    "static": "serves files from static/ by path; Werkzeug's safe_join refuses traversal",
+}
