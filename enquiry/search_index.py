@@ -35,6 +35,9 @@ FTS_TABLE = "search_fts"
 GIN_INDEX = "ix_search_documents_tsv"
 VECTOR_COLUMN = "document_tsv"
 INDEXED_KINDS = (MessageKind.CITIZEN, MessageKind.REPLY, MessageKind.NOTE)
+# A broad word matches a third of a city's tickets; ranking all of them took seconds. Only the
+# newest matches the user may see are ranked: the best 50 of the latest 2,000.
+RANKED_CANDIDATES = 2000
 TICKET_FIELDS = ("reference", "subject", "citizen_name", "info_description")
 MESSAGE_FIELDS = ("body", "kind", "ticket_id", "ticket")
 
@@ -142,10 +145,12 @@ def search(
     visible_department_ids: set[int] | None,
     limit: int = 50,
     where: Sequence[sa.ColumnElement[bool]] = (),
+    candidates: int = RANKED_CANDIDATES,
 ) -> list[SearchHit]:
     """Return the tickets containing every token of the query, best first, with snippets.
 
     visible_department_ids=None means every department; `where` adds conditions on Ticket.
+    Only the newest `candidates` matches that pass the conditions are ranked.
     """
     tokens = tokenizer.query_tokens(query)
     if not tokens or visible_department_ids == set():
@@ -154,9 +159,9 @@ def search(
     if visible_department_ids is not None:
         conditions.append(Ticket.department_id.in_(visible_department_ids))
     if session.get_bind().dialect.name == "postgresql":
-        statement = _postgresql_search(tokens)
+        statement = _postgresql_search(tokens, conditions, candidates)
     else:
-        statement = _sqlite_search(tokens)
+        statement = _sqlite_search(tokens, conditions, candidates)
     statement = (
         statement.where(*conditions)
         .options(selectinload(Ticket.messages))
@@ -180,20 +185,32 @@ def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) 
     return True
 
 
-def _sqlite_search(tokens: list[str]) -> sa.Select[tuple[Ticket, Any]]:
+def _sqlite_search(
+    tokens: list[str], conditions: Sequence[sa.ColumnElement[bool]], candidates: int
+) -> sa.Select[tuple[Ticket, Any]]:
     # Every token a quoted FTS5 string, '"' doubled: nothing in a query is FTS5 syntax.
     match = " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens)
     fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer), sa.column(FTS_TABLE))
+    matches = fts.c[FTS_TABLE].op("MATCH")(match)
     score = sa.literal_column(f"bm25({FTS_TABLE})", sa.Float)
+    newest = (
+        sa.select(fts.c.rowid)
+        .join(Ticket, Ticket.id == fts.c.rowid)
+        .where(matches, *conditions)
+        .order_by(fts.c.rowid.desc())
+        .limit(candidates)
+    )
     return (
         sa.select(Ticket, (-score).label("rank"))
         .join(fts, fts.c.rowid == Ticket.id)
-        .where(fts.c[FTS_TABLE].op("MATCH")(match))
+        .where(matches, Ticket.id.in_(newest.scalar_subquery()))
         .order_by(score)
     )
 
 
-def _postgresql_search(tokens: list[str]) -> sa.Select[tuple[Ticket, Any]]:
+def _postgresql_search(
+    tokens: list[str], conditions: Sequence[sa.ColumnElement[bool]], candidates: int
+) -> sa.Select[tuple[Ticket, Any]]:
     # Every token a quoted tsquery lexeme, read by the same parser as the documents.
     quoted = " & ".join(
         "'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens
@@ -201,10 +218,17 @@ def _postgresql_search(tokens: list[str]) -> sa.Select[tuple[Ticket, Any]]:
     vector: sa.ColumnClause[Any] = sa.literal_column(f"search_documents.{VECTOR_COLUMN}")
     tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.literal(quoted, sa.Text))
     score = sa.func.ts_rank(vector, tsquery, 1)  # 1: divide by 1 + log(document length)
+    newest = (
+        sa.select(SearchDocument.ticket_id)
+        .join(Ticket, Ticket.id == SearchDocument.ticket_id)
+        .where(vector.op("@@")(tsquery), *conditions)
+        .order_by(SearchDocument.ticket_id.desc())
+        .limit(candidates)
+    )
     return (
         sa.select(Ticket, score.label("rank"))
         .join(SearchDocument, SearchDocument.ticket_id == Ticket.id)
-        .where(vector.op("@@")(tsquery))
+        .where(SearchDocument.ticket_id.in_(newest.scalar_subquery()))
         .order_by(score.desc())
     )
 

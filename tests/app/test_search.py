@@ -356,3 +356,27 @@ def test_the_demo_enquiries_are_found_by_a_chinese_word(make_app: Callable[..., 
         ]:
             hits = search_index.search(db.session, query, visible_department_ids=None)
             assert [hit.ticket.subject for hit in hits] == [subject]
+
+
+def test_only_the_newest_visible_matches_are_ranked(opened: dict[str, Ticket]) -> None:
+    matching = sorted(
+        (
+            hit.ticket
+            for hit in search_index.search(db.session, "在哪里", visible_department_ids=None)
+        ),
+        key=lambda ticket: ticket.id,
+    )
+    assert len(matching) == 4
+    newest_two = {ticket.id for ticket in matching[-2:]}
+    hits = search_index.search(db.session, "在哪里", visible_department_ids=None, candidates=2)
+    assert {hit.ticket.id for hit in hits} == newest_two
+
+    # The newest matches of other departments do not hide older ones the user may see.
+    housing = Department(code="housing", name_zh="市住房局")
+    db.session.add(housing)
+    for ticket in matching[-2:]:
+        ticket.department = housing
+    db.session.commit()
+    egov = matching[0].department_id
+    hits = search_index.search(db.session, "在哪里", visible_department_ids={egov}, candidates=1)
+    assert [hit.ticket.id for hit in hits] == [matching[1].id]
