@@ -1,5 +1,11 @@
 # The two commands: `make run` and `make test`. Everything else is a helper for them.
-PYTHON ?= python3
+# The interpreter: the first whose email package has the header-injection fix (gh-121650:
+# CPython 3.11.10+, 3.12.5+, 3.13+), from PATH or pyenv. `make PYTHON=/path/to/python3` overrides.
+FLOOR_CHECK := import sys; v = sys.version_info[:3]; ok = v >= (3, 12, 5) or (3, 11, 10) <= v < (3, 12); \
+	print(sys.executable) if ok else sys.exit(1)
+CANDIDATES := python3.14 python3.13 python3.12 python3.11 python3 \
+	$(sort $(wildcard $(HOME)/.pyenv/versions/3.1*/bin/python3))
+PYTHON ?= $(firstword $(foreach p,$(CANDIDATES),$(shell $(p) -c '$(FLOOR_CHECK)' 2>/dev/null)))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -10,7 +16,16 @@ PORT ?= 5000
 
 .PHONY: run test lint typecheck pytest translations extract-messages clean
 
+# A .venv made by an older interpreter is rebuilt: its email package would be too old.
+ifneq ($(wildcard $(BIN)/python),)
+ifeq ($(shell $(BIN)/python -c '$(FLOOR_CHECK)' 2>/dev/null),)
+$(info .venv runs a Python without the e-mail header fix: rebuilding it)
+$(shell rm -rf $(VENV))
+endif
+endif
+
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Enquiry needs CPython 3.11.10+, 3.12.5+ or 3.13+ (the e-mail header fix); none found. Install one, or run make PYTHON=/path/to/python3"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
