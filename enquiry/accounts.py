@@ -6,11 +6,12 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 
 from enquiry.models import Department, Role, SessionLike, User
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
+HASHER_KEY = "enquiry.password_hasher"
 
 
 class WeakPasswordError(ValueError):
@@ -21,15 +22,31 @@ def hash_password(password: str) -> str:
     """Hash a password with Argon2id."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPasswordError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Check a password against its hash in constant time."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _hasher() -> PasswordHasher:
+    """The app's Argon2id hasher, built once from its PASSWORD_HASH_* settings."""
+    if not has_app_context():
+        return PasswordHasher()
+    extensions = current_app.extensions
+    if HASHER_KEY not in extensions:
+        config = current_app.config
+        extensions[HASHER_KEY] = PasswordHasher(
+            time_cost=int(config["PASSWORD_HASH_TIME_COST"]),
+            memory_cost=int(config["PASSWORD_HASH_MEMORY_KIB"]),
+            parallelism=int(config["PASSWORD_HASH_PARALLELISM"]),
+        )
+    hasher: PasswordHasher = extensions[HASHER_KEY]
+    return hasher
 
 
 def generate_password() -> str:

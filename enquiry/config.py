@@ -66,6 +66,11 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 4 * 3600
 
     # Staff sign-in
+    # Argon2id cost (argon2-cffi's defaults, RFC 9106's low-memory profile): about 0.3 s a hash
+    # here. Lower only for tests; a hash records its own cost, so raising it later still verifies.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
+    PASSWORD_HASH_PARALLELISM = 4
     LOGIN_RATE_LIMIT = "10 per minute"
     LOGIN_LOCKOUT_THRESHOLD = 5  # consecutive failures
     LOGIN_LOCKOUT_MINUTES = 15
@@ -84,6 +89,7 @@ class Defaults:
     MAIL_DEFAULT_SENDER = "xxgk@enquiry.localhost"
     MAIL_DOMAIN = "enquiry.localhost"
     MAIL_CATCHER = True  # `make run` catches mail locally into instance/mail-catcher/
+    MAIL_CATCHER_PORT = 8025  # ... when MAIL_SERVER is this machine and MAIL_PORT is this port
     MAIL_SEND_BATCH_SIZE = 20
     MAIL_LEASE_SECONDS = 600
     MAIL_RETRY_BASE_SECONDS = 60

@@ -16,7 +16,7 @@ from typing import Any
 from enquiry.worker import stop_on_signals
 
 CATCHER_HOST = "127.0.0.1"
-CATCHER_PORT = 8025
+DEFAULT_CATCHER_PORT = 8025
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -39,12 +39,17 @@ def wait_until_ready(child: Child, timeout: float = 15.0) -> None:
 
 
 def wants_catcher(config: Mapping[str, Any]) -> bool:
-    """Catch mail locally when enabled and MAIL_SERVER/MAIL_PORT are the local default."""
+    """Catch mail locally when enabled and MAIL_SERVER/MAIL_PORT are the catcher's address."""
     return (
         bool(config.get("MAIL_CATCHER", True))
         and str(config.get("MAIL_SERVER", "")).lower() in LOCAL_HOSTS
-        and int(config.get("MAIL_PORT") or 0) == CATCHER_PORT
+        and int(config.get("MAIL_PORT") or 0) == catcher_port(config)
     )
+
+
+def catcher_port(config: Mapping[str, Any]) -> int:
+    """The port the local mail catcher listens on (MAIL_CATCHER_PORT, 8025 by default)."""
+    return int(config.get("MAIL_CATCHER_PORT") or DEFAULT_CATCHER_PORT)
 
 
 def is_listening(host: str, port: int) -> bool:
@@ -65,11 +70,12 @@ def plan(
     """Return the children to start: the catcher (when wanted and free), worker, web server."""
     children = []
     if wants_catcher(config):
-        if is_listening(CATCHER_HOST, CATCHER_PORT):
-            announce(f"{CATCHER_HOST}:{CATCHER_PORT} is taken: using the mail catcher there")
+        catcher = (CATCHER_HOST, catcher_port(config))
+        if is_listening(*catcher):
+            announce(f"{CATCHER_HOST}:{catcher[1]} is taken: using the mail catcher there")
         else:
-            argv = [*flask, "mail", "catch", "--host", CATCHER_HOST, "--port", str(CATCHER_PORT)]
-            children.append(Child("mail catcher", argv, (CATCHER_HOST, CATCHER_PORT)))
+            argv = [*flask, "mail", "catch", "--host", CATCHER_HOST, "--port", str(catcher[1])]
+            children.append(Child("mail catcher", argv, catcher))
     children.append(Child("worker", [*flask, "worker"]))
     children.append(Child("web server", [*flask, "run", "--host", host, "--port", str(port)]))
     return children

@@ -22,6 +22,21 @@ POSTGRES_URL = os.environ.get("ENQUIRY_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+# Argon2 at production cost takes ~0.3 s a hash and as long to verify; hundreds of tests create
+# users. Cheap parameters for every app the tests build, child processes included; the
+# production parameters are pinned by tests/app/test_password_hash.py.
+CHEAP_PASSWORD_HASH = {
+    "ENQUIRY_PASSWORD_HASH_TIME_COST": "1",
+    "ENQUIRY_PASSWORD_HASH_MEMORY_KIB": "8",
+    "ENQUIRY_PASSWORD_HASH_PARALLELISM": "1",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, value in CHEAP_PASSWORD_HASH.items():
+        os.environ.setdefault(name, value)
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip when a component is missing locally; fail under CI, where it must be present."""
     if condition:

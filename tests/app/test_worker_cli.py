@@ -248,6 +248,8 @@ def test_flask_mail_catch_runs_until_sigterm(tmp_path: Path) -> None:
         ({"MAIL_SERVER": "localhost"}, True),
         ({"MAIL_CATCHER": False}, False),
         ({"MAIL_PORT": 25}, False),
+        ({"MAIL_PORT": 2525}, False),
+        ({"MAIL_PORT": 2525, "MAIL_CATCHER_PORT": 2525}, True),
         ({"MAIL_SERVER": "smtp.example.gov.cn"}, False),
     ],
 )
@@ -261,14 +263,12 @@ def test_mail_is_caught_only_when_it_would_go_to_the_local_default(
 def test_run_all_starts_catcher_worker_and_site_and_stops_them(
     mail_app: Flask, tmp_path: Path
 ) -> None:
-    if devserver.is_listening(devserver.CATCHER_HOST, devserver.CATCHER_PORT):
-        pytest.skip("port 8025 is in use here")
     instance = Path(mail_app.instance_path)
-    port = free_port()
-    env = child_env(mail_app, MAIL_PORT=8025, WORKER_POLL_SECONDS=0.2)
+    port, catcher = free_port(), free_port()
+    env = child_env(mail_app, MAIL_PORT=catcher, MAIL_CATCHER_PORT=catcher, WORKER_POLL_SECONDS=0.2)
     run_all = Child(["run-all", "--port", str(port)], env)
     try:
-        run_all.wait_for("Catching mail on 127.0.0.1:8025")  # before the worker starts
+        run_all.wait_for(f"Catching mail on 127.0.0.1:{catcher}")  # before the worker starts
         run_all.wait_for("Started: mail catcher, worker, web server.")
         assert f"one .eml file per message in {instance / 'mail-catcher'}/" in "".join(
             run_all.output
@@ -283,4 +283,4 @@ def test_run_all_starts_catcher_worker_and_site_and_stops_them(
     [path] = (instance / "mail-catcher").glob("*.eml")
     assert str(read_eml(path)["Message-ID"]) == row.message_id
     assert not devserver.is_listening("127.0.0.1", port)
-    assert not devserver.is_listening(devserver.CATCHER_HOST, devserver.CATCHER_PORT)
+    assert not devserver.is_listening(devserver.CATCHER_HOST, catcher)
