@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -35,6 +36,10 @@ CHEAP_PASSWORD_HASH = {
 def pytest_configure(config: pytest.Config) -> None:
     for name, value in CHEAP_PASSWORD_HASH.items():
         os.environ.setdefault(name, value)
+    # Random examples every run (CI passes --hypothesis-seed and prints it); a failure prints
+    # the blob that reproduces it, and failing examples are kept in .hypothesis/ for the rerun.
+    hypothesis.settings.register_profile("enquiry", print_blob=True)
+    hypothesis.settings.load_profile("enquiry")
 
 
 def require(condition: bool, reason: str) -> None:

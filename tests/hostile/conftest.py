@@ -2,7 +2,8 @@
 
 Seeding (demo data, staff, canned replies, rules, a received e-mail, an answered ticket) and
 logging in are done once per database: the suite sends thousands of requests and must stay
-within its time budget. Password hashing uses cheap Argon2 parameters here for the same reason.
+within its time budget. Password hashing is cheap here as everywhere in the suite
+(tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -11,28 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
-from enquiry import accounts
 from tests.conftest import POSTGRES_URL, require
 from tests.hostile.site import Site
-
-
-@pytest.fixture(scope="session")
-def cheap_hashing() -> Iterator[None]:
-    """Argon2 with minimal cost: the suite creates and signs in many users."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-        )
-        yield
 
 
 @pytest.fixture(
     scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, cheap_hashing: None
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
     """A seeded app on SQLite or PostgreSQL, with helpers to send hostile requests."""
     tmp = tmp_path_factory.mktemp(f"hostile-{request.param}")

@@ -20,7 +20,6 @@ from enquiry.extensions import db
 from enquiry.mail.inbound import ParsedMail, parse
 from enquiry.mail.ingest import IntakeSettings, ingest
 from enquiry.models import Blob, InboundEmail, InboundSource, utcnow
-from tests.conftest import IN_CI
 from tests.hostile.site import Site
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "data" / "mail"
@@ -46,17 +45,15 @@ CHARSETS = [
     "hz-gb-2312",
 ]
 FUZZ = settings(
-    max_examples=25,
+    max_examples=60,
     deadline=None,
-    derandomize=IN_CI,
-    database=None if IN_CI else settings.default.database,
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
         HealthCheck.function_scoped_fixture,  # the autouse SMTP guard: harmless per example
     ],
 )
-PARSE_FUZZ = settings(FUZZ, max_examples=60)
+PARSE_FUZZ = settings(FUZZ, max_examples=150)
 
 
 def flip(raw: bytes, data: st.DataObject) -> bytes:
