@@ -14,13 +14,42 @@ import hypothesis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from enquiry import create_app
 from enquiry.extensions import db
 from enquiry.models import Base, Department
 
-POSTGRES_URL = os.environ.get("ENQUIRY_TEST_POSTGRES_URL")
+
+def worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker has a database of its own: <name>_gw0, <name>_gw1 ..."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    return base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
+
+
+def create_worker_database(url: str) -> None:
+    """Create this worker's PostgreSQL database when it does not exist yet."""
+    target = make_url(url)
+    engine = create_engine(
+        target.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        engine.dispose()
+
+
+POSTGRES_URL = worker_database(os.environ.get("ENQUIRY_TEST_POSTGRES_URL"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -37,10 +66,24 @@ CHEAP_PASSWORD_HASH = {
 def pytest_configure(config: pytest.Config) -> None:
     for name, value in CHEAP_PASSWORD_HASH.items():
         os.environ.setdefault(name, value)
+    if POSTGRES_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+        create_worker_database(POSTGRES_URL)
     # Random examples every run (CI passes --hypothesis-seed and prints it); a failure prints
     # the blob that reproduces it, and failing examples are kept in .hypothesis/ for the rerun.
     hypothesis.settings.register_profile("enquiry", print_blob=True)
     hypothesis.settings.load_profile("enquiry")
+
+
+# Run on one worker, one after another: they start servers and browsers, restart a database
+# cluster or share one seeded site per database.
+SERIAL_GROUPS = {"browser": "serial", "faults": "serial", "hostile": "hostile"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.relative_to(Path(__file__).parent).parts
+        if len(parts) > 1 and parts[0] in SERIAL_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUPS[parts[0]]))
 
 
 def require(condition: bool, reason: str) -> None:
