@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ GENESIS_HASH = "0" * 64
 # On SQLite the first try may read a stale head outside the transaction; the second try reads
 # it under the write lock, so two attempts suffice. The margin is for safety only.
 HEAD_ATTEMPTS = 5
+ANCHOR_RE = re.compile(r"([0-9a-fA-F]{64}):([0-9]{1,18})")
 
 
 @dataclass(frozen=True)
@@ -173,11 +175,10 @@ class Anchor:
     @classmethod
     def parse(cls, text: str) -> Anchor:
         """Read `<hash>:<count>`; ValueError when it is not that."""
-        digest, _, count = text.strip().partition(":")
-        if len(digest) != 64 or not count.isdigit() or int(count) < 1:
+        match = ANCHOR_RE.fullmatch(text.strip())
+        if match is None or int(match.group(2)) < 1:
             raise ValueError(f"not an anchor (<64 hex digits>:<count>): {text!r}")
-        int(digest, 16)
-        return cls(hash=digest.lower(), count=int(count))
+        return cls(hash=match.group(1).lower(), count=int(match.group(2)))
 
     def __str__(self) -> str:
         return f"{self.hash}:{self.count}"
