@@ -7,8 +7,8 @@ hashes (without the key): each is a separate test, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from click.testing import Result

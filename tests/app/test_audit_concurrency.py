@@ -69,7 +69,11 @@ def test_twenty_simultaneous_appends_make_one_linear_chain(busy_app: Flask) -> N
     def append(n: int) -> int:
         with busy_app.app_context():
             event = audit.record(
-                db.session, action="test.event", actor=audit.Actor.system(), now=NOW, detail={"n": n}
+                db.session,
+                action="test.event",
+                actor=audit.Actor.system(),
+                now=NOW,
+                detail={"n": n},
             )
             db.session.commit()
             return event.id
