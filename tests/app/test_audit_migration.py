@@ -39,7 +39,6 @@ def legacy_row(n: int, prev_hash: str) -> dict[str, Any]:
     }
     digest = audit.event_hash(prev_hash, fields)
     return fields | {
-        "id": n,
         "created_at": NOW + timedelta(seconds=n),
         "prev_hash": prev_hash,
         "hash": digest,
