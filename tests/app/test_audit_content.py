@@ -25,10 +25,13 @@ from enquiry.models import (
 )
 from enquiry.policy import policy_from_config
 from enquiry.uploads import Upload
-from tests.app.test_delivery import deliver, mail_app, smtp  # noqa: F401  (fixtures)
+from tests.app import test_delivery
+from tests.app.test_delivery import deliver
 from tests.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.allow_smtp
+smtp = test_delivery.smtp  # the fixtures of the delivery tests: a real local SMTP server
+mail_app = test_delivery.mail_app
 
 NOW = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\0" * 32
@@ -67,7 +70,9 @@ def test_opening_event_carries_the_hashes_of_body_and_files(mail_app: Flask) -> 
     with mail_app.app_context():
         opened = db.session.scalars(select(AuditEvent).filter_by(action="ticket.opened")).one()
     assert opened.detail["message_id"] == message_id
-    assert opened.detail["body_sha256"] == hashlib.sha256("请问目录在哪里查询？".encode()).hexdigest()
+    assert (
+        opened.detail["body_sha256"] == hashlib.sha256("请问目录在哪里查询？".encode()).hexdigest()
+    )
     assert opened.detail["attachment_sha256"] == [hashlib.sha256(PNG).hexdigest()]
     assert verify(mail_app).exit_code == 0
 

@@ -24,7 +24,11 @@ def append(app: Flask, n: int = 1) -> None:
     with app.app_context():
         for i in range(n):
             audit.record(
-                db.session, action="test.event", actor=audit.Actor.system(), now=NOW, detail={"i": i}
+                db.session,
+                action="test.event",
+                actor=audit.Actor.system(),
+                now=NOW,
+                detail={"i": i},
             )
         db.session.commit()
 
@@ -65,9 +69,7 @@ def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
     assert (tmp_path / "audit_key").read_text(encoding="ascii").encode() == found[0]
 
 
-def test_rotation_keeps_old_events_verifiable(
-    app: Flask, make_app: Callable[..., Flask]
-) -> None:
+def test_rotation_keeps_old_events_verifiable(app: Flask, make_app: Callable[..., Flask]) -> None:
     append(app, 2)
     result = app.test_cli_runner().invoke(args=["audit", "rotate-key"])
     assert result.exit_code == 0, result.output
