@@ -211,10 +211,24 @@ def _hash_problem(event: AuditEvent, walk: ChainWalk, keyring: KeyRing) -> str |
     return None
 
 
+def _relink_problem(event: AuditEvent) -> str | None:
+    """An old event the upgrade re-linked must still match the hash it had before."""
+    original = event.detail.get("relinked_from")
+    if event.key_id is not None or not isinstance(original, dict):
+        return None
+    fields = hashed_fields(event)
+    fields["detail"] = {k: v for k, v in event.detail.items() if k != "relinked_from"}
+    if event_hash(str(original.get("prev_hash")), fields) != original.get("hash"):
+        return "content does not match the hash it had before the upgrade re-linked it"
+    return None
+
+
 def _event_problem(
     session: SessionLike, event: AuditEvent, walk: ChainWalk, keyring: KeyRing
 ) -> str | None:
     problem = _hash_problem(event, walk, keyring)
+    if problem is None and isinstance(event.detail, dict):
+        problem = _relink_problem(event)
     if problem is None and isinstance(event.detail, dict):
         problem = content_mismatch(session, event.detail)
     return problem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -118,3 +119,26 @@ def test_a_forked_old_chain_is_relinked_loudly_keeping_the_original_hashes(
     assert len({e.prev_hash for e in events}) == 5
     code, output = verify(app)
     assert code == 0, output
+
+
+def test_an_old_event_edited_and_relinked_again_is_still_detected(
+    make_app: Callable[..., Flask],
+) -> None:
+    app, _rows = old_database(make_app, forked=True)
+    upgrade(app)
+    with app.app_context():  # unkeyed hashes need no key: edit event 4 and re-chain after it
+        chain = list(db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)))
+        chain[3].detail = chain[3].detail | {"email": "someone-else@example.test"}
+        for event in chain[3:]:
+            event.hash = secrets.token_hex(32)  # out of the way of the unique hashes first
+        db.session.flush()
+        prev = chain[2].hash
+        for event in chain[3:]:
+            event.prev_hash, event.hash = prev, audit.event_hash(prev, audit.hashed_fields(event))
+            prev = event.hash
+        db.session.execute(sa.update(AuditChainHead).values(hash=prev))
+        db.session.commit()
+        edited = chain[3].id
+    code, output = verify(app)
+    assert code == 1
+    assert f"event {edited}: content does not match the hash it had before" in output
