@@ -22,6 +22,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
     _trust_proxies(app)
+    from enquiry import audit_keys
+
+    audit_keys.init_app(app)
     _init_extensions(app)
 
     from enquiry import cli, errors, search_index, security, templating

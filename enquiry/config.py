@@ -59,6 +59,9 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
 
     # Security
+    # The audit chain's key (>= 32 characters); unset: instance/audit_key, made on first run.
+    AUDIT_KEY: str | None = None
+    AUDIT_OLD_KEYS = ""  # retired keys still needed to verify old events, space-separated
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set ENQUIRY_SESSION_COOKIE_SECURE=true behind HTTPS

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from enquiry import audit, clock, outcomes, satisfaction, workflow
+from enquiry.audit_content import message_detail
 from enquiry.mail import outbound
 from enquiry.models import (
     Channel,
@@ -71,6 +72,11 @@ def _event(
 ) -> Message:
     """Write a system event into the thread (staff only)."""
     return add_message(session, ticket, MessageKind.EVENT, text, (), None, now, author=actor.user)
+
+
+def _content(session: SessionLike, message: Message) -> dict[str, Any]:
+    """The audit detail naming a message: its id and the hashes of its body and files."""
+    return {"message": message.id, **message_detail(session, message)}
 
 
 def _require_text(text: str, what: str, limit: int = REASON_MAX) -> str:
@@ -198,7 +204,7 @@ def reply(
         session, ticket, MessageKind.REPLY, body, attachments, Channel.WEB, now, author=actor.user
     )
     _transition(
-        session, ticket, Action.ANSWER, actor=actor, now=now, detail={"message": message.id}
+        session, ticket, Action.ANSWER, actor=actor, now=now, detail=_content(session, message)
     )
     clock.stop_on_answer(ticket, now)
     context = {"message": message, "rating_links": satisfaction.rating_links(identity, message)}
@@ -221,7 +227,12 @@ def request_info(
         session, ticket, MessageKind.REPLY, body, (), Channel.WEB, now, author=actor.user
     )
     _transition(
-        session, ticket, Action.REQUEST_INFO, actor=actor, now=now, detail={"message": message.id}
+        session,
+        ticket,
+        Action.REQUEST_INFO,
+        actor=actor,
+        now=now,
+        detail=_content(session, message),
     )
     clock.pause_for_correction(ticket, now)
     _mail_citizen(
@@ -242,7 +253,7 @@ def add_note(
         actor=actor,
         now=now,
         ticket=ticket,
-        detail={"message": message.id},
+        detail=_content(session, message),
     )
     return message
 
@@ -287,7 +298,8 @@ def refuse(
     message = add_message(
         session, ticket, MessageKind.REPLY, reason, (), Channel.WEB, now, author=actor.user
     )
-    _transition(session, ticket, Action.REFUSE, actor=actor, now=now, detail={"reason": reason})
+    detail = {"reason": reason, **message_detail(session, message)}
+    _transition(session, ticket, Action.REFUSE, actor=actor, now=now, detail=detail)
     _mail_citizen(session, ticket, "refusal", identity, now, {"message": message}, automatic=False)
 
 

@@ -219,6 +219,9 @@ def _sent_today(session: SessionLike, template: str, address: str, today: date) 
     return found is not None
 
 
+ANCHOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+
 def send_digests(
     session: SessionLike,
     *,
@@ -233,6 +236,8 @@ def send_digests(
     """
     today = clock.beijing_today(now)
     queued = 0
+    head, length = audit.read_head(session)
+    anchor = audit.Anchor(head, length) if length else None
     for digest in collect_digests(session, today=today, calendar=calendar, soon_days=soon_days):
         if digest.is_empty() or _sent_today(session, "digest", digest.user.email, today):
             continue
@@ -247,6 +252,8 @@ def send_digests(
                 "today": today,
                 "soon_days": soon_days,
                 "ticket_url": partial(staff_ticket_url, identity.base_url),
+                # Mail leaves the database: supervisors keep the head to check against later.
+                "audit_anchor": anchor if digest.user.role in ANCHOR_ROLES else None,
             },
             is_automatic=True,
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from enquiry import audit, clock, deadlines, references, routing, workflow
+from enquiry.audit_content import message_detail
 from enquiry.blobs import store_blob
 from enquiry.mail import outbound
 from enquiry.models import (
@@ -127,7 +128,7 @@ def open_ticket(
     session.add(ticket)
     # No flush here: add_message flushes the ticket with its first message, so the search
     # document is written once, not once without the message and again with it.
-    add_message(
+    message = add_message(
         session,
         ticket,
         MessageKind.CITIZEN,
@@ -151,6 +152,7 @@ def open_ticket(
             "department": decision.department.code,
             "routing_rule": decision.rule_id,
             "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
+            **message_detail(session, message),
         },
     )
     if acknowledge:
@@ -211,7 +213,10 @@ def add_citizen_follow_up(
         actor=actor,
         now=now,
         ticket=ticket,
-        detail={"message_id": message.id, "status": [before.value, new_status.value]},
+        detail={
+            **message_detail(session, message),
+            "status": [before.value, new_status.value],
+        },
     )
     if before is Status.AWAITING_CITIZEN:
         policy = policy or clock.configured_policy(session)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry import audit, names
+from enquiry.audit_content import message_detail, outbound_sha256
 from enquiry.mail.bounces import STATUS_TYPES
 from enquiry.mail.charsets import decode_unlabelled
 from enquiry.mail.classify import MailClass
@@ -129,7 +130,12 @@ def mark_bounced(session: SessionLike, email: OutboundEmail, reason: str, now: d
         actor=audit.Actor.system(),
         now=now,
         ticket=ticket,
-        detail={"outbound_id": email.id, "message_id": email.message_id, "reason": reason},
+        detail={
+            "outbound_id": email.id,
+            "outbound_sha256": outbound_sha256(email),
+            "message_id": email.message_id,
+            "reason": reason,
+        },
     )
 
 
@@ -273,7 +279,11 @@ def append_reply(
         actor=audit.Actor.citizen(),
         now=now,
         ticket=ticket,
-        detail={"message_id": message.id, "status": [ticket.status.value] * 2, "note": why},
+        detail={
+            **message_detail(session, message),
+            "status": [ticket.status.value] * 2,
+            "note": why,
+        },
     )
     return Decision(InboundOutcome.APPENDED, ticket, f"{detail}; not reopened")
 

@@ -36,6 +36,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, func, or_, select, update
 
 from enquiry import audit
+from enquiry.audit_content import outbound_sha256
 from enquiry.mail.mime import Claimed, UnsafeHeaderError, build_message, from_header, refusal
 from enquiry.mail.sending import DeliveryReport, DeliverySettings, Outcome, retry_delay
 from enquiry.mail.transport import Sender, SendError
@@ -157,7 +158,8 @@ def _settle(
     session: SessionLike, row: OutboundEmail, status: OutboxStatus, reason: str, now: datetime
 ) -> None:
     row.status, row.lease_until, row.last_error = status, None, reason
-    _audit(session, row.ticket_id, status, {"outbound_id": row.id, "reason": reason}, now)
+    detail = {"outbound_id": row.id, "outbound_sha256": outbound_sha256(row), "reason": reason}
+    _audit(session, row.ticket_id, status, detail, now)
 
 
 def _audit(
@@ -245,7 +247,12 @@ class _Pass:
         changes = {"attempts": email.attempts + 1, "lease_until": None, "last_error": last_error}
         if self._update(email, changes | values) and status is not OutboxStatus.PENDING:
             key = "answer" if status is OutboxStatus.SENT else "error"
-            detail = {"outbound_id": email.id, "message_id": email.message_id, key: text}
+            detail = {
+                "outbound_id": email.id,
+                "outbound_sha256": outbound_sha256(email),
+                "message_id": email.message_id,
+                key: text,
+            }
             _audit(self.session, email.ticket_id, status, detail, now)
         self.session.commit()
 

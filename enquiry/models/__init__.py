@@ -11,6 +11,7 @@ from enquiry.models.mail import (
 )
 from enquiry.models.org import Department, Role, User
 from enquiry.models.records import (
+    AuditChainHead,
     AuditEvent,
     OutboundEmail,
     OutboxStatus,
@@ -43,6 +44,7 @@ __all__ = [
     "FINAL_STATUSES",
     "ApplicantType",
     "Attachment",
+    "AuditChainHead",
     "AuditEvent",
     "Base",
     "Blob",

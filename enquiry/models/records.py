@@ -13,7 +13,11 @@ from enquiry.models.base import Base, str_enum, utcnow
 
 
 class AuditEvent(Base):
-    """An append-only record of a change; each event carries the hash of the one before."""
+    """An append-only record of a change; each event carries the hash of the one before.
+
+    `hash` is an HMAC under the key named by `key_id`; events from before keys (key_id NULL)
+    carry a plain SHA-256 and are accepted only before the first keyed event.
+    """
 
     __tablename__ = "audit_events"
 
@@ -25,11 +29,28 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    # Unique: two events naming the same predecessor would fork the chain.
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(sa.String(32))
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action}>"
+
+
+class AuditChainHead(Base):
+    """The one row naming the newest event: appending swaps it, so appends run one at a time."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    length: Mapped[int]
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    def __repr__(self) -> str:
+        return f"<AuditChainHead {self.length} {self.hash[:12]}>"
 
 
 class OutboxStatus(enum.StrEnum):
