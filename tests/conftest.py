@@ -49,6 +49,9 @@ def create_worker_database(url: str) -> None:
         engine.dispose()
 
 
+# The suite runs on pytest-xdist workers (`-n 3 --dist loadscope` in pyproject.toml): each
+# module's tests run on one worker, in order, so tests that build on each other's state (the
+# hostile suite's shared site) stay together. (--dist loadgroup does not group with pytest 9.)
 POSTGRES_URL = worker_database(os.environ.get("ENQUIRY_TEST_POSTGRES_URL"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -72,18 +75,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # the blob that reproduces it, and failing examples are kept in .hypothesis/ for the rerun.
     hypothesis.settings.register_profile("enquiry", print_blob=True)
     hypothesis.settings.load_profile("enquiry")
-
-
-# Run on one worker, one after another: they start servers and browsers, restart a database
-# cluster or share one seeded site per database.
-SERIAL_GROUPS = {"browser": "serial", "faults": "serial", "hostile": "hostile"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        parts = item.path.relative_to(Path(__file__).parent).parts
-        if len(parts) > 1 and parts[0] in SERIAL_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUPS[parts[0]]))
 
 
 def require(condition: bool, reason: str) -> None:

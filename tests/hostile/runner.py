@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -125,7 +126,7 @@ class FormRun:
         fields = self.discover()
         accepted, body = self.post({}, label="valid input")
         if self.target.accepted_baseline and not accepted:
-            self.problems.append(f"valid input refused: {body[:3000]}")
+            self.problems.append(f"valid input refused: {refusal_text(body)}")
             return self.problems
         kept = sorted(self.target.stored)
         for value in self.site.strings if kept else ():
@@ -141,7 +142,9 @@ class FormRun:
         # The form still works afterwards (and settings the strings switched on are reset).
         accepted, body = self.post({}, label="valid input at the end")
         if self.target.accepted_baseline and not accepted:
-            self.problems.append(f"valid input refused after the hostile ones: {body[:3000]}")
+            self.problems.append(
+                f"valid input refused after the hostile ones: {refusal_text(body)}"
+            )
         self._check_nothing_lost(before)
         self.problems.extend(self.site.unsafe_outbox(first_outbox))
         return self.problems
@@ -194,3 +197,14 @@ class PageRun:
         response = client.get(url, query_string=query)
         verdict = self.site.judge(client, response, query)
         self.problems.extend(f"{label}: {p} [{response.status_code}]" for p in verdict.problems)
+
+
+ERROR_TEXT = re.compile(
+    r'class="(?:alert[^"]*|invalid-feedback[^"]*|[^"]*error[^"]*)"[^>]*>(.*?)</', re.S
+)
+
+
+def refusal_text(body: str) -> str:
+    """The error messages of a refused form first (a page's head says nothing), then the page."""
+    messages = [" ".join(m.split()) for m in ERROR_TEXT.findall(body) if m.strip()]
+    return f"{' | '.join(messages)[:300]} :: {body[:3000]}"
