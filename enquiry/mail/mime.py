@@ -31,6 +31,11 @@ HEADER_FIELDS = ("to_addr", "subject", "reply_to", "in_reply_to", "references", 
 # Headers Flask-Mail sets from its arguments; build_message sets its own instead.
 FLASK_MAIL_HEADERS = ("Subject", "From", "To", "Cc", "Reply-To", "Date", "Message-ID")
 
+# RFC 3834: a mail typed by a person carries no Auto-Submitted; an automatic answer to the
+# citizen's own message is auto-replied; every other kind, known or new, is auto-generated.
+TYPED_BY_STAFF = frozenset({"reply", "request_info", "refusal"})
+AUTOMATIC_RESPONSES = frozenset({"acknowledgement"})
+
 
 @dataclass(frozen=True)
 class Claimed:
@@ -96,6 +101,13 @@ def from_header(name: str, address: str) -> str:
     return f'"{quoted}" <{address}>'
 
 
+def auto_submitted(template: str) -> str | None:
+    """Return the RFC 3834 Auto-Submitted value for a kind of mail, None for a person's own."""
+    if template in TYPED_BY_STAFF:
+        return None
+    return "auto-replied" if template in AUTOMATIC_RESPONSES else "auto-generated"
+
+
 class OutgoingMessage(flask_mail.Message):
     """Flask-Mail's message with base64 bodies and headers set only by build_message.
 
@@ -155,8 +167,9 @@ def headers_for(email: Claimed, sender: str) -> list[PreFolded]:
         headers.append(hv.message_ids("In-Reply-To", in_reply_to))
     if references:
         headers.append(hv.message_ids("References", references))
-    if email.is_automatic:
-        headers.append(hv.fixed("Auto-Submitted", "auto-replied"))
+    if kind := auto_submitted(email.template):
+        headers.append(hv.fixed("Auto-Submitted", kind))
+        headers.append(hv.fixed("X-Auto-Response-Suppress", "All"))
     return headers
 
 
