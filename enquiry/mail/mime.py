@@ -1,30 +1,40 @@
-"""Turn a claimed outbox row into a MIME message, refusing any row that could forge a header."""
+"""Turn a claimed outbox row into a MIME message, refusing any row that could forge a header.
+
+This is the one place that sets the headers of outgoing mail; every value is made by
+header_values, so the email package writes it as it is and never decodes user text.
+"""
 
 from __future__ import annotations
 
-import base64
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.charset import BASE64, Charset
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
-from email.policy import Policy
-from email.utils import formataddr, parseaddr
+from email.utils import formatdate, parseaddr
 
 import flask_mail
 
+from enquiry.mail import header_values as hv
+from enquiry.mail.header_values import PreFolded, UnsafeHeaderError
 from enquiry.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Claimed", "OutgoingMessage", "PreFolded", "UnsafeHeaderError", "build_message"]
 
 # What outbound.header_safe() strips; a row holding any of them was not composed by us.
 HEADER_BREAKING = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
-LINE_LIMIT = 78  # RFC 5322: lines SHOULD be no longer
-WORD_BYTES = 42  # base64 of 42 bytes is 56 characters: "Subject: =?utf-8?b?…?=" is 77
 HEADER_FIELDS = ("to_addr", "subject", "reply_to", "in_reply_to", "references", "message_id")
+# Headers Flask-Mail sets from its arguments; build_message sets its own instead.
+FLASK_MAIL_HEADERS = ("Subject", "From", "To", "Cc", "Reply-To", "Date", "Message-ID")
 
-
-class UnsafeHeaderError(ValueError):
-    """A value would break out of its header (Flask-Mail does not check extra_headers)."""
+# RFC 3834: a mail typed by a person carries no Auto-Submitted; an automatic answer to the
+# citizen's own message is auto-replied; every other kind, known or new, is auto-generated.
+TYPED_BY_STAFF = frozenset({"reply", "request_info", "refusal"})
+AUTOMATIC_RESPONSES = frozenset({"acknowledgement"})
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Claimed:
 
     id: int
     ticket_id: int | None
+    template: str
     to_addr: str
     subject: str
     body_text: str
@@ -52,6 +63,7 @@ class Claimed:
         return cls(
             id=row.id,
             ticket_id=row.ticket_id,
+            template=row.template,
             to_addr=row.to_addr,
             subject=row.subject,
             body_text=row.body_text,
@@ -72,27 +84,38 @@ def refusal(row: OutboundEmail) -> str | None:
     for name in HEADER_FIELDS:
         if HEADER_BREAKING.search(getattr(row, name) or ""):
             return f"refused: line break or control character in {name} (header injection?)"
-    display, address = parseaddr(row.to_addr)
-    if display or address != row.to_addr.strip() or address.count("@") != 1:
-        return f"refused: {row.to_addr!r} is not a single e-mail address"
+    if not hv.is_address(row.to_addr.strip()):
+        return (
+            f"refused: {row.to_addr[:300]!r} is not a single e-mail address we can write safely"
+            " (plain ASCII, no quotes, no encoded word)"
+        )
     return None
 
 
 def from_header(name: str, address: str) -> str:
-    """Return a From value whose display name Flask-Mail reads back and encodes intact."""
-    name = " ".join(HEADER_BREAKING.sub(" ", name).split())
+    """Return a From value whose display name parseaddr reads back intact."""
+    name = hv.clean_text(name)
     if not name:
         return address
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{quoted}" <{address}>'
 
 
+def auto_submitted(template: str) -> str | None:
+    """Return the RFC 3834 Auto-Submitted value for a kind of mail, None for a person's own."""
+    if template in TYPED_BY_STAFF:
+        return None
+    return "auto-replied" if template in AUTOMATIC_RESPONSES else "auto-generated"
+
+
 class OutgoingMessage(flask_mail.Message):
-    """Flask-Mail's message with base64 bodies.
+    """Flask-Mail's message with base64 bodies and headers set only by build_message.
 
     Flask-Mail registers UTF-8 bodies as raw 8bit; a long paragraph of Chinese then becomes a
     line over SMTP's 998-byte limit, which servers reject (aiosmtpd) or break mid-character.
     """
+
+    header_values: tuple[PreFolded, ...] = ()
 
     def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
         charset = Charset("utf-8")
@@ -100,91 +123,67 @@ class OutgoingMessage(flask_mail.Message):
         return MIMEText(text or "", _subtype=subtype, _charset=charset)  # type: ignore[arg-type]
 
     def _message(self) -> MIMEBase:
-        # Flask-Mail pre-encodes Subject and the From name with email.header.Header, and the
-        # email package's own folder is no better (Python 3.11): both can leave a space as the
-        # folding white space between two encoded words, where every reader drops it, so a
-        # Uyghur subject loses the space between two words. Encode those two headers here.
+        # Flask-Mail writes headers as text, which the email package parses again when it
+        # writes the message, decoding any encoded word a citizen typed (CVE-2024-6923), and
+        # its folding can drop the space between two encoded words. Ours go out as they are.
         message = super()._message()
-        del message["From"], message["Subject"]
-        message["Subject"] = encoded_header("Subject", str(self.subject))
-        name, address = parseaddr(str(self.sender))
-        message["From"] = encoded_address("From", name, address)
+        for name in FLASK_MAIL_HEADERS:
+            del message[name]
+        for value in self.header_values:
+            message[value.name] = value
         return message
 
 
-class PreFolded(str):
-    """A header value encoded and folded here; email.policy passes objects with a name through.
-
-    Every character, spaces included, sits inside an encoded word, so the only white space
-    between words is folding white space, which RFC 2047 readers drop: the text survives.
-    """
-
-    name: str
-    parts: tuple[str, ...]
-
-    def __new__(cls, name: str, text: str, parts: list[str]) -> PreFolded:
-        value = super().__new__(cls, text)
-        value.name, value.parts = name, tuple(parts)
-        return value
-
-    def fold(self, *, policy: Policy) -> str:
-        """Return "Name: part part" folded at LINE_LIMIT columns, lines ending in linesep."""
-        lines = [f"{self.name}:"]
-        for part in self.parts:
-            if len(lines[-1]) + 1 + len(part) > LINE_LIMIT and len(lines[-1]) > len(self.name) + 1:
-                lines.append("")
-            lines[-1] += " " + part
-        return policy.linesep.join(lines) + policy.linesep
+def _thread_ids(email: Claimed) -> tuple[list[str], list[str]]:
+    """Return the In-Reply-To and References ids we can write; drop (and log) the others."""
+    ids = []
+    for value in (email.in_reply_to or "", email.references or ""):
+        if HEADER_BREAKING.search(value):
+            raise UnsafeHeaderError(f"unsafe In-Reply-To or References {value[:300]!r}")
+        found = value.split()
+        kept = [found_id for found_id in found if hv.is_message_id(found_id)]
+        if len(kept) != len(found):
+            logger.warning("Outbound e-mail %s: unsafe message ids left out", email.id)
+        ids.append(kept)
+    return ids[0][:1], ids[1]
 
 
-def encoded_words(text: str) -> list[str]:
-    """Split text into base64 UTF-8 encoded words of whole characters, each fitting a line."""
-    chunks: list[bytes] = []
-    for char in text:
-        data = char.encode()
-        if not chunks or len(chunks[-1]) + len(data) > WORD_BYTES:
-            chunks.append(b"")
-        chunks[-1] += data
-    return [f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=" for chunk in chunks]
-
-
-def encoded_header(name: str, text: str) -> str:
-    """Return an unstructured header value: as is when ASCII, else as encoded words."""
-    return text if text.isascii() else PreFolded(name, text, encoded_words(text))
-
-
-def encoded_address(name: str, display_name: str, address: str) -> str:
-    """Return an address header value whose display name arrives intact."""
-    if display_name.isascii():
-        return formataddr((display_name, address))
-    text = f"{display_name} <{address}>"
-    return PreFolded(name, text, [*encoded_words(display_name), f"<{address}>"])
+def headers_for(email: Claimed, sender: str) -> list[PreFolded]:
+    """Return every header of the row's message, each value encoded or checked here."""
+    if HEADER_BREAKING.search(sender) or HEADER_BREAKING.search(email.subject):
+        raise UnsafeHeaderError("line break or control character in the sender or subject")
+    name, address = parseaddr(sender)
+    headers = [
+        hv.mailbox("From", name, address),
+        hv.address_only("To", email.to_addr.strip()),
+        hv.unstructured("Subject", email.subject),
+        hv.fixed("Date", formatdate(email.created_at.timestamp(), localtime=True)),
+        hv.message_ids("Message-ID", [email.message_id]),
+    ]
+    if email.reply_to:
+        headers.append(hv.address_only("Reply-To", email.reply_to))
+    in_reply_to, references = _thread_ids(email)
+    if in_reply_to:
+        headers.append(hv.message_ids("In-Reply-To", in_reply_to))
+    if references:
+        headers.append(hv.message_ids("References", references))
+    if kind := auto_submitted(email.template):
+        headers.append(hv.fixed("Auto-Submitted", kind))
+        headers.append(hv.fixed("X-Auto-Response-Suppress", "All"))
+    return headers
 
 
 def build_message(email: Claimed, sender: str) -> OutgoingMessage:
     """Build the message for a claimed row with the row's own Message-ID (same on retries)."""
-    for value in (sender, email.to_addr, email.subject, email.reply_to, email.message_id):
-        if value and HEADER_BREAKING.search(value):
-            raise UnsafeHeaderError(f"unsafe header value {value!r}")
-    headers = {"Auto-Submitted": "auto-replied"} if email.is_automatic else {}
-    if email.in_reply_to:
-        headers["In-Reply-To"] = email.in_reply_to
-    if email.references:
-        headers["References"] = email.references
-    if any(HEADER_BREAKING.search(value) for value in headers.values()):
-        raise UnsafeHeaderError("unsafe In-Reply-To or References")
+    headers = headers_for(email, sender)
     message = OutgoingMessage(
-        subject=email.subject,
-        recipients=[email.to_addr],
+        recipients=[email.to_addr.strip()],
         body=email.body_text,
         html=email.body_html,
-        sender=sender,
-        reply_to=email.reply_to,
+        sender=parseaddr(sender)[1],
         date=email.created_at.timestamp(),
         charset="utf-8",
-        extra_headers=headers,
     )
     message.msgId = email.message_id
-    if message.has_bad_headers():
-        raise UnsafeHeaderError("Flask-Mail found a bad header")
+    message.header_values = tuple(headers)
     return message

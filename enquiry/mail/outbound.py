@@ -14,10 +14,10 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from enquiry.mail.header_values import clean_text
 from enquiry.models import Message, MessageKind, OutboundEmail, SessionLike, Ticket
 
 SUBJECT_MAX = 200
-_UNSAFE_HEADER_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
 BODY_MARKER = "[ref:{reference}]"
 
 
@@ -33,8 +33,7 @@ class MailIdentity:
 
 def header_safe(text: str, limit: int = SUBJECT_MAX) -> str:
     """Return text fit for a header: no line breaks or control characters, trimmed."""
-    cleaned = _UNSAFE_HEADER_CHARS.sub(" ", text)
-    return " ".join(cleaned.split())[:limit]
+    return clean_text(text)[:limit].rstrip()
 
 
 def _sign(secret: str, value: str, length: int) -> str:

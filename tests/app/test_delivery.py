@@ -243,6 +243,7 @@ def claimed(**fields: Any) -> mime.Claimed:
     values: dict[str, Any] = {
         "id": 1,
         "ticket_id": None,
+        "template": "reply",
         "to_addr": "citizen@example.test",
         "subject": "[WLMQ-2024-000001] 答复",
         "body_text": "您好。",
