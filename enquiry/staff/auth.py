@@ -20,13 +20,13 @@ from enquiry.accounts import verify_password
 from enquiry.audit import record
 from enquiry.extensions import db, limiter, login_manager
 from enquiry.models import User, utcnow
+from enquiry.redirects import safe_next
 from enquiry.staff.access import (
     actor_for,
     current_staff,
     end_session,
     mark_seen,
     needs_totp_enrolment,
-    safe_next,
 )
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import LoginForm, TotpForm
