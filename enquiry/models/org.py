@@ -75,9 +75,14 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))  # set once confirmed
+    # The secret shown during enrolment, until a code confirms it (kept here, not in the cookie).
+    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_step: Mapped[int | None]  # the 30 s step of the last accepted code: no replay
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Part of the session id: raised to end every session of the user (sign-out, new password,
+    # new role, deactivation), copies of the cookie included.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
 
