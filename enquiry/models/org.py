@@ -92,10 +92,12 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """Return the session identifier: the id plus a fingerprint of the password hash."""
-        # A password change alters the fingerprint, which ends every other session of the user.
+        """Return the session identifier: the id, the session generation and a fingerprint of
+        the password hash."""
+        # Raising the generation, or changing the password (even outside the app), changes the
+        # identifier, which ends every session that holds the old one.
         fingerprint = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-        return f"{self.id}:{fingerprint}"
+        return f"{self.id}:{self.session_generation}:{fingerprint}"
 
     @property
     def has_totp(self) -> bool:

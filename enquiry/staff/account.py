@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
-from enquiry.accounts import hash_password, verify_password
+from enquiry.accounts import end_sessions, hash_password, verify_password
 from enquiry.audit import record
 from enquiry.extensions import db
 from enquiry.models import Role, utcnow
@@ -56,6 +56,7 @@ def change_password() -> str | Response:
         form.current_password.errors.append(_("The current password is not correct."))
         return render_template("staff/change_password.html", form=form)
     user.password_hash = hash_password(form.new_password.data or "")
+    end_sessions(db.session, user)
     record(db.session, action="auth.password_changed", actor=actor_for(user), now=now)
     db.session.commit()
     login_user(user)  # the session follows the new password; older sessions are now invalid
