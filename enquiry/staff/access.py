@@ -30,7 +30,7 @@ DEFAULT_IDLE_MINUTES = 30
 # Reachable without a signed-in user: the two steps of signing in.
 OPEN_ENDPOINTS = frozenset({"staff.login", "staff.login_totp"})
 # All a user may reach while the role requires a one-time password they have not set up.
-ENROLMENT_ENDPOINTS = frozenset({"staff.enrol_totp", "staff.logout"})
+ENROLMENT_ENDPOINTS = frozenset({"staff.enrol_totp", "staff.cancel_totp", "staff.logout"})
 
 
 def current_staff() -> User:

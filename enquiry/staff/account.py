@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pyotp
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 from werkzeug.wrappers import Response
@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from enquiry.accounts import end_sessions, hash_password, verify_password
 from enquiry.audit import record
 from enquiry.extensions import db
-from enquiry.models import Role, utcnow
+from enquiry.models import Role, User, utcnow
 from enquiry.models.settings import TOTP_REQUIRED_ROLES, put_setting
 from enquiry.staff.access import actor_for, current_staff, role_required, totp_required_roles
 from enquiry.staff.auth import account_rate_limit, matching_totp_step
@@ -23,7 +23,6 @@ from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
 
-ENROLMENT_SESSION_KEY = "staff_totp_secret"  # the secret shown, until a code confirms it
 DEFAULT_TOTP_ISSUER = "Enquiry"
 
 
@@ -64,13 +63,13 @@ def change_password() -> str | Response:
     return redirect(url_for("staff.account"))
 
 
-def enrolment_secret() -> str:
-    """Return the secret being enrolled in this session, creating one the first time."""
-    secret = session.get(ENROLMENT_SESSION_KEY)
-    if not isinstance(secret, str):
-        secret = pyotp.random_base32()
-        session[ENROLMENT_SESSION_KEY] = secret
-    return secret
+def enrolment_secret(user: User) -> str:
+    """Return the secret being enrolled, creating one the first time."""
+    # Kept on the user's row, never in the session cookie, which the browser can read.
+    if user.totp_pending_secret is None:
+        user.totp_pending_secret = pyotp.random_base32()
+        db.session.commit()
+    return user.totp_pending_secret
 
 
 def provisioning_uri(secret: str, email: str) -> str:
@@ -86,17 +85,16 @@ def enrol_totp() -> str | Response:
     user = current_staff()
     if user.has_totp:
         return render_template("staff/enrol_totp.html", is_enrolled=True)
-    secret = enrolment_secret()
+    secret = enrolment_secret(user)
     form = TotpForm()
     if form.validate_on_submit():
         now = utcnow()
         step = matching_totp_step(secret, form.code.data or "", now, None)
         if step is not None:
-            user.totp_secret = secret
+            user.totp_secret, user.totp_pending_secret = secret, None
             user.totp_last_step = step
             record(db.session, action="auth.totp_enrolled", actor=actor_for(user), now=now)
             db.session.commit()
-            session.pop(ENROLMENT_SESSION_KEY, None)
             flash(_("One-time passwords are now required when you sign in."), "success")
             return redirect(url_for("staff.account"))
         form.code.errors.append(_("The code is not correct. Check the time on your device."))
@@ -107,6 +105,17 @@ def enrol_totp() -> str | Response:
         secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
         uri=provisioning_uri(secret, user.email),
     )
+
+
+@bp.post("/account/totp/cancel")
+def cancel_totp() -> Response:
+    """Drop the secret shown for enrolment; the next visit shows a new one."""
+    user = current_staff()
+    if user.totp_pending_secret is not None:
+        user.totp_pending_secret = None
+        db.session.commit()
+    flash(_("The set-up of the one-time password was cancelled."), "info")
+    return redirect(url_for("staff.account"))
 
 
 @bp.route("/admin/security", methods=["GET", "POST"])
