@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pyotp
+import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
@@ -65,10 +66,18 @@ def change_password() -> str | Response:
 
 def enrolment_secret(user: User) -> str:
     """Return the secret being enrolled, creating one the first time."""
-    # Kept on the user's row, never in the session cookie, which the browser can read.
+    # Kept on the user's row, never in the session cookie, which the browser can read. Set only
+    # if still empty, so that two tabs opened at once show the same key.
     if user.totp_pending_secret is None:
-        user.totp_pending_secret = pyotp.random_base32()
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id, User.totp_pending_secret.is_(None))
+            .values(totp_pending_secret=pyotp.random_base32())
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
+        db.session.refresh(user, ["totp_pending_secret"])
+    assert user.totp_pending_secret is not None
     return user.totp_pending_secret
 
 
