@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
@@ -74,3 +75,15 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def end_sessions(session: SessionLike, user: User) -> None:
+    """End every session of the user, on every device: their session ids no longer match."""
+    # Raised in SQL, so that two changes at the same moment both count.
+    session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["session_generation"])

@@ -1,10 +1,13 @@
-"""Security headers on every response; text no database can store is refused up front."""
+"""Security headers on every response; text no database can store is refused up front;
+retrieval codes are kept out of the logs."""
 
 from __future__ import annotations
 
 from itertools import chain
 
 from flask import Flask, Response, abort, request
+
+from enquiry.access_log import mask_codes_in
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -49,6 +52,7 @@ def refuse_nul_characters() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the header hook and the NUL check."""
+    """Register the header hook and the NUL check; mask codes in the request and error logs."""
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+    mask_codes_in("werkzeug", app.logger.name)

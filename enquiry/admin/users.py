@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from enquiry.accounts import MIN_PASSWORD_LENGTH, create_user
+from enquiry.accounts import MIN_PASSWORD_LENGTH, create_user, end_sessions
 from enquiry.admin.common import (
     N_,
     ConflictError,
@@ -136,6 +136,8 @@ def update_account(
         if user.role is Role.ADMIN and user.is_active:
             _require_another_admin(session, user)
     before = user_state(user)
+    if fields.role is not user.role:
+        end_sessions(session, user)  # signed in again, the user works in the new role
     user.display_name, user.role, user.department = name, fields.role, department
     old, new = changes(before, user_state(user))
     if new:
@@ -155,6 +157,8 @@ def set_account_active(
         if user.role is Role.ADMIN:
             _require_another_admin(session, user)
     user.is_active = is_active
+    if not is_active:
+        end_sessions(session, user)
     action = "user.reactivated" if is_active else "user.deactivated"
     before, after = {"is_active": not is_active}, {"is_active": is_active}
     record_change(session, action, _target(user), before, after, actor=actor, now=now)

@@ -2,6 +2,7 @@
 
 from enquiry.models.base import Base, SessionLike, utcnow
 from enquiry.models.calendar import HolidayOverride, SearchDocument
+from enquiry.models.confirmation import PendingConfirmation
 from enquiry.models.mail import (
     ImapClaim,
     InboundEmail,
@@ -63,6 +64,7 @@ __all__ = [
     "OutboundEmail",
     "OutboxStatus",
     "PauseKind",
+    "PendingConfirmation",
     "Rating",
     "ReferenceCounter",
     "Report",

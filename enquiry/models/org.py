@@ -75,9 +75,14 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))  # set once confirmed
+    # The secret shown during enrolment, until a code confirms it (kept here, not in the cookie).
+    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_step: Mapped[int | None]  # the 30 s step of the last accepted code: no replay
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Part of the session id: raised to end every session of the user (sign-out, new password,
+    # new role, deactivation), copies of the cookie included.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
 
@@ -87,10 +92,12 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """Return the session identifier: the id plus a fingerprint of the password hash."""
-        # A password change alters the fingerprint, which ends every other session of the user.
+        """Return the session identifier: the id, the session generation and a fingerprint of
+        the password hash."""
+        # Raising the generation, or changing the password (even outside the app), changes the
+        # identifier, which ends every session that holds the old one.
         fingerprint = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-        return f"{self.id}:{fingerprint}"
+        return f"{self.id}:{self.session_generation}:{fingerprint}"
 
     @property
     def has_totp(self) -> bool:

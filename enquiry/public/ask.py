@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from enquiry import audit, formtoken, tickets
+from enquiry import audit, confirmations, formtoken, tickets
 from enquiry.extensions import csrf, db, limiter
 from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Report, ReportSection, utcnow
 from enquiry.policy import policy_from_config
@@ -37,6 +37,7 @@ TOKEN_MESSAGES = {
 }
 
 
+CONFIRMATION_KEY = "confirmation"  # a token for confirmations.take, never the code
 CSRF_EXPIRED = _l("The form has expired. Please check your entries and send it again.")
 
 
@@ -100,12 +101,13 @@ def submit(form: AskForm) -> Any:
             actor=audit.Actor.citizen(request.remote_addr),
             now=now,
         )
+        token = confirmations.keep(db.session, opened.ticket, opened.access_code, now=now)
     except formtoken.FormTokenError as error:
         db.session.rollback()
         return render_form(form, 400, str(TOKEN_MESSAGES[error.problem]))
     db.session.commit()
     access.grant(opened.ticket.id)
-    session["confirmation"] = {"reference": opened.ticket.reference, "code": opened.access_code}
+    session[CONFIRMATION_KEY] = token  # the code itself stays out of the (readable) cookie
     return redirect(url_for("public.submitted"), code=303)
 
 
@@ -133,17 +135,16 @@ def enquiry_from(form: AskForm, uploads: list[Any]) -> tickets.NewEnquiry:
 
 @bp.get("/ask/submitted")
 def submitted() -> Any:
-    """Show the reference and code of the enquiry just sent."""
-    confirmation = session.get("confirmation")
-    if not confirmation:
+    """Show the reference and code of the enquiry just sent, once."""
+    token = session.pop(CONFIRMATION_KEY, None)
+    shown = confirmations.take(db.session, token, now=utcnow()) if isinstance(token, str) else None
+    db.session.commit()
+    if shown is None:
         return redirect(url_for("public.ask"))
-    link = url_for(
-        "public.track_link",
-        reference=confirmation["reference"],
-        code=confirmation["code"],
-        _external=True,
-    )
-    return render_template("public/submitted.html", confirmation=confirmation, link=link)
+    link = url_for("public.track_link", reference=shown.reference, code=shown.code, _external=True)
+    page = make_response(render_template("public/submitted.html", confirmation=shown, link=link))
+    page.headers["Cache-Control"] = "no-store"  # not from the cache either, after the visit
+    return page
 
 
 def section_choices() -> list[SelectChoice]:

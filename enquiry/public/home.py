@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from enquiry.extensions import db
 from enquiry.models import Report
 from enquiry.public.blueprint import bp
+from enquiry.redirects import safe_next
 
 
 @bp.get("/")
@@ -23,7 +24,4 @@ def set_language(code: str) -> Response:
     """Remember the chosen language and go back to the page the citizen was on."""
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("public.index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("public.index"))

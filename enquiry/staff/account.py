@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 
 import pyotp
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
-from enquiry.accounts import hash_password, verify_password
+from enquiry.accounts import end_sessions, hash_password, verify_password
 from enquiry.audit import record
 from enquiry.extensions import db
-from enquiry.models import Role, utcnow
+from enquiry.models import Role, User, utcnow
 from enquiry.models.settings import TOTP_REQUIRED_ROLES, put_setting
 from enquiry.staff.access import actor_for, current_staff, role_required, totp_required_roles
 from enquiry.staff.auth import account_rate_limit, matching_totp_step
@@ -23,7 +24,6 @@ from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
 
-ENROLMENT_SESSION_KEY = "staff_totp_secret"  # the secret shown, until a code confirms it
 DEFAULT_TOTP_ISSUER = "Enquiry"
 
 
@@ -56,6 +56,7 @@ def change_password() -> str | Response:
         form.current_password.errors.append(_("The current password is not correct."))
         return render_template("staff/change_password.html", form=form)
     user.password_hash = hash_password(form.new_password.data or "")
+    end_sessions(db.session, user)
     record(db.session, action="auth.password_changed", actor=actor_for(user), now=now)
     db.session.commit()
     login_user(user)  # the session follows the new password; older sessions are now invalid
@@ -63,13 +64,21 @@ def change_password() -> str | Response:
     return redirect(url_for("staff.account"))
 
 
-def enrolment_secret() -> str:
-    """Return the secret being enrolled in this session, creating one the first time."""
-    secret = session.get(ENROLMENT_SESSION_KEY)
-    if not isinstance(secret, str):
-        secret = pyotp.random_base32()
-        session[ENROLMENT_SESSION_KEY] = secret
-    return secret
+def enrolment_secret(user: User) -> str:
+    """Return the secret being enrolled, creating one the first time."""
+    # Kept on the user's row, never in the session cookie, which the browser can read. Set only
+    # if still empty, so that two tabs opened at once show the same key.
+    if user.totp_pending_secret is None:
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id, User.totp_pending_secret.is_(None))
+            .values(totp_pending_secret=pyotp.random_base32())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        db.session.refresh(user, ["totp_pending_secret"])
+    assert user.totp_pending_secret is not None
+    return user.totp_pending_secret
 
 
 def provisioning_uri(secret: str, email: str) -> str:
@@ -85,17 +94,16 @@ def enrol_totp() -> str | Response:
     user = current_staff()
     if user.has_totp:
         return render_template("staff/enrol_totp.html", is_enrolled=True)
-    secret = enrolment_secret()
+    secret = enrolment_secret(user)
     form = TotpForm()
     if form.validate_on_submit():
         now = utcnow()
         step = matching_totp_step(secret, form.code.data or "", now, None)
         if step is not None:
-            user.totp_secret = secret
+            user.totp_secret, user.totp_pending_secret = secret, None
             user.totp_last_step = step
             record(db.session, action="auth.totp_enrolled", actor=actor_for(user), now=now)
             db.session.commit()
-            session.pop(ENROLMENT_SESSION_KEY, None)
             flash(_("One-time passwords are now required when you sign in."), "success")
             return redirect(url_for("staff.account"))
         form.code.errors.append(_("The code is not correct. Check the time on your device."))
@@ -106,6 +114,17 @@ def enrol_totp() -> str | Response:
         secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
         uri=provisioning_uri(secret, user.email),
     )
+
+
+@bp.post("/account/totp/cancel")
+def cancel_totp() -> Response:
+    """Drop the secret shown for enrolment; the next visit shows a new one."""
+    user = current_staff()
+    if user.totp_pending_secret is not None:
+        user.totp_pending_secret = None
+        db.session.commit()
+    flash(_("The set-up of the one-time password was cancelled."), "info")
+    return redirect(url_for("staff.account"))
 
 
 @bp.route("/admin/security", methods=["GET", "POST"])

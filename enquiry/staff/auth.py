@@ -16,17 +16,17 @@ from flask_login import current_user, login_user
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
-from enquiry.accounts import verify_password
+from enquiry.accounts import end_sessions, verify_password
 from enquiry.audit import record
 from enquiry.extensions import db, limiter, login_manager
 from enquiry.models import User, utcnow
+from enquiry.redirects import safe_next
 from enquiry.staff.access import (
     actor_for,
     current_staff,
     end_session,
     mark_seen,
     needs_totp_enrolment,
-    safe_next,
 )
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import LoginForm, TotpForm
@@ -42,12 +42,12 @@ SECOND_STEP_SECONDS = 300
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Return the active user of a session id ("id:fingerprint"), or None."""
+    """Return the active user of a session id ("id:generation:fingerprint"), or None."""
     user_id = session_id.partition(":")[0]
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or not user.is_active:
         return None
-    # A changed password changes the fingerprint, which ends every older session.
+    # A raised session generation or a changed password ends every older session.
     return user if hmac.compare_digest(user.get_id(), session_id) else None
 
 
@@ -273,8 +273,10 @@ def login_totp() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out (POST only, so that no link or image can do it)."""
-    record(db.session, action="auth.logout", actor=actor_for(current_staff()), now=utcnow())
+    """Sign out (POST only, so that no link or image can do it), on every device."""
+    user = current_staff()
+    record(db.session, action="auth.logout", actor=actor_for(user), now=utcnow())
+    end_sessions(db.session, user)  # a copy of this session's cookie stops working too
     db.session.commit()
     end_session()
     flash(_("You have signed out."), "success")

@@ -24,8 +24,9 @@ from werkzeug.wrappers import Response
 from enquiry import audit, handling, workflow
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Role, Ticket, User, utcnow
+from enquiry.redirects import safe_next
 from enquiry.staff import ticket_page as page
-from enquiry.staff.access import actor_for, current_staff, safe_next, ticket_scope
+from enquiry.staff.access import actor_for, current_staff, ticket_scope
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import STATUS_LABELS
 from enquiry.staff.ticket_forms import HANDLING_MESSAGES, BulkForm

@@ -15,8 +15,9 @@ from enquiry import calendar_admin, clock, deadlines, supervision
 from enquiry.extensions import db
 from enquiry.models import Kind, PauseKind, Role, Ticket, User, utcnow
 from enquiry.policy import extension_rules_from_config, policy_from_config
+from enquiry.redirects import safe_next
 from enquiry.staff import clock_forms
-from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required, safe_next
+from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
 from enquiry.templating import format_day

@@ -1,5 +1,10 @@
 """The mailroom: every message received, by outcome; quarantined ones can be downloaded and
-processed again."""
+processed again.
+
+A message is seen by the department of the ticket it belongs to; a message with no ticket
+(quarantined, ignored, not yet processed) by the routing office, whose work it is to sort
+mail; admins see everything. Anything else answers 404, as another department's ticket does.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,17 @@ from enquiry.audit import record
 from enquiry.extensions import db
 from enquiry.mail.inbound import parse
 from enquiry.mail.ingest import REPROCESSABLE, IntakeSettings, NotReprocessableError, reprocess
-from enquiry.models import Blob, InboundEmail, InboundOutcome, Role, Ticket, utcnow
-from enquiry.staff.access import actor_for, current_staff, role_required
+from enquiry.models import (
+    Blob,
+    Department,
+    InboundEmail,
+    InboundOutcome,
+    Role,
+    Ticket,
+    User,
+    utcnow,
+)
+from enquiry.staff.access import actor_for, current_staff, role_required, ticket_scope
 from enquiry.staff.blueprint import bp
 
 logger = logging.getLogger(__name__)
@@ -37,9 +51,26 @@ OUTCOME_LABELS = {
 }
 
 
+def inbound_scope(user: User) -> sa.ColumnElement[bool]:
+    """Return the condition selecting the received messages the user may see."""
+    if user.role is Role.ADMIN:
+        return sa.true()
+    own_tickets = InboundEmail.ticket_id.in_(sa.select(Ticket.id).where(ticket_scope(user)))
+    office = db.session.scalar(sa.select(Department.id).where(Department.is_default))
+    if office is None or user.department_id != office:
+        return own_tickets
+    return sa.or_(own_tickets, InboundEmail.ticket_id.is_(None))
+
+
+def visible_inbound(user: User, inbound_id: int) -> InboundEmail | None:
+    """Return a received message the user may see, or None."""
+    query = sa.select(InboundEmail).where(InboundEmail.id == inbound_id, inbound_scope(user))
+    return db.session.scalar(query)
+
+
 def load_inbound(inbound_id: int) -> InboundEmail:
-    """Return a received message, or abort 404."""
-    inbound = db.session.get(InboundEmail, inbound_id)
+    """Return a received message the signed-in user may see, or abort 404."""
+    inbound = visible_inbound(current_staff(), inbound_id)
     if inbound is None:
         abort(404)
     return inbound
@@ -61,7 +92,9 @@ def outcome_counts() -> list[dict[str, Any]]:
     """Return a link per outcome with its count, quarantined first."""
     counts = dict(
         db.session.execute(
-            sa.select(InboundEmail.outcome, sa.func.count()).group_by(InboundEmail.outcome)
+            sa.select(InboundEmail.outcome, sa.func.count())
+            .where(inbound_scope(current_staff()))
+            .group_by(InboundEmail.outcome)
         ).all()
     )
     current = request.args.get("outcome")
@@ -96,7 +129,11 @@ def row_view(inbound: InboundEmail) -> dict[str, Any]:
 @role_required(*MAILROOM_ROLES)
 def mailroom() -> str:
     """List received messages, newest first, optionally of one outcome."""
-    query = sa.select(InboundEmail).order_by(InboundEmail.id.desc())
+    query = (
+        sa.select(InboundEmail)
+        .where(inbound_scope(current_staff()))
+        .order_by(InboundEmail.id.desc())
+    )
     outcome = request.args.get("outcome", "")
     if outcome in InboundOutcome._value2member_map_:
         query = query.where(InboundEmail.outcome == InboundOutcome(outcome))
@@ -185,13 +222,12 @@ def mailroom_download(inbound_id: int) -> Response:
 def mailroom_reprocess(inbound_id: int) -> Response:
     """Process a quarantined (or pending) message again."""
     load_inbound(inbound_id)
-    target = url_for("staff.mailroom_detail", inbound_id=inbound_id)
     settings = IntakeSettings.from_config(current_app.config, db.session)
     try:
         result = reprocess(db.session, inbound_id, now=utcnow(), settings=settings)
     except NotReprocessableError:
         flash(_("This message was already processed."), "warning")
-        return redirect(target)
+        return redirect(mailroom_place(inbound_id))
     detail = {"inbound_email_id": inbound_id, "outcome": result.outcome.value}
     record(
         db.session,
@@ -204,4 +240,11 @@ def mailroom_reprocess(inbound_id: int) -> Response:
     label = OUTCOME_LABELS[result.outcome]
     category = "warning" if result.outcome is InboundOutcome.QUARANTINED else "success"
     flash(_("Processed again: %(outcome)s.", outcome=label), category)
-    return redirect(target)
+    return redirect(mailroom_place(inbound_id))
+
+
+def mailroom_place(inbound_id: int) -> str:
+    """Return the message's page, or the mailroom once it belongs to another department."""
+    if visible_inbound(current_staff(), inbound_id) is None:
+        return url_for("staff.mailroom")
+    return url_for("staff.mailroom_detail", inbound_id=inbound_id)

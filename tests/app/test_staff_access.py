@@ -14,7 +14,8 @@ from werkzeug.routing import Rule
 
 from enquiry.extensions import db
 from enquiry.models import Role, User
-from enquiry.staff.access import OPEN_ENDPOINTS, load_ticket_for, role_required, safe_next
+from enquiry.redirects import safe_next
+from enquiry.staff.access import OPEN_ENDPOINTS, load_ticket_for, role_required
 from tests.app.conftest import english
 
 

@@ -185,6 +185,7 @@ POSTS: dict[str, Post] = {
     "staff.enrol_totp": Post(
         "/staff/account/totp", valid={"code": "000000"}, own_client=True, accepted_baseline=False
     ),
+    "staff.cancel_totp": Post("/staff/account/totp/cancel", own_client=True),
     "staff.security_settings": Post("/staff/admin/security", valid={}, after=no_totp_required),
     "staff.reply": Post(
         TICKET + "/reply",
