@@ -20,6 +20,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from enquiry.instance_files import instance_secret, write_new_file
+
 logger = logging.getLogger(__name__)
 
 KEY_FILE = "audit_key"
@@ -67,34 +69,9 @@ def _old_keys_setting(value: Any) -> list[str]:
     return str(value).replace(",", " ").split()
 
 
-def write_new_file(path: Path, content: str) -> bool:
-    """Create path with content, mode 0600, all at once; False if it already exists.
-
-    Written to a private temporary file and hard-linked into place, so no reader ever sees a
-    half-written key and two processes starting together cannot both create one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def _file_key(instance_path: Path) -> bytes:
     path = instance_path / KEY_FILE
-    if write_new_file(path, secrets.token_hex(32)):
-        logger.warning("Generated a new audit key in %s", path)
-    return _as_key(path.read_text(encoding="ascii"), str(path))
+    return _as_key(instance_secret(path), str(path))
 
 
 def load_keyring(app: Flask) -> KeyRing:

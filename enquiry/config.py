@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from pathlib import Path
 from typing import ClassVar
+
+from enquiry.instance_files import instance_secret
 
 logger = logging.getLogger(__name__)
 
@@ -112,31 +112,6 @@ class Defaults:
 def secret_key_for(instance_path: str) -> str:
     """Return the instance's secret key, generating and storing one on first use."""
     return instance_secret(Path(instance_path) / "secret_key")
-
-
-def instance_secret(path: Path) -> str:
-    """Read a secret file, or create it with a random value: mode 0600 from its first byte.
-
-    Two processes starting at once both get the winner's value: each writes a private temporary
-    file and links it into place, which fails when the name exists, so no one reads a half file.
-    """
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(temporary, path)
-        logger.warning("Generated a new secret in %s", path)
-    except FileExistsError:
-        pass  # another process created it first: use theirs
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path.read_text(encoding="ascii").strip()
 
 
 def default_database_uri(instance_path: str) -> str:

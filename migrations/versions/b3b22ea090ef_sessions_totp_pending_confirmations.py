@@ -6,7 +6,7 @@ pending_confirmations holds a new enquiry's code, sealed, until the confirmation
 Sessions signed in before this upgrade end (the session id changes format).
 
 Revision ID: b3b22ea090ef
-Revises: a1d4e6f8b203
+Revises: 3c8f1a9d5e27
 Create Date: 2026-12-04 15:41:10.097045
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3b22ea090ef'
-down_revision = 'a1d4e6f8b203'
+down_revision = '3c8f1a9d5e27'
 branch_labels = None
 depends_on = None
 

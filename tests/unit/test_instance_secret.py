@@ -6,7 +6,8 @@ import stat
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from enquiry.config import instance_secret, secret_key_for
+from enquiry.config import secret_key_for
+from enquiry.instance_files import instance_secret
 
 
 def test_the_key_is_created_with_mode_0600_and_kept(tmp_path: Path) -> None:
