@@ -19,6 +19,7 @@ from email.parser import BytesHeaderParser
 
 from sqlalchemy import select
 
+from enquiry.mail.folds import repair_header_block
 from enquiry.mail.headers import parse_addresses
 from enquiry.mail.inbound import ParsedMail
 from enquiry.mail.outbound import MailIdentity, verify_message_id, verify_reply_address
@@ -76,6 +77,7 @@ class ThreadMatch:
 
 def envelope_recipients(raw: bytes) -> tuple[str, ...]:
     """Return the addresses of the Delivered-To/X-Original-To headers of a raw message."""
+    raw = repair_header_block(raw)  # a stray line break must not hide the envelope headers
     end = _HEADER_END_RE.search(raw)
     header_block = raw[: end.end()] if end else raw
     try:

@@ -568,3 +568,5 @@ def test_envelope_recipients_come_from_delivery_headers() -> None:
         "other@enquiry.localhost",
     )
     assert envelope_recipients(b"\x00\xff garbage") == ()
+    broken = b"Received: by mx;\r\r\nDelivered-To: d@enquiry.localhost\r\nTo: x@example.cn\r\n\r\nb"
+    assert envelope_recipients(broken) == ("d@enquiry.localhost",)
