@@ -16,9 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry import audit, names
 from enquiry.audit_content import message_detail, outbound_sha256
-from enquiry.mail.bounces import STATUS_TYPES
+from enquiry.mail.bounces import STATUS_TYPES, smtp_status_line
 from enquiry.mail.charsets import decode_unlabelled
 from enquiry.mail.classify import MailClass
+from enquiry.mail.headers import address_key
 from enquiry.mail.inbound import ParsedMail
 from enquiry.mail.subjects import strip_reply_prefixes
 from enquiry.mail.threading import ThreadMatch
@@ -92,14 +93,14 @@ def ticket_by_id(session: SessionLike, ticket_id: int | None) -> Ticket | None:
 
 
 def bounce_reason(mail: ParsedMail) -> str:
-    """Return the diagnostic of a delivery report, else its status, else its subject."""
+    """Return the diagnostic of a delivery report, else its status or SMTP reply, else subject."""
     for attachment in mail.attachments:
         if attachment.content_type in STATUS_TYPES:
             text = decode_unlabelled(attachment.data)
             found = _DIAGNOSTIC_RE.search(text) or _STATUS_RE.search(text)
             if found:
                 return " ".join(found.group(1).split())[:REASON_MAX]
-    return (mail.subject or "delivery failed")[:REASON_MAX]
+    return (smtp_status_line(mail.text) or mail.subject or "delivery failed")[:REASON_MAX]
 
 
 def suppress(session: SessionLike, address: str, reason: str, now: datetime) -> None:
@@ -221,7 +222,7 @@ def sender_flag(mail: ParsedMail, ticket: Ticket) -> str | None:
     sender = mail.from_addr
     if sender is None:
         return "邮件没有发件人地址"
-    if sender.lower() == ticket.citizen_email.strip().lower():
+    if address_key(sender) == address_key(ticket.citizen_email):
         return None
     return f"发件人 {sender} 不是本件的联系邮箱"[:FLAG_MAX]
 
@@ -236,8 +237,9 @@ def append_reply(
 ) -> Decision:
     """Add the message to its ticket, reopening it as the workflow says.
 
-    A reply from another address that only names the reference (which can be guessed) is
-    added, flagged, without reopening the ticket; so is one to a refused or spam ticket.
+    A reply from another address found only by an earlier Message-ID of the thread is added,
+    flagged, without reopening the ticket; so is one to a refused or spam ticket. (Mail from
+    another address that only names the reference never comes here: see mail.mentions.)
     """
     ticket, flag = match.ticket, sender_flag(mail, ticket=match.ticket)
     detail = f"via {match.via.value}"

@@ -11,7 +11,15 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from io import BytesIO
 
-from enquiry.mail.charsets import decode_unlabelled, recover, relabel
+from enquiry.mail.charsets import (
+    NOT_8BIT_PREFIXES,
+    codec_for,
+    decode_raw,
+    decode_unlabelled,
+    has_surrogates,
+    recover,
+    relabel,
+)
 from enquiry.mail.headers import PARSING_POLICY, decode_header, forgiving_base64, parse_ids
 
 EMBEDDED_TYPES = frozenset({"message/rfc822", "message/global"})
@@ -49,6 +57,11 @@ DEFAULT_NAMES = {
 _RAW_NAME_RE = re.compile(
     r"""(?:^|;)\s*(?:file)?name\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))""", re.I
 )
+# RFC 2231 parameters: name*=charset'lang'%XX, and the numbered pieces name*0*=, name*1="...".
+_EXTENDED_NAME_RE = re.compile(
+    r"""(?:^|;)\s*(?:file)?name\*(\d{1,3})?(\*)?\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))""", re.I
+)
+_PERCENT_RE = re.compile(rb"%([0-9A-Fa-f]{2})")
 _CONTENT_TYPE_RE = re.compile(
     r"\s*([^\s/;()<>@,:\\\"\[\]?=]+/[^\s/;()<>@,:\\\"\[\]?=]+)\s*(?:[;(]|$)"
 )
@@ -106,16 +119,71 @@ def _raw_filename(part: Message) -> str | None:
     return None
 
 
+def _extended_pieces(value: str) -> list[tuple[int, bool, str]]:
+    """Return the (number, is_encoded, text) pieces of an RFC 2231 file name, in order."""
+    pieces: dict[int, tuple[int, bool, str]] = {}
+    for match in _EXTENDED_NAME_RE.finditer(value):
+        number = int(match.group(1) or 0)
+        text = match.group(3) if match.group(3) is not None else match.group(4)
+        pieces.setdefault(number, (number, match.group(2) is not None or not match.group(1), text))
+    return [pieces[number] for number in sorted(pieces)]
+
+
+def _unquote_percent(data: bytes) -> bytes:
+    return _PERCENT_RE.sub(lambda match: bytes([int(match.group(1), 16)]), data)
+
+
+def _decode_extended(data: bytes, label: str | None) -> str:
+    """Decode the bytes of an RFC 2231 value: by its label if they fit it, else as raw bytes."""
+    codec = codec_for(label)
+    if codec is not None and not codec.startswith(NOT_8BIT_PREFIXES):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            pass
+    return decode_raw(data, label)
+
+
+def _extended_filename(part: Message) -> str | None:
+    """Decode an RFC 2231 file name from the raw header bytes; None if the name is not one.
+
+    The standard library decodes each piece of a continued name on its own (a character split
+    between two pieces is lost) and puts U+FFFD in for bytes its label does not fit. Here the
+    pieces are joined as bytes first, then decoded by the label or, failing that, as raw header
+    bytes are (UTF-8, then GB18030).
+    """
+    for header in ("content-disposition", "content-type"):
+        value = (raw_header(part, header) or "").replace("\r", "").replace("\n", "")
+        pieces = _extended_pieces(value)
+        if not pieces:
+            if _RAW_NAME_RE.search(value):  # a plain name here comes first, as in get_filename()
+                return None
+            continue
+        label, data = None, b""
+        for position, (_, encoded, text) in enumerate(pieces):
+            chunk = recover(text)
+            if encoded and position == 0 and chunk.count(b"'") >= 2:
+                charset, _, chunk = chunk.split(b"'", 2)
+                label = charset.decode("ascii", "replace") or None
+            data += _unquote_percent(chunk) if encoded else chunk
+        return _decode_extended(data, label).strip() or None
+    return None
+
+
 def filename_of(part: EmailMessage) -> str | None:
     """Return the declared file name of a part (RFC 2231 or encoded word), undecoded."""
+    extended = _extended_filename(part)
+    if extended:
+        return extended
     try:
         name = part.get_filename()
     except Exception:  # a broken Content-Disposition must not lose the attachment
         name = None
     name = name.strip() if isinstance(name, str) else None
     raw = _raw_filename(part)
-    if raw and (not name or (len(raw) > len(name) and raw.startswith(name))):
-        return raw
+    lossy = name is not None and ("\ufffd" in name or has_surrogates(name))
+    if raw and (not name or lossy or (len(raw) > len(name) and raw.startswith(name))):
+        return raw  # the raw bytes, which the standard library's decoding lost, or more of them
     return name or None
 
 

@@ -25,6 +25,16 @@ ORIGINAL_TYPES = frozenset(
 _FIELD_RE = re.compile(r"^([A-Za-z-]+)\s*:\s*(.*)$")
 _QMAIL_RECIPIENT_RE = re.compile(r"^\s*<([^<>\s]+@[^<>\s]+)>\s*:?\s*$", re.MULTILINE)
 _INLINE_ID_RE = re.compile(r"^\s*Message-ID\s*:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+STATUS_SCAN_MAX = 20_000  # characters of the first text read for SMTP status lines
+# "550 5.1.1 <x@example.cn>: Recipient address rejected", "452-4.2.2 Mailbox full": a reply
+# code with the enhanced status code of its class, anywhere in a line.
+_ENHANCED_STATUS_RE = re.compile(r"(?<![\w.])([45])\d\d[ -]\1\.\d{1,3}\.\d{1,3}(?![\w.])")
+# "554 delivery error: ...", "host mx said: 550 No such user": a reply code that opens a line
+# (or follows "said:" / "smtp;") and is followed by words.
+_REPLY_LINE_RE = re.compile(
+    r"(?:^[ \t>]*|\bsaid:[ \t]*|\bsmtp;[ \t]*)([45][0-5]\d)[ -](?=[^\n]*[^\W\d_])",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -116,3 +126,14 @@ def original_recipients(attachments: tuple[ParsedAttachment, ...]) -> tuple[str,
 def inline_recipients(text: str) -> tuple[str, ...]:
     """Return recipients listed qmail-style ("<user@example.com>:") in a bounce text."""
     return tuple(dict.fromkeys(found.lower() for found in _QMAIL_RECIPIENT_RE.findall(text)))
+
+
+def smtp_status_line(text: str) -> str | None:
+    """Return the first SMTP 4xx/5xx reply line ("550 5.1.1 ...") of a bounce's text."""
+    head = text[:STATUS_SCAN_MAX]
+    found = _ENHANCED_STATUS_RE.search(head) or _REPLY_LINE_RE.search(head)
+    if found is None:
+        return None
+    start = found.start(1) if found.re is _REPLY_LINE_RE else found.start()
+    line = head[start:].split("\n", 1)[0]
+    return " ".join(line.split())

@@ -53,6 +53,29 @@ NOT_CHARSETS = frozenset(
 )
 # Labels that can never fail to decode, so a wrong label is only visible as valid UTF-8.
 PERMISSIVE = frozenset({"ascii", "iso8859-1", "cp1252", "iso8859-15"})
+# ASCII-compatible multi-byte codecs: strict decoding rejects most bytes of another charset.
+MULTI_BYTE = frozenset(
+    {
+        "gb18030",
+        "gbk",
+        "gb2312",
+        "big5",
+        "big5hkscs",
+        "cp950",
+        "cp932",
+        "shift_jis",
+        "shift_jis_2004",
+        "shift_jisx0213",
+        "euc_jp",
+        "euc_jis_2004",
+        "euc_jisx0213",
+        "euc_kr",
+        "cp949",
+        "johab",
+    }
+)
+# Codecs that cannot carry raw 8-bit header bytes at all (wide or 7-bit stateful).
+NOT_8BIT_PREFIXES = ("utf-16", "utf_16", "utf-32", "utf_32", "utf-7", "utf_7", "iso2022", "hz")
 
 _LABEL_ALT = "|".join(
     re.escape(label) for label in sorted(GB_LABELS + BIG5_LABELS, key=len, reverse=True)
@@ -135,15 +158,31 @@ def decode_text(data: bytes, label: str | None) -> tuple[str, str | None]:
     return data.decode(codec or "utf-8", errors="replace"), defect or "undecodable bytes replaced"
 
 
-def decode_unlabelled(data: bytes) -> str:
-    """Decode raw 8-bit header bytes: UTF-8 (Coremail), then GB18030, then replace."""
+def _raw_candidates(label: str | None) -> list[str]:
+    """The codecs to try on raw 8-bit header bytes, most likely first."""
+    codec = codec_for(label)
+    if codec is None or codec.startswith(NOT_8BIT_PREFIXES):
+        return ["utf-8", "gb18030"]
+    if codec in MULTI_BYTE:  # strict decoding would reject a wrong one: trust the label first
+        return list(dict.fromkeys(["utf-8", codec, "gb18030"]))
+    # A single-byte label decodes anything, GBK included, into mojibake: it comes last.
+    return list(dict.fromkeys(["utf-8", "gb18030", codec]))
+
+
+def decode_raw(data: bytes, label: str | None = None) -> str:
+    """Decode raw 8-bit header bytes: UTF-8, a multi-byte label, GB18030, a single-byte label."""
     if data.isascii():
         return data.decode("ascii")
-    for codec in ("utf-8", "gb18030"):
+    for codec in _raw_candidates(label):
         text = _strict(data, codec)
         if text is not None:
             return text
     return data.decode("utf-8", errors="replace")
+
+
+def decode_unlabelled(data: bytes) -> str:
+    """Decode raw 8-bit header bytes: UTF-8 (Coremail), then GB18030, then replace."""
+    return decode_raw(data)
 
 
 def recover(value: str) -> bytes:

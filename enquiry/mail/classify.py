@@ -13,6 +13,7 @@ from enquiry.mail.bounces import (
     original_message_ids,
     original_recipients,
     read_report,
+    smtp_status_line,
 )
 from enquiry.mail.headers import clean_address
 from enquiry.mail.inbound import ParsedMail
@@ -42,24 +43,23 @@ AUTOREPLY_HEADERS = (
     "x-autoreply-from",
     "x-mail-autoreply",
 )
+# Local parts of machine senders, compared without separators: "post_master", "Post-Master",
+# "MAILER_DAEMON", "mailer.daemon" and "mailerdaemon" are all one.
 DAEMON_LOCAL_PARTS = frozenset(
     {
-        "mailer-daemon",
         "mailerdaemon",
-        "mail-daemon",
+        "maildaemon",
         "postmaster",
-        "no-reply",
         "noreply",
-        "no_reply",
-        "do-not-reply",
         "donotreply",
-        "do_not_reply",
         "bounce",
         "bounces",
     }
 )
+_LOCAL_SEPARATORS_RE = re.compile(r"[-_.\s]")
 _DAEMON_NAME_RE = re.compile(
-    r"mailer[- ]?daemon|mail delivery (sub)?system|postmaster|系统退信|邮件系统", re.IGNORECASE
+    r"mail(?:er)?[-_. ]?daemon|mail delivery (sub)?system|post[-_.]?master|系统退信|邮件系统",
+    re.IGNORECASE,
 )
 _BOUNCE_SUBJECT_RE = re.compile(
     r"^\s*(undeliver(able|ed)|delivery (status notification|failure|failed|has failed"
@@ -98,6 +98,11 @@ def _local_part(address: str) -> str:
     return address.rsplit("@", 1)[0].split("+", 1)[0].lower()
 
 
+def is_daemon_address(address: str) -> bool:
+    """Say whether an address is a mail system's own (postmaster, mailer-daemon, no-reply...)."""
+    return _LOCAL_SEPARATORS_RE.sub("", _local_part(address)) in DAEMON_LOCAL_PARTS
+
+
 def _base_address(address: str) -> str:
     """Drop a +tag (our per-ticket reply addresses carry one) and lower-case."""
     return f"{_local_part(address)}@{address.rpartition('@')[2].lower()}"
@@ -125,7 +130,7 @@ def _sender_signs(mail: ParsedMail) -> Iterator[str]:
     senders = [mail.from_addr or "", clean_address(mail.headers.get("sender", "")) or ""]
     raw_from = mail.headers.get("from", "")
     named_daemon = _DAEMON_NAME_RE.search(mail.from_name if mail.from_addr else raw_from)
-    if named_daemon or any(_local_part(s) in DAEMON_LOCAL_PARTS for s in senders if s):
+    if named_daemon or any(is_daemon_address(s) for s in senders if s):
         yield "from-daemon"
 
 
@@ -156,7 +161,7 @@ def _is_bounce(mail: ParsedMail, reasons: list[str], report_failed: bool, has_st
     bounce_subject = bool(_BOUNCE_SUBJECT_RE.match(mail.subject))
     if "header:x-failed-recipients" in reasons:
         return True
-    return from_machine and (bounce_subject or returned)
+    return from_machine and (bounce_subject or returned or smtp_status_line(mail.text) is not None)
 
 
 def classify(
@@ -174,7 +179,7 @@ def classify(
     has_status = any(a.content_type in STATUS_TYPES for a in mail.attachments)
     is_bounce = _is_bounce(mail, reasons, report.has_failure, has_status)
     if is_bounce and not any(r.startswith(("multipart/report", "part:")) for r in reasons):
-        reasons.append("bounce-subject" if _BOUNCE_SUBJECT_RE.match(mail.subject) else "bounce")
+        reasons.append(_bounce_evidence(mail))
     weak = not reasons
     if _AUTOREPLY_SUBJECT_RE.match(mail.subject):
         reasons.append("subject:auto-reply")
@@ -194,6 +199,12 @@ def classify(
         or inline_recipients(mail.text)
         or original_recipients(mail.attachments),
     )
+
+
+def _bounce_evidence(mail: ParsedMail) -> str:
+    if _BOUNCE_SUBJECT_RE.match(mail.subject):
+        return "bounce-subject"
+    return "smtp-status" if smtp_status_line(mail.text) is not None else "bounce"
 
 
 def _failed_header(headers: dict[str, str]) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import HeaderRegistry
@@ -13,7 +14,10 @@ from typing import Any
 
 from enquiry.mail.charsets import decode_text, decode_unlabelled, recover
 
-_WORD_RE = re.compile(rb"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+# The payload may hold white space: broken clients send "=?utf-8?Q?hello world?=", and a
+# fold inside a base64 word leaves a space in it. It never holds "?", so one match never
+# runs on into the next word.
+_WORD_RE = re.compile(rb"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _BASE64_JUNK_RE = re.compile(rb"[^A-Za-z0-9+/]")
 _QP_ESCAPE_RE = re.compile(rb"=([0-9A-Fa-f]{2})")
 _NEWLINE_RE = re.compile(rb"\r\n|\r|\n")
@@ -26,6 +30,8 @@ _ADDR_RE = re.compile(
     r"(?<![^\s<>()\[\],;:\"'@])[^\s<>()\[\],;:\"'@]{1,64}@[^\s<>()\[\],;:\"'@]{1,255}"
 )
 _VALID_ADDR_RE = re.compile(r"[^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+")
+# A domain with an empty label ("a@b..cn", "a@.cn"): no relay accepts it.
+_EMPTY_LABEL_RE = re.compile(r"@\.|\.\.[^@]*$")
 # Dot-like separators that mean the name separator "·" (U+00B7) between name parts.
 _NAME_DOTS = str.maketrans({"\u30fb": "\u00b7", "\uff65": "\u00b7", "\u2027": "\u00b7"})
 
@@ -111,10 +117,21 @@ def clean_name(name: str) -> str:
     return name.translate(_NAME_DOTS)
 
 
+def address_key(address: str) -> str:
+    """Return the form of an address to compare: NFKC, trimmed, lower-cased, no final dot.
+
+    "name@yahoo.com." names the same mailbox as "name@yahoo.com" (the root of the DNS), but
+    relays refuse it with 553: the dot is dropped.
+    """
+    return unicodedata.normalize("NFKC", address).strip().lower().rstrip(".")
+
+
 def clean_address(raw: str) -> str | None:
     """Return a lower-cased address, or None when it is not a plausible address."""
-    addr = decode_unlabelled(recover(raw)).strip().strip("<>").strip().lower()
-    return addr if _VALID_ADDR_RE.fullmatch(addr) else None
+    addr = address_key(decode_unlabelled(recover(raw)).strip().strip("<>"))
+    if not _VALID_ADDR_RE.fullmatch(addr) or _EMPTY_LABEL_RE.search(addr):
+        return None
+    return addr
 
 
 def parse_addresses(raw: str) -> list[tuple[str, str]]:
@@ -131,7 +148,8 @@ def parse_addresses(raw: str) -> list[tuple[str, str]]:
             result.append((clean_name(decode_header(name)), clean))
     if not result:
         text = decode_header(unfolded)
-        result = [("", found.lower()) for found in _ADDR_RE.findall(text)]
+        found = (address_key(found) for found in _ADDR_RE.findall(text))
+        result = [("", addr) for addr in found if not _EMPTY_LABEL_RE.search(addr)]
     return result
 
 

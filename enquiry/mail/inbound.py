@@ -12,7 +12,8 @@ from types import MappingProxyType
 from typing import Any
 
 from enquiry.mail.attachments import ParsedAttachment, content_type_of
-from enquiry.mail.charsets import codec_for, has_surrogates, recover, relabel
+from enquiry.mail.charsets import codec_for, decode_raw, has_surrogates, recover, relabel
+from enquiry.mail.folds import repair_header_block
 from enquiry.mail.headers import (
     PARSING_POLICY,
     clean_name,
@@ -136,18 +137,10 @@ def _body_codec(message: EmailMessage) -> str | None:
 
 
 def _redecode(value: str, codec: str | None) -> str:
-    """Decode raw 8-bit header bytes that are not UTF-8 with the body's charset."""
-    if codec is None or not has_surrogates(value):
+    """Decode raw 8-bit header bytes: UTF-8, then GB18030, before the body's single-byte label."""
+    if not has_surrogates(value):
         return value
-    data = recover(value)
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            return value
-    return value
+    return decode_raw(recover(value), codec)
 
 
 def _raw_headers(message: EmailMessage) -> dict[str, list[str]]:
@@ -226,7 +219,8 @@ def _failure(*defects: str) -> ParsedMail:
 def _parse(raw: bytes) -> ParsedMail:
     if not bytes(raw).strip():
         return _failure("empty message")
-    message = BytesParser(policy=PARSING_POLICY).parsebytes(relabel(bytes(raw)))
+    data = repair_header_block(bytes(raw))
+    message = BytesParser(policy=PARSING_POLICY).parsebytes(relabel(data))
     headers = _raw_headers(message)
     if not headers.keys() & MAIL_HEADERS:
         return _failure("no mail headers found: not an e-mail message")

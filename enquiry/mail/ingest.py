@@ -19,19 +19,11 @@ from typing import Any
 from sqlalchemy import select
 
 from enquiry.blobs import store_blob
-from enquiry.mail import actions
+from enquiry.mail import actions, dedupe, mentions
 from enquiry.mail.classify import classify
 from enquiry.mail.inbound import ParsedMail, parse
-from enquiry.mail.threading import envelope_recipients, find_ticket
-from enquiry.models import (
-    Blob,
-    InboundEmail,
-    InboundOutcome,
-    InboundSource,
-    Message,
-    SessionLike,
-    Ticket,
-)
+from enquiry.mail.threading import ThreadMatch, envelope_recipients, find_ticket
+from enquiry.models import Blob, InboundEmail, InboundOutcome, InboundSource, SessionLike
 from enquiry.policy import policy_from_config
 from enquiry.tickets import Policy
 
@@ -39,14 +31,6 @@ logger = logging.getLogger(__name__)
 
 MAX_INBOUND_BYTES = 25 * 1024 * 1024
 DETAIL_MAX = 4000
-SUCCEEDED = frozenset(
-    {
-        InboundOutcome.CREATED,
-        InboundOutcome.APPENDED,
-        InboundOutcome.AUTO_REPLY,
-        InboundOutcome.BOUNCE,
-    }
-)
 REPROCESSABLE = frozenset({InboundOutcome.PENDING, InboundOutcome.QUARANTINED})
 REJECTED_PREFIX = "rejected: "  # detail of a message whose content was not taken in
 
@@ -236,14 +220,27 @@ def _process(
 
 def _decide(context: _Context) -> actions.Decision:
     """Choose and carry out what to do with a parsed message."""
-    mail, settings, session = context.mail, context.settings, context.session
-    if mail.is_parse_failure:
-        return actions.Decision(InboundOutcome.QUARANTINED, detail="; ".join(mail.defects))
-    earlier = duplicate_of(session, context.inbound)
+    if context.mail.is_parse_failure:
+        return actions.Decision(InboundOutcome.QUARANTINED, detail="; ".join(context.mail.defects))
+    key = dedupe.dedupe_key(context.inbound, context.mail)
+    earlier = dedupe.duplicate_of(context.session, context.inbound, key)
     if earlier is not None:
         return actions.Decision(
             InboundOutcome.DUPLICATE, ticket=earlier.ticket, detail=f"same as {earlier.label}"
         )
+    collision = dedupe.collision_with(context.session, context.inbound)
+    dedupe.claim(context.session, context.inbound, key)
+    decision = _act(context)
+    if collision is not None:
+        context.notes.append(f"{dedupe.COLLISION_NOTE} #{collision}")
+        if decision.ticket is not None and decision.outcome in dedupe.TAKEN_IN:
+            dedupe.note_collision(context.session, decision.ticket, collision, context.now)
+    return decision
+
+
+def _act(context: _Context) -> actions.Decision:
+    """Record a bounce, ignore machine mail, or take a person's message in."""
+    mail, settings, session = context.mail, context.settings, context.session
     kind = classify(
         mail, own_addresses=settings.own_addresses, own_message_id_domains=settings.own_domains
     )
@@ -260,16 +257,39 @@ def _decide(context: _Context) -> actions.Decision:
     if kind.is_automatic and (match is not None or not kind.is_weak):
         ticket = match.ticket if match else None
         return actions.Decision(InboundOutcome.AUTO_REPLY, ticket=ticket, detail=reasons)
+    if kind.is_automatic:  # only the subject looks automatic: keep it, but do not answer
+        context.notes.append(f"no acknowledgement: {reasons}")
+    return _take_in(context, match, acknowledge=not kind.is_automatic)
+
+
+def _take_in(
+    context: _Context, match: ThreadMatch | None, *, acknowledge: bool
+) -> actions.Decision:
+    """Add a person's message to its ticket, or open one (also when it names a stranger's)."""
+    mail, settings, session = context.mail, context.settings, context.session
     uploads = actions.uploads_from(
         mail,
         limit=settings.max_attachments,
         max_bytes=settings.max_attachment_bytes,
         notes=context.notes,
     )
+    if (
+        match is not None
+        and match.is_guessable
+        and not mentions.is_from_citizen(mail, match.ticket)
+    ):
+        return mentions.open_mentioning(
+            session,
+            context.inbound,
+            mail,
+            match,
+            uploads,
+            settings.policy,
+            context.now,
+            acknowledge=acknowledge,
+        )
     if match is not None:
         return actions.append_reply(session, context.inbound, mail, match, uploads, context.now)
-    if kind.is_automatic:  # only the subject looks automatic: keep it, but do not answer
-        context.notes.append(f"no acknowledgement: {reasons}")
     return actions.open_from_mail(
         session,
         context.inbound,
@@ -277,43 +297,8 @@ def _decide(context: _Context) -> actions.Decision:
         uploads,
         settings.policy,
         context.now,
-        acknowledge=not kind.is_automatic,
+        acknowledge=acknowledge,
     )
-
-
-@dataclass(frozen=True)
-class Earlier:
-    """The earlier message a duplicate repeats."""
-
-    label: str  # "#12" (an inbound e-mail) or "message 34"
-    ticket: Ticket | None
-
-
-def duplicate_of(session: SessionLike, inbound: InboundEmail) -> Earlier | None:
-    """Return the earlier message this one repeats, if any."""
-    message_id = inbound.message_id
-    if message_id:
-        message = session.scalar(
-            select(Message).where(Message.email_message_id == message_id).limit(1)
-        )
-        if message is not None:
-            label = f"#{message.inbound_email_id}" if message.inbound_email_id else "message"
-            return Earlier(f"{label} (message {message.id})", message.ticket)
-    # The same Message-ID, or (for the rare message without one) the very same bytes.
-    same = (
-        InboundEmail.message_id == message_id
-        if message_id
-        else InboundEmail.raw_sha256 == inbound.raw_sha256
-    )
-    earlier = session.scalar(
-        select(InboundEmail)
-        .where(same, InboundEmail.id != inbound.id, InboundEmail.outcome.in_(SUCCEEDED))
-        .order_by(InboundEmail.id)
-        .limit(1)
-    )
-    if earlier is None:
-        return None
-    return Earlier(f"#{earlier.id}", actions.ticket_by_id(session, earlier.ticket_id))
 
 
 def _describe(inbound: InboundEmail, mail: ParsedMail) -> None:
@@ -359,7 +344,11 @@ def _quarantine(
             _describe(inbound, mail)
         # A twin that succeeded meanwhile (a unique violation, a busy database) makes this a
         # duplicate, whatever the error was.
-        earlier = duplicate_of(session, inbound) if mail is not None else None
+        earlier = (
+            dedupe.duplicate_of(session, inbound, dedupe.dedupe_key(inbound, mail))
+            if mail is not None and not mail.is_parse_failure
+            else None
+        )
         if earlier is not None:
             inbound.outcome = InboundOutcome.DUPLICATE
             inbound.detail = f"same as {earlier.label} (after {type(error).__name__})"

@@ -41,12 +41,25 @@ _PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _DASH = r"[-\u2010-\u2015\u2212]"
+# As people type a reference: any dash (after NFKC a full-width "－" is "-"), an underscore,
+# spaces around it, or only spaces, or nothing at all: "WLMQ - 2026 - 000010", "WLMQ2026000010".
+_LOOSE_SEPARATOR = r"[ \t]*(?:[-_\u2010-\u2015\u2212\u30fc\uff70][ \t]*)?"
 
 
 def _prefix_pattern(prefix: str) -> str:
     if not re.fullmatch(r"[A-Z]+", prefix):
         raise ValueError(f"a reference prefix is upper-case letters, not {prefix!r}")
     return rf"(?<![A-Za-z0-9]){re.escape(prefix)}{_DASH}(\d{{4}}){_DASH}(\d{{6}})(?!\d)"
+
+
+def _loose_pattern(prefix: str) -> str:
+    _prefix_pattern(prefix)  # validates the prefix
+    sep = _LOOSE_SEPARATOR
+    return rf"(?<![A-Za-z0-9]){re.escape(prefix)}{sep}(\d{{4}}){sep}(\d{{6}})(?!\d)"
+
+
+def _ascii_digits(digits: str) -> str:
+    return "".join(str(unicodedata.digit(char)) for char in digits)
 
 
 def strip_reply_prefixes(subject: str) -> str:
@@ -79,3 +92,16 @@ def find_reference_in_body(text: str, prefix: str) -> str | None:
     pattern = r"\[\s*ref\s*:\s*" + _prefix_pattern(prefix) + r"\s*\]"
     match = re.search(pattern, unicodedata.normalize("NFKC", text), re.IGNORECASE)
     return f"{prefix}-{match.group(1)}-{match.group(2)}" if match else None
+
+
+def find_bare_reference(text: str, prefix: str) -> str | None:
+    """Find a reference as people type it in a subject or body ("留言编号：ＷＬＭＱ－２０２６－…").
+
+    Anyone can type a reference: a match is a hint that the sender must confirm (by being the
+    ticket's citizen), never proof on its own.
+    """
+    pattern = _loose_pattern(prefix)
+    match = re.search(pattern, unicodedata.normalize("NFKC", text), re.IGNORECASE)
+    if match is None:
+        return None
+    return f"{prefix}-{_ascii_digits(match.group(1))}-{_ascii_digits(match.group(2))}"

@@ -2,9 +2,10 @@
 
 In order: our signed reply address among the recipients (To, Cc, Delivered-To, X-Original-To);
 our signed Message-IDs in In-Reply-To or References; an earlier message of the thread that we
-received or sent; the reference tag in the subject behind any reply prefix; the body marker.
-Forged signatures are ignored. Reading the clues is pure; only resolving them touches the
-database.
+received or sent; the reference tag in the subject behind any reply prefix; the body marker;
+a reference as people type it, in the subject or the body. Forged signatures are ignored.
+References can be guessed: a match on one alone holds only for mail from the ticket's own
+citizen (see GUESSABLE). Reading the clues is pure; only resolving them touches the database.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from email.parser import BytesHeaderParser
 
 from sqlalchemy import select
 
+from enquiry.mail.folds import repair_header_block
 from enquiry.mail.headers import parse_addresses
 from enquiry.mail.inbound import ParsedMail
 from enquiry.mail.outbound import MailIdentity, verify_message_id, verify_reply_address
-from enquiry.mail.subjects import find_reference, find_reference_in_body
+from enquiry.mail.subjects import find_bare_reference, find_reference, find_reference_in_body
 from enquiry.models import Message, OutboundEmail, SessionLike, Status, Ticket
 
 # Headers the receiving mail server adds with the address it delivered to.
@@ -38,9 +40,12 @@ class Via(enum.StrEnum):
     EARLIER_MESSAGE = "earlier_message"  # a Message-ID we received or sent on the ticket
     SUBJECT = "subject"  # the reference tag in the subject
     BODY = "body"  # the [ref:...] marker in the text
+    TYPED_REFERENCE = "typed_reference"  # "留言编号：WLMQ-2026-000010" in the subject or text
 
 
 SIGNED = frozenset({Via.REPLY_ADDRESS, Via.MESSAGE_ID})
+# Clues anyone can write: they place a message on a ticket only if its citizen sent it.
+GUESSABLE = frozenset({Via.SUBJECT, Via.BODY, Via.TYPED_REFERENCE})
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,15 @@ class ThreadMatch:
         """True when the match rests on our signature, not on a guessable reference."""
         return self.via in SIGNED
 
+    @property
+    def is_guessable(self) -> bool:
+        """True when the match rests only on a reference that anyone could have typed."""
+        return self.via in GUESSABLE
+
 
 def envelope_recipients(raw: bytes) -> tuple[str, ...]:
     """Return the addresses of the Delivered-To/X-Original-To headers of a raw message."""
+    raw = repair_header_block(raw)  # a stray line break must not hide the envelope headers
     end = _HEADER_END_RE.search(raw)
     header_block = raw[: end.end()] if end else raw
     try:
@@ -108,18 +119,26 @@ def clues(
             yield Clue(Via.MESSAGE_ID, reference=reference)
     for message_id in thread_ids:
         yield Clue(Via.EARLIER_MESSAGE, message_id=message_id)
-    reference = find_reference(mail.subject, prefix)
-    if reference:
-        yield Clue(Via.SUBJECT, reference=reference)
-    reference = find_reference_in_body(mail.text, prefix)
-    if reference:
-        yield Clue(Via.BODY, reference=reference)
+    subject_reference = find_reference(mail.subject, prefix)
+    if subject_reference:
+        yield Clue(Via.SUBJECT, reference=subject_reference)
+    marker = find_reference_in_body(mail.text, prefix)
+    if marker:
+        yield Clue(Via.BODY, reference=marker)
+    typed = [find_bare_reference(text, prefix) for text in (mail.subject, mail.new_text, mail.text)]
+    for reference in dict.fromkeys(typed):
+        if reference and reference not in (subject_reference, marker):
+            yield Clue(Via.TYPED_REFERENCE, reference=reference)
 
 
 def _ticket_of_message_id(session: SessionLike, message_id: str) -> Ticket | None:
-    ticket_id = session.scalar(
-        select(Message.ticket_id).where(Message.email_message_id == message_id).limit(1)
-    ) or session.scalar(
+    """Return the ticket of an earlier message; None when a reused Message-ID makes it unclear."""
+    received = session.scalars(
+        select(Message.ticket_id).where(Message.email_message_id == message_id).distinct().limit(2)
+    ).all()
+    if len(received) > 1:
+        return None
+    ticket_id = (received[0] if received else None) or session.scalar(
         select(OutboundEmail.ticket_id).where(OutboundEmail.message_id == f"<{message_id}>")
     )
     return session.get(Ticket, ticket_id) if ticket_id is not None else None

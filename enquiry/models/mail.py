@@ -38,6 +38,8 @@ class InboundEmail(Base):
     size: Mapped[int]
     source: Mapped[InboundSource] = mapped_column(str_enum(InboundSource, "inbound_source"))
     message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
+    # Set once the message is taken in (see enquiry.mail.dedupe): Message-ID and content.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     from_addr: Mapped[str | None] = mapped_column(sa.String(254))
     subject: Mapped[str | None] = mapped_column(sa.String(300))
     outcome: Mapped[InboundOutcome] = mapped_column(

@@ -179,7 +179,8 @@ class Message(Base):
     channel: Mapped[Channel | None] = mapped_column(str_enum(Channel, "message_channel"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(sa.Text)
-    email_message_id: Mapped[str | None] = mapped_column(sa.String(998), unique=True)
+    # Not unique: some clients reuse Message-IDs for different messages (enquiry.mail.dedupe).
+    email_message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
     inbound_email_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inbound_emails.id"))
     is_flagged: Mapped[bool] = mapped_column(default=False)  # e.g. sent from another address
     flag_reason: Mapped[str | None] = mapped_column(sa.String(200))

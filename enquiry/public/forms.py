@@ -55,6 +55,11 @@ def strip_text(value: Any) -> Any:
     return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
 
 
+def strip_final_dot(value: Any) -> Any:
+    """Drop the final dot of an address: relays refuse "name@yahoo.com." with 553."""
+    return value.rstrip(".").rstrip() if isinstance(value, str) else value
+
+
 def normalize_name_filter(value: Any) -> Any:
     return normalize_name(value) if isinstance(value, str) else value
 
@@ -154,7 +159,7 @@ class AskForm(AttachmentsMixin, FlaskForm):
     )
     email = StringField(
         _l("E-mail"),
-        filters=[strip_text],
+        filters=[strip_text, strip_final_dot],
         validators=[
             DataRequired(_l("Enter your e-mail address: the answer is sent there.")),
             Length(max=limits.EMAIL_MAX, message=_l("At most %(max)d characters.")),

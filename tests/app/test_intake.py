@@ -297,7 +297,7 @@ def test_a_reply_from_another_address_is_added_but_flagged(app: Flask, first: Ti
     assert ticket_of(app, result).status is Status.IN_PROGRESS
 
 
-def test_a_stranger_naming_only_the_reference_does_not_reopen_the_ticket(
+def test_a_stranger_naming_only_the_reference_gets_a_ticket_of_their_own(
     app: Flask, first: Ticket
 ) -> None:
     with app.app_context():
@@ -309,10 +309,13 @@ def test_a_stranger_naming_only_the_reference_does_not_reopen_the_ticket(
     raw = raw.replace(b"<wangrz@example.cn>", b"<stranger@example.net>", 1)
     result = take(app, raw, NOW + timedelta(days=4))
 
-    assert (result.outcome, result.ticket_id) == (InboundOutcome.APPENDED, first.id)
-    reply = messages_of(app, first.id)[-1]
-    assert reply.is_flagged and "未重新打开" in (reply.flag_reason or "")
-    assert ticket_of(app, result).status is Status.ANSWERED
+    assert result.outcome is InboundOutcome.CREATED and result.ticket_id != first.id
+    assert f"mentions {first.reference} (via subject)" in (result.detail or "")
+    kinds = [message.kind for message in messages_of(app, first.id)]
+    assert kinds == [MessageKind.CITIZEN, MessageKind.EVENT]  # a note for staff, no mail
+    assert ticket_of(app, result).citizen_email == "stranger@example.net"
+    with app.app_context():
+        assert db.session.get(Ticket, first.id).status is Status.ANSWERED  # type: ignore[union-attr]
 
 
 def test_the_citizen_reopens_an_answered_ticket_by_replying(app: Flask, first: Ticket) -> None:
@@ -565,3 +568,5 @@ def test_envelope_recipients_come_from_delivery_headers() -> None:
         "other@enquiry.localhost",
     )
     assert envelope_recipients(b"\x00\xff garbage") == ()
+    broken = b"Received: by mx;\r\r\nDelivered-To: d@enquiry.localhost\r\nTo: x@example.cn\r\n\r\nb"
+    assert envelope_recipients(broken) == ("d@enquiry.localhost",)
