@@ -24,6 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     _init_extensions(app)
 
+    from enquiry.bounded import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # `<id:...>`: bounded, ASCII (enquiry/bounded.py)
     from enquiry import cli, errors, search_index, security, templating
     from enquiry.public import bp as public_bp
     from enquiry.staff import bp as staff_bp

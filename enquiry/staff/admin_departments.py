@@ -138,7 +138,7 @@ def render_department(
     ), status
 
 
-@bp.route("/admin/departments/<int:department_id>", methods=["GET", "POST"])
+@bp.route("/admin/departments/<id:department_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_edit_department(department_id: int) -> tuple[str, int] | Response:
     """Change a department's names and e-mail address."""
@@ -181,7 +181,7 @@ def department_action(
     return redirect(url_for("staff.admin_edit_department", department_id=department_id))
 
 
-@bp.post("/admin/departments/<int:department_id>/deactivate")
+@bp.post("/admin/departments/<id:department_id>/deactivate")
 @role_required(Role.ADMIN)
 def admin_deactivate_department(department_id: int) -> tuple[str, int] | Response:
     """Deactivate a department: no new tickets, rules or users go to it."""
@@ -189,7 +189,7 @@ def admin_deactivate_department(department_id: int) -> tuple[str, int] | Respons
     return department_action(department_id, verb, _("The department has been deactivated."))
 
 
-@bp.post("/admin/departments/<int:department_id>/reactivate")
+@bp.post("/admin/departments/<id:department_id>/reactivate")
 @role_required(Role.ADMIN)
 def admin_reactivate_department(department_id: int) -> tuple[str, int] | Response:
     """Reactivate a department."""
@@ -197,7 +197,7 @@ def admin_reactivate_department(department_id: int) -> tuple[str, int] | Respons
     return department_action(department_id, verb, _("The department has been reactivated."))
 
 
-@bp.post("/admin/departments/<int:department_id>/make-default")
+@bp.post("/admin/departments/<id:department_id>/make-default")
 @role_required(Role.ADMIN)
 def admin_make_default_department(department_id: int) -> tuple[str, int] | Response:
     """Make the department the one tickets go to when no rule matches."""
@@ -205,7 +205,7 @@ def admin_make_default_department(department_id: int) -> tuple[str, int] | Respo
     return department_action(department_id, admin.make_default, done)
 
 
-@bp.post("/admin/departments/<int:department_id>/delete")
+@bp.post("/admin/departments/<id:department_id>/delete")
 @role_required(Role.ADMIN)
 def admin_delete_department(department_id: int) -> tuple[str, int] | Response:
     """Delete a department nothing refers to."""

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
 from enquiry import calendar_admin, clock, deadlines
+from enquiry.bounded import parse_id
 from enquiry.extensions import db
 from enquiry.models import (
     FINAL_STATUSES,
@@ -118,7 +119,7 @@ def filter_conditions(
     if form.kind.data:
         conditions.append(Ticket.kind == Kind(form.kind.data))
     if form.department.data:
-        conditions.append(Ticket.department_id == int(form.department.data))
+        conditions.append(Ticket.department_id == parse_id(form.department.data))
     if form.channel.data:
         conditions.append(Ticket.channel == Channel(form.channel.data))
     if form.received_from.data:
@@ -135,7 +136,7 @@ def assignee_conditions(value: str | None, user: User) -> list[sa.ColumnElement[
         return [Ticket.assignee_id == user.id]
     if value == forms.ASSIGNEE_NONE:
         return [Ticket.assignee_id.is_(None)]
-    return [Ticket.assignee_id == int(value)] if value else []
+    return [Ticket.assignee_id == parse_id(value)] if value else []
 
 
 def due_conditions(value: str | None, today: date) -> list[sa.ColumnElement[bool]]:
