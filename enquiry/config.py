@@ -19,6 +19,7 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     PREFERRED_URL_SCHEME = "http"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    SQLITE_BUSY_TIMEOUT_SECONDS = 15  # how long a SQLite writer waits for the lock
     PROXY_HOPS = 0  # trusted reverse proxies in front; 0 ignores X-Forwarded-* headers
 
     # Office and tickets

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,29 @@ TITLES = {
 def render_error(error: HTTPException) -> tuple[str, int]:
     """Render an HTTP error with the localised page."""
     code = error.code or 500
+    if code >= 500:
+        _roll_back()  # a failed flush leaves the session unusable for the page's own queries
     if isinstance(error, CSRFError):
         message = _l("Your form has expired. Please reload the page and submit it again.")
     else:
         message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     title = TITLES.get(code, TITLES[500] if code >= 500 else TITLES[400])
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    except Exception:
+        if code < 500:
+            raise
+        logger.exception("The error page could not be rendered")
+        return f"<!doctype html><title>{escape(title)}</title><p>{escape(message)}</p>", code
+
+
+def _roll_back() -> None:
+    from enquiry.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:
+        logger.exception("Could not roll back the session before the error page")
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from enquiry import admin
@@ -24,6 +25,8 @@ from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
 
+# Two admins creating the same code at once: the loser's insert breaks the unique index.
+CODE_TAKEN = admin.ConflictError("Another department already has this code.", field="code")
 REFERENCE_LABELS = {
     "tickets": _l("Tickets"),
     "users": _l("Users"),
@@ -89,11 +92,12 @@ def admin_create_department() -> tuple[str, int] | Response:
             actor=actor_for(current_staff()),
             now=utcnow(),
         )
-    except admin.AdminError as error:
+        db.session.commit()
+    except (admin.AdminError, IntegrityError) as error:
         db.session.rollback()
-        show_error(form, error)
-        return render_template("staff/admin/department_new.html", form=form), error_status(error)
-    db.session.commit()
+        refusal = error if isinstance(error, admin.AdminError) else CODE_TAKEN
+        show_error(form, refusal)
+        return render_template("staff/admin/department_new.html", form=form), error_status(refusal)
     flash(_("The department %(code)s has been created.", code=department.code), "success")
     return redirect(url_for("staff.admin_departments"))
 
