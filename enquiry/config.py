@@ -24,6 +24,10 @@ class Defaults:
 
     # Office and tickets
     OFFICE_NAME = "乌鲁木齐市人民政府办公厅电子政务办公室"
+    # The routing office (the default department) that `flask init`, or the first enquiry of
+    # a fresh install, creates; its Chinese name is OFFICE_NAME.
+    ROUTING_OFFICE_CODE = "egov"
+    ROUTING_OFFICE_NAME_EN = "E-Government Office"
     REFERENCE_PREFIX = "WLMQ"
     TIMEZONE = "Asia/Shanghai"
 
