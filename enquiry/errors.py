@@ -8,7 +8,8 @@ from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Conflict, HTTPException
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,15 @@ def _roll_back() -> None:
         logger.exception("Could not roll back the session before the error page")
 
 
+def render_integrity_error(error: IntegrityError) -> tuple[str, int]:
+    """A unique or foreign key constraint lost a race with another request: 409, not 500."""
+    _roll_back()
+    logger.warning("Constraint refused a change, answered 409: %s", error.orig)
+    return render_error(Conflict())
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     # Unhandled exceptions reach this handler as InternalServerError after Flask logs them.
     app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(IntegrityError, render_integrity_error)

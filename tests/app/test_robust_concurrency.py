@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from enquiry import audit
 from enquiry.extensions import db
@@ -95,17 +96,27 @@ def test_concurrent_creation_of_one_department_code(
         assert count == 1
 
 
+def add_two_departments_with_one_code() -> None:
+    db.session.add_all([Department(code="dup", name_zh="一"), Department(code="dup", name_zh="二")])
+    db.session.flush()  # IntegrityError: the session now needs a rollback
+
+
 @pytest.fixture
 def failing_app(make_app: Callable[..., Flask]) -> Flask:
-    """An app with a page that breaks the database session, as a failed flush does."""
+    """An app with pages that break the database session, as a failed flush does."""
     app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/broken")
     def broken() -> str:
-        db.session.add_all(
-            [Department(code="dup", name_zh="一"), Department(code="dup", name_zh="二")]
-        )
-        db.session.flush()  # IntegrityError: the session now needs a rollback
+        try:
+            add_two_departments_with_one_code()
+        except IntegrityError as error:
+            raise RuntimeError("a bug after a failed flush") from error
+        return "unreachable"
+
+    @app.get("/conflict")
+    def conflict() -> str:
+        add_two_departments_with_one_code()  # a race lost to another request, unhandled
         return "unreachable"
 
     return app
@@ -120,6 +131,17 @@ def test_a_database_error_renders_the_500_page(
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
     # The session was rolled back: the next request on the same app works.
+    assert client.get("/ask").status_code == 200
+
+
+def test_an_unhandled_constraint_violation_is_a_409(
+    failing_app: Flask, make_user: Callable[..., Any], login: Callable[..., Any]
+) -> None:
+    client = english(failing_app.test_client())
+    assert login(client, make_user(role=Role.AGENT)).status_code == 302
+    response = client.get("/conflict")
+    assert response.status_code == 409
+    assert "not possible in the current state" in response.get_data(as_text=True)
     assert client.get("/ask").status_code == 200
 
 
