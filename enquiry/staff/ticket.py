@@ -17,7 +17,7 @@ from enquiry.bounded import get_by_id
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Kind, Ticket, User, utcnow
 from enquiry.policy import policy_from_config
-from enquiry.staff import clock_views
+from enquiry.staff import clock_views, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, ticket_scope
@@ -78,6 +78,7 @@ def render_page(
         outcome_error=error if "close" in (forms or {}) and is_application else None,
         header=page.header_view(ticket),
         thread=page.thread_view(ticket),
+        mails=outbox_views.ticket_mail(ticket),
         history=page.history_view(ticket),
         forms=built,
         offered=offered,
