@@ -8,8 +8,8 @@ from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import Conflict, HTTPException
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import Conflict, HTTPException, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ MESSAGES = {
     413: _l("What you sent is too large. Attachments must be smaller."),
     429: _l("Too many requests from your address. Please wait a while and try again."),
     500: _l("Something went wrong on our side. Please try again later."),
+    503: _l("The service is busy. Please wait a moment and send it again."),
 }
 TITLES = {
     400: _l("Bad request"),
@@ -32,6 +33,7 @@ TITLES = {
     413: _l("Too large"),
     429: _l("Too many requests"),
     500: _l("Server error"),
+    503: _l("Busy"),
 }
 
 
@@ -70,8 +72,19 @@ def render_integrity_error(error: IntegrityError) -> tuple[str, int]:
     return render_error(Conflict())
 
 
+def render_operational_error(error: OperationalError) -> tuple[str, int, dict[str, str]]:
+    """SQLite's lock still taken after the busy timeout: 503, try again; anything else: 500."""
+    if "database is locked" not in str(error.orig):
+        raise error
+    _roll_back()
+    logger.warning("Database locked past the busy timeout; answered 503")
+    page, code = render_error(ServiceUnavailable())
+    return page, code, {"Retry-After": "5"}
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     # Unhandled exceptions reach this handler as InternalServerError after Flask logs them.
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(IntegrityError, render_integrity_error)
+    app.register_error_handler(OperationalError, render_operational_error)

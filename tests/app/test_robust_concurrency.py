@@ -4,6 +4,7 @@ page after a database error: a clear answer every time, never "database is locke
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -151,3 +152,35 @@ def test_sqlite_writers_wait_fifteen_seconds_for_the_lock(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as connection:
         timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
     assert timeout == 15_000
+
+
+def test_a_lock_held_past_the_busy_timeout_is_a_503_to_retry(
+    app: Flask,
+    make_app: Callable[..., Flask],
+    make_user: Callable[..., Any],
+    login: Callable[..., Any],
+) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    busy = make_app(SQLITE_BUSY_TIMEOUT_SECONDS=0.2, PROPAGATE_EXCEPTIONS=False)
+    ticket_id = open_enquiry(busy).ticket_id
+    client = english(busy.test_client())
+    assert login(client, make_user(role=Role.SUPERVISOR)).status_code == 302
+    holder = sqlite3.connect(uri.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing for a long time
+    try:
+        response = client.post(f"/staff/tickets/{ticket_id}/note", data={"note-body": "备注"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "The service is busy" in response.get_data(as_text=True)
+    again = client.post(f"/staff/tickets/{ticket_id}/note", data={"note-body": "备注"})
+    assert again.status_code == 302
+    with busy.app_context():
+        notes = db.session.scalars(
+            select(Message.body).where(Message.kind == MessageKind.NOTE)
+        ).all()
+    assert notes == ["备注"]
