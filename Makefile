@@ -47,6 +47,7 @@ extract-messages: $(STAMP)
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask init --no-input
 	$(BIN)/flask run-all --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP) translations lint typecheck pytest

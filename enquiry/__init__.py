@@ -27,6 +27,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     audit_keys.init_app(app)
     _init_extensions(app)
 
+    from enquiry.bounded import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # `<id:...>`: bounded, ASCII (enquiry/bounded.py)
     from enquiry import cli, errors, search_index, security, templating
     from enquiry.public import bp as public_bp
     from enquiry.staff import bp as staff_bp
@@ -55,6 +58,11 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key_for(app.instance_path)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        timeout = float(app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 15))
+        options["connect_args"] = {"timeout": timeout, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
 
@@ -91,19 +99,27 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _tune_sqlite(app: Flask) -> None:
-    """WAL, foreign keys and a busy timeout on every SQLite connection."""
+    """WAL, foreign keys and a busy timeout on every SQLite connection.
+
+    The busy timeout comes first: switching to WAL may itself wait for another writer. Writers
+    queue for the lock for up to SQLITE_BUSY_TIMEOUT_SECONDS instead of failing at once with
+    "database is locked" when a few staff post at the same moment.
+    """
+    from functools import partial
+
     from sqlalchemy import event
 
     from enquiry.extensions import db
 
+    timeout_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 15)) * 1000)
     with app.app_context():
-        event.listen(db.engine, "connect", _sqlite_pragmas)
+        event.listen(db.engine, "connect", partial(_sqlite_pragmas, timeout_ms))
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={timeout_ms:d}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

@@ -139,10 +139,10 @@ def run_all_command(host: str, port: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    from enquiry import audit_cli, deadline_cli, search_cli
+    from enquiry import audit_cli, deadline_cli, init_cli, search_cli
     from enquiry.mail import cli as mail_commands
 
-    for command in (report_cli, demo_cli, users_cli, run_all_command):
+    for command in (init_cli.init_command, report_cli, demo_cli, users_cli, run_all_command):
         app.cli.add_command(command)
     for command in [
         *mail_commands.COMMANDS,

@@ -20,10 +20,15 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     PREFERRED_URL_SCHEME = "http"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    SQLITE_BUSY_TIMEOUT_SECONDS = 15  # how long a SQLite writer waits for the lock
     PROXY_HOPS = 0  # trusted reverse proxies in front; 0 ignores X-Forwarded-* headers
 
     # Office and tickets
     OFFICE_NAME = "乌鲁木齐市人民政府办公厅电子政务办公室"
+    # The routing office (the default department) that `flask init`, or the first enquiry of
+    # a fresh install, creates; its Chinese name is OFFICE_NAME.
+    ROUTING_OFFICE_CODE = "egov"
+    ROUTING_OFFICE_NAME_EN = "E-Government Office"
     REFERENCE_PREFIX = "WLMQ"
     TIMEZONE = "Asia/Shanghai"
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from enquiry import audit, clock, outcomes, satisfaction, workflow
+from enquiry import audit, clock, merged_answers, outcomes, satisfaction, workflow
 from enquiry.audit_content import message_detail
 from enquiry.mail import outbound
 from enquiry.models import (
@@ -209,6 +209,9 @@ def reply(
     clock.stop_on_answer(ticket, now)
     context = {"message": message, "rating_links": satisfaction.rating_links(identity, message)}
     _mail_citizen(session, ticket, "reply", identity, now, context, automatic=False)
+    merged_answers.forward_to_merged(
+        session, ticket, message, identity=identity, actor=actor, now=now
+    )
     return message
 
 
@@ -333,6 +336,12 @@ def merge(
     _event(session, ticket, f"已合并至 {into.reference}", actor, now)
     _event(session, into, f"{ticket.reference} 已合并至本件", actor, now)
     _mail_citizen(session, ticket, "merged", identity, now, {"into": into}, automatic=False)
+    answer = merged_answers.latest_answer(session, into)
+    if answer is not None:  # already answered there: these citizens get that answer now
+        for merged in (ticket, *merged_answers.merged_into(session, ticket)):
+            merged_answers.forward_answer(
+                session, merged, into, answer, identity=identity, actor=actor, now=now
+            )
 
 
 def _mail_citizen(

@@ -7,6 +7,7 @@ from datetime import time
 from typing import Any
 
 from enquiry import calendar_admin, clock, deadlines
+from enquiry.install import RoutingOffice
 from enquiry.mail.outbound import MailIdentity
 from enquiry.models import Kind, SessionLike
 from enquiry.tickets import Policy
@@ -43,6 +44,7 @@ def policy_from_config(
             secret=str(config["SECRET_KEY"]),
             base_url=str(config["PUBLIC_BASE_URL"]),
         ),
+        routing_office=RoutingOffice.from_config(config),
     )
 
 

@@ -13,7 +13,7 @@ from enquiry.models import Department, Kind, RoutingRule, SessionLike
 
 
 class NoDefaultDepartmentError(RuntimeError):
-    """No department is marked as the default; run `flask demo load` or create one."""
+    """No department is marked as the default; `flask init` creates it (so does intake)."""
 
 
 @dataclass(frozen=True)

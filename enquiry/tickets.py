@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from enquiry import audit, clock, deadlines, references, routing, workflow
+from enquiry import audit, clock, deadlines, install, references, routing, workflow
 from enquiry.audit_content import message_detail
 from enquiry.blobs import store_blob
 from enquiry.mail import outbound
@@ -38,6 +38,7 @@ class Policy:
     office_hours: deadlines.OfficeHours
     deadline_days: Mapping[Kind, int]
     mail: outbound.MailIdentity
+    routing_office: install.RoutingOffice = field(default_factory=install.RoutingOffice)
 
 
 @dataclass(frozen=True)
@@ -90,15 +91,19 @@ def open_ticket(
     """
     received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
     due = deadlines.due_date(received_on, policy.deadline_days[enquiry.kind], policy.calendar)
-    decision = routing.route(
-        session,
-        routing.Facts(
-            kind=enquiry.kind,
-            report_section_id=enquiry.report_section_id,
-            text=f"{enquiry.subject}\n{enquiry.body}",
-            sender_email=enquiry.citizen_email,
-        ),
+    facts = routing.Facts(
+        kind=enquiry.kind,
+        report_section_id=enquiry.report_section_id,
+        text=f"{enquiry.subject}\n{enquiry.body}",
+        sender_email=enquiry.citizen_email,
     )
+    try:
+        decision = routing.route(session, facts)
+    except routing.NoDefaultDepartmentError:
+        # A fresh install: open the routing office rather than refuse (or quarantine) enquiries.
+        office = policy.routing_office
+        install.ensure_routing_office(session, office, actor=audit.Actor.system(), now=now)
+        decision = routing.route(session, facts)
     code = references.generate_access_code()
     year = now.astimezone(deadlines.BEIJING).year
     ticket = Ticket(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from enquiry import audit, confirmations, formtoken, tickets
+from enquiry.bounded import parse_id
 from enquiry.extensions import csrf, db, limiter
 from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Report, ReportSection, utcnow
 from enquiry.policy import policy_from_config
@@ -125,7 +126,7 @@ def enquiry_from(form: AskForm, uploads: list[Any]) -> tickets.NewEnquiry:
         channel=Channel.WEB,
         locale=current_locale(),
         is_publication_consented=bool(form.consent_publish.data),
-        report_section_id=int(form.section.data) if form.section.data else None,
+        report_section_id=parse_id(form.section.data),
         applicant_type=ApplicantType(form.applicant_type.data) if is_application else None,
         info_description=form.info_description.data if is_application else None,
         delivery_form=DeliveryForm(form.delivery_form.data) if is_application else None,

@@ -39,7 +39,7 @@ def reports() -> Response:
     return redirect(url_for("public.report", year=year))
 
 
-@bp.get("/report/<int:year>")
+@bp.get("/report/<id:year>")
 def report(year: int) -> str:
     """Show a report with an anchor and an "ask about this" link per section."""
     found = db.session.scalars(select(Report).filter_by(year=year)).one_or_none()

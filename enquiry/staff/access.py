@@ -189,6 +189,7 @@ def staff_navigation() -> dict[str, Any]:
         ("staff.supervision", _("Supervision")),
         ("staff.dashboard", _("Figures")),
         ("staff.mailroom", _("Mailroom")),
+        ("staff.outbox", _("Outbox")),
         ("staff.admin", _("Administration")),
         ("staff.account", _("My account")),
     ]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from enquiry import admin
@@ -24,6 +25,8 @@ from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
 
+# Two admins creating the same code at once: the loser's insert breaks the unique index.
+CODE_TAKEN = admin.ConflictError("Another department already has this code.", field="code")
 REFERENCE_LABELS = {
     "tickets": _l("Tickets"),
     "users": _l("Users"),
@@ -89,11 +92,12 @@ def admin_create_department() -> tuple[str, int] | Response:
             actor=actor_for(current_staff()),
             now=utcnow(),
         )
-    except admin.AdminError as error:
+        db.session.commit()
+    except (admin.AdminError, IntegrityError) as error:
         db.session.rollback()
-        show_error(form, error)
-        return render_template("staff/admin/department_new.html", form=form), error_status(error)
-    db.session.commit()
+        refusal = error if isinstance(error, admin.AdminError) else CODE_TAKEN
+        show_error(form, refusal)
+        return render_template("staff/admin/department_new.html", form=form), error_status(refusal)
     flash(_("The department %(code)s has been created.", code=department.code), "success")
     return redirect(url_for("staff.admin_departments"))
 
@@ -138,7 +142,7 @@ def render_department(
     ), status
 
 
-@bp.route("/admin/departments/<int:department_id>", methods=["GET", "POST"])
+@bp.route("/admin/departments/<id:department_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_edit_department(department_id: int) -> tuple[str, int] | Response:
     """Change a department's names and e-mail address."""
@@ -181,7 +185,7 @@ def department_action(
     return redirect(url_for("staff.admin_edit_department", department_id=department_id))
 
 
-@bp.post("/admin/departments/<int:department_id>/deactivate")
+@bp.post("/admin/departments/<id:department_id>/deactivate")
 @role_required(Role.ADMIN)
 def admin_deactivate_department(department_id: int) -> tuple[str, int] | Response:
     """Deactivate a department: no new tickets, rules or users go to it."""
@@ -189,7 +193,7 @@ def admin_deactivate_department(department_id: int) -> tuple[str, int] | Respons
     return department_action(department_id, verb, _("The department has been deactivated."))
 
 
-@bp.post("/admin/departments/<int:department_id>/reactivate")
+@bp.post("/admin/departments/<id:department_id>/reactivate")
 @role_required(Role.ADMIN)
 def admin_reactivate_department(department_id: int) -> tuple[str, int] | Response:
     """Reactivate a department."""
@@ -197,7 +201,7 @@ def admin_reactivate_department(department_id: int) -> tuple[str, int] | Respons
     return department_action(department_id, verb, _("The department has been reactivated."))
 
 
-@bp.post("/admin/departments/<int:department_id>/make-default")
+@bp.post("/admin/departments/<id:department_id>/make-default")
 @role_required(Role.ADMIN)
 def admin_make_default_department(department_id: int) -> tuple[str, int] | Response:
     """Make the department the one tickets go to when no rule matches."""
@@ -205,7 +209,7 @@ def admin_make_default_department(department_id: int) -> tuple[str, int] | Respo
     return department_action(department_id, admin.make_default, done)
 
 
-@bp.post("/admin/departments/<int:department_id>/delete")
+@bp.post("/admin/departments/<id:department_id>/delete")
 @role_required(Role.ADMIN)
 def admin_delete_department(department_id: int) -> tuple[str, int] | Response:
     """Delete a department nothing refers to."""

@@ -17,7 +17,6 @@ from wtforms import (
     BooleanField,
     DateField,
     Field,
-    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -30,6 +29,7 @@ from enquiry import admin
 from enquiry.accounts import MIN_PASSWORD_LENGTH
 from enquiry.admin.common import DOMAIN_MAX, EMAIL_MAX
 from enquiry.admin.users import DISPLAY_NAME_MAX
+from enquiry.bounded import MAX_ID, BoundedIntegerField, parse_id
 from enquiry.extensions import db
 from enquiry.i18n import LANGUAGE_NAMES
 from enquiry.models import Department, Report, ReportSection
@@ -131,8 +131,9 @@ class RuleForm(FlaskForm):
     name = StringField(
         _l("Name"), filters=[strip_text], validators=[DataRequired(), _length(RULE_NAME_MAX)]
     )
-    priority = IntegerField(
+    priority = BoundedIntegerField(
         _l("Priority"),
+        low=-MAX_ID - 1,
         default=100,
         description=_l(
             "From %(min)d to %(max)d. Rules are tried from the lowest number; the first that"
@@ -206,7 +207,7 @@ class AuditFilterForm(FlaskForm):
     )
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
-    before = IntegerField(validators=[Optional()])
+    before = BoundedIntegerField(validators=[Optional()])
 
     def validate_date_to(self, field: DateField) -> None:
         start = self.date_from.data
@@ -253,7 +254,7 @@ def section_choices(blank: Any) -> list[SelectChoice]:
 
 def optional_id(field: Field) -> int | None:
     """Return a select box's value as an id, or None when nothing is chosen."""
-    return int(field.data) if field.data else None
+    return parse_id(field.data)
 
 
 def show_error(form: FlaskForm, error: admin.AdminError) -> str:

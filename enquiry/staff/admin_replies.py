@@ -152,7 +152,7 @@ def admin_create_reply() -> tuple[str, int] | Response:
     return redirect(url_for("staff.admin_replies"))
 
 
-@bp.route("/admin/replies/<int:reply_id>", methods=["GET", "POST"])
+@bp.route("/admin/replies/<id:reply_id>", methods=["GET", "POST"])
 @role_required(*REPLY_MANAGERS)
 def admin_edit_reply(reply_id: int) -> tuple[str, int] | Response:
     """Change a canned reply."""
@@ -183,7 +183,7 @@ def reply_action(reply_id: int, verb: Callable[..., bool], done: str) -> Respons
     return redirect(url_for("staff.admin_edit_reply", reply_id=reply.id))
 
 
-@bp.post("/admin/replies/<int:reply_id>/deactivate")
+@bp.post("/admin/replies/<id:reply_id>/deactivate")
 @role_required(*REPLY_MANAGERS)
 def admin_deactivate_reply(reply_id: int) -> Response:
     """Withdraw a canned reply from the reply composer."""
@@ -191,7 +191,7 @@ def admin_deactivate_reply(reply_id: int) -> Response:
     return reply_action(reply_id, verb, _("The canned reply has been deactivated."))
 
 
-@bp.post("/admin/replies/<int:reply_id>/reactivate")
+@bp.post("/admin/replies/<id:reply_id>/reactivate")
 @role_required(*REPLY_MANAGERS)
 def admin_reactivate_reply(reply_id: int) -> Response:
     """Offer a canned reply in the composer again."""

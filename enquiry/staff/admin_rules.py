@@ -145,7 +145,7 @@ def load_rule(rule_id: int) -> RoutingRule:
     return rule
 
 
-@bp.route("/admin/rules/<int:rule_id>", methods=["GET", "POST"])
+@bp.route("/admin/rules/<id:rule_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_edit_rule(rule_id: int) -> tuple[str, int] | Response:
     """Change a routing rule."""
@@ -168,7 +168,7 @@ def admin_edit_rule(rule_id: int) -> tuple[str, int] | Response:
     return redirect(url_for("staff.admin_rules"))
 
 
-@bp.post("/admin/rules/<int:rule_id>/delete")
+@bp.post("/admin/rules/<id:rule_id>/delete")
 @role_required(Role.ADMIN)
 def admin_delete_rule(rule_id: int) -> tuple[str, int] | Response:
     """Delete a routing rule that no ticket records."""

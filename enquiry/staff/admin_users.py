@@ -182,7 +182,7 @@ def render_user(
     ), status
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_edit_user(user_id: int) -> tuple[str, int] | Response:
     """Change a user's name, role and department."""
@@ -216,7 +216,7 @@ def user_action(user_id: int, verb: Callable[..., bool], done: str) -> tuple[str
     return redirect(url_for("staff.admin_edit_user", user_id=user.id))
 
 
-@bp.post("/admin/users/<int:user_id>/deactivate")
+@bp.post("/admin/users/<id:user_id>/deactivate")
 @role_required(Role.ADMIN)
 def admin_deactivate_user(user_id: int) -> tuple[str, int] | Response:
     """Deactivate a user: they can no longer sign in."""
@@ -224,7 +224,7 @@ def admin_deactivate_user(user_id: int) -> tuple[str, int] | Response:
     return user_action(user_id, verb, _("The user has been deactivated."))
 
 
-@bp.post("/admin/users/<int:user_id>/reactivate")
+@bp.post("/admin/users/<id:user_id>/reactivate")
 @role_required(Role.ADMIN)
 def admin_reactivate_user(user_id: int) -> tuple[str, int] | Response:
     """Let a deactivated user sign in again."""
@@ -232,7 +232,7 @@ def admin_reactivate_user(user_id: int) -> tuple[str, int] | Response:
     return user_action(user_id, verb, _("The user has been reactivated."))
 
 
-@bp.post("/admin/users/<int:user_id>/reset-totp")
+@bp.post("/admin/users/<id:user_id>/reset-totp")
 @role_required(Role.ADMIN)
 def admin_reset_user_totp(user_id: int) -> tuple[str, int] | Response:
     """Remove a user's one-time password (a lost phone, say)."""
@@ -240,7 +240,7 @@ def admin_reset_user_totp(user_id: int) -> tuple[str, int] | Response:
     return user_action(user_id, admin.reset_totp, message)
 
 
-@bp.post("/admin/users/<int:user_id>/unlock")
+@bp.post("/admin/users/<id:user_id>/unlock")
 @role_required(Role.ADMIN)
 def admin_unlock_user(user_id: int) -> tuple[str, int] | Response:
     """Clear a user's failed sign-ins and lockout."""

@@ -26,7 +26,7 @@ _CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 FALLBACK_CONTENT_TYPE = "application/octet-stream"
 
 
-@bp.get("/attachments/<int:attachment_id>", endpoint="attachment")
+@bp.get("/attachments/<id:attachment_id>", endpoint="attachment")
 def attachment(attachment_id: int) -> Response:
     """Download an attachment of a ticket the user may see (never shown inline)."""
     query = (

@@ -22,6 +22,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from enquiry import audit, handling, workflow
+from enquiry.bounded import get_by_id
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Role, Ticket, User, utcnow
 from enquiry.redirects import safe_next
@@ -114,12 +115,12 @@ def verb_for(form: BulkForm) -> Verb | None:
     if form.action.data == CLOSE:
         return lambda ticket, actor: handling.close(db.session, ticket, actor=actor, now=now)
     if form.action.data == ASSIGN and form.assignee.data:
-        assignee = db.session.get(User, int(form.assignee.data))
+        assignee = get_by_id(db.session, User, form.assignee.data)
         return lambda ticket, actor: handling.assign(
             db.session, ticket, assignee, actor=actor, now=now
         )
     if form.action.data == TRANSFER and form.department.data and form.note.data:
-        target = db.session.get(Department, int(form.department.data))
+        target = get_by_id(db.session, Department, form.department.data)
         note = form.note.data
         return lambda ticket, actor: handling.transfer(
             db.session, ticket, target, note, actor=actor, now=now

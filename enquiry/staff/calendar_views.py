@@ -94,7 +94,7 @@ def add_holiday_override() -> Response | tuple[str, int]:
     return redirect(url_for("staff.calendar"), code=303)
 
 
-@bp.post("/admin/calendar/<int:override_id>/delete", endpoint="delete_holiday_override")
+@bp.post("/admin/calendar/<id:override_id>/delete", endpoint="delete_holiday_override")
 @role_required(Role.ADMIN)
 def delete_holiday_override(override_id: int) -> Response | tuple[str, int]:
     """Remove one of the administrators' overrides."""

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from enquiry import calendar_admin, clock, supervision
+from enquiry.bounded import MAX_ID, BoundedIntegerField
 
 NEXT_MAX = 2048
 EXTENSION_DAYS_BOUND = 366  # the domain applies the configured limit per kind
@@ -26,8 +26,9 @@ REST_DAY = "rest"
 class ExtendForm(FlaskForm):
     """延期: days and reason; the signed-in supervisor or admin approves."""
 
-    days = IntegerField(
+    days = BoundedIntegerField(
         _l("Extension (working days)"),
+        low=-MAX_ID - 1,
         validators=[InputRequired(), NumberRange(min=1, max=EXTENSION_DAYS_BOUND)],
     )
     reason = TextAreaField(

@@ -96,7 +96,7 @@ def _refused(
     return page, 400
 
 
-@bp.post("/tickets/<int:ticket_id>/extend", endpoint="extend")
+@bp.post("/tickets/<id:ticket_id>/extend", endpoint="extend")
 @role_required(*MANAGERS)
 def extend(ticket_id: int) -> Response | tuple[str, int]:
     """延期: the signed-in supervisor or admin extends the time limit, once, with a reason."""
@@ -125,7 +125,7 @@ def extend(ticket_id: int) -> Response | tuple[str, int]:
     return _back(ticket, form.next.data)
 
 
-@bp.post("/tickets/<int:ticket_id>/consultation/pause", endpoint="pause_consultation")
+@bp.post("/tickets/<id:ticket_id>/consultation/pause", endpoint="pause_consultation")
 @role_required(*ALL_STAFF)
 def pause_consultation(ticket_id: int) -> Response | tuple[str, int]:
     """Stop the clock while a third party is consulted."""
@@ -146,7 +146,7 @@ def pause_consultation(ticket_id: int) -> Response | tuple[str, int]:
     return _back(ticket, form.next.data)
 
 
-@bp.post("/tickets/<int:ticket_id>/consultation/resume", endpoint="resume_consultation")
+@bp.post("/tickets/<id:ticket_id>/consultation/resume", endpoint="resume_consultation")
 @role_required(*ALL_STAFF)
 def resume_consultation(ticket_id: int) -> Response | tuple[str, int]:
     """Restart the clock; the consultation's working days are not counted."""
@@ -172,7 +172,7 @@ def resume_consultation(ticket_id: int) -> Response | tuple[str, int]:
     return _back(ticket, form.next.data)
 
 
-@bp.post("/tickets/<int:ticket_id>/remind", endpoint="remind")
+@bp.post("/tickets/<id:ticket_id>/remind", endpoint="remind")
 @role_required(*MANAGERS)
 def remind(ticket_id: int) -> Response | tuple[str, int]:
     """催办: a supervisor presses whoever handles the ticket, with a note."""

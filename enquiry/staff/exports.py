@@ -3,7 +3,8 @@
 The XLSX sheet is laid out like the template (merged label cells, the two header rows of
 applicant columns) so it can be pasted into the report; the CSV is flat, one line per row of
 numbers with its labels spelled out, for machines. CSV is written with a byte-order mark so
-that spreadsheet programs read the Chinese correctly.
+that spreadsheet programs read the Chinese correctly. Every cell of both goes through
+`safe_cell`, so text that a spreadsheet would run as a formula is written as literal text.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from enquiry import annual
+from enquiry.spreadsheet_cells import safe_cell
 
 CSV_HEADERS = ("分项", "类别", "细目", *(column.label for column in annual.COLUMNS))
 CHECK_LABEL = "勾稽关系（一+二=（七）+四）"
@@ -28,10 +30,10 @@ HEADER_ROWS = 3
 
 
 def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
-    """Return rows as UTF-8 CSV with a byte-order mark."""
+    """Return rows as UTF-8 CSV with a byte-order mark, formula-like text made literal."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(rows)
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -60,7 +62,7 @@ def annual_xlsx(table: annual.AnnualTable, title: str) -> bytes:
             _cell(sheet, row_index, label.column + 1, label.text)
             _merge(sheet, row_index, label.column + 1, label.rowspan, label.colspan)
         for offset, value in enumerate(line.row.cells):
-            sheet.cell(row=row_index, column=FIRST_NUMBER_COLUMN + offset, value=value)
+            sheet.cell(row=row_index, column=FIRST_NUMBER_COLUMN + offset, value=safe_cell(value))
         row_index += 1
     _cell(sheet, row_index, 1, CHECK_LABEL, bold=True)
     _merge(sheet, row_index, 1, 1, LABEL_COLUMNS)
@@ -93,7 +95,7 @@ def _write_header(sheet: Any, first_row: int) -> None:
 
 
 def _cell(sheet: Any, row: int, column: int, value: str, *, bold: bool = False) -> None:
-    cell = sheet.cell(row=row, column=column, value=value)
+    cell = sheet.cell(row=row, column=column, value=safe_cell(value))
     cell.alignment = Alignment(wrap_text=True, vertical="center")
     if bold:
         cell.font = Font(bold=True)

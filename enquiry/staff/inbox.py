@@ -11,16 +11,19 @@ import sqlalchemy as sa
 from flask import current_app, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
-from enquiry import calendar_admin, clock, deadlines
+from enquiry import calendar_admin, clock, deadlines, outbox
+from enquiry.bounded import parse_id
 from enquiry.extensions import db
 from enquiry.models import (
     FINAL_STATUSES,
     Channel,
     Department,
     Kind,
+    OutboxStatus,
     Role,
     Status,
     Ticket,
@@ -39,6 +42,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_PAGE_SIZE = 25
 NO_DUE_DATE = date(9999, 12, 31)  # sorts tickets without a due date last
 CURSOR_SALT = "staff.inbox.cursor"
+MAIL_PROBLEM_LABELS = {
+    OutboxStatus.FAILED: _l("Mail not delivered"),
+    OutboxStatus.SUPPRESSED: _l("Mail suppressed"),
+}
 
 
 class InvalidCursorError(ValueError):
@@ -118,7 +125,7 @@ def filter_conditions(
     if form.kind.data:
         conditions.append(Ticket.kind == Kind(form.kind.data))
     if form.department.data:
-        conditions.append(Ticket.department_id == int(form.department.data))
+        conditions.append(Ticket.department_id == parse_id(form.department.data))
     if form.channel.data:
         conditions.append(Ticket.channel == Channel(form.channel.data))
     if form.received_from.data:
@@ -135,7 +142,7 @@ def assignee_conditions(value: str | None, user: User) -> list[sa.ColumnElement[
         return [Ticket.assignee_id == user.id]
     if value == forms.ASSIGNEE_NONE:
         return [Ticket.assignee_id.is_(None)]
-    return [Ticket.assignee_id == int(value)] if value else []
+    return [Ticket.assignee_id == parse_id(value)] if value else []
 
 
 def due_conditions(value: str | None, today: date) -> list[sa.ColumnElement[bool]]:
@@ -191,9 +198,14 @@ def filter_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, s
 
 
 def row_view(
-    ticket: Ticket, today: date, calendar: deadlines.WorkCalendar, locale: str
+    ticket: Ticket,
+    today: date,
+    calendar: deadlines.WorkCalendar,
+    locale: str,
+    mail_problems: dict[int, OutboxStatus] | None = None,
 ) -> dict[str, Any]:
-    """Return what the inbox table shows of a ticket, with its due-date badge."""
+    """Return what the inbox table shows of a ticket, with its due-date and mail badges."""
+    problem = (mail_problems or {}).get(ticket.id)
     return {
         "id": ticket.id,
         "url": ticket_url(ticket.id),
@@ -207,6 +219,7 @@ def row_view(
         "created": format_datetime(ticket.created_at, "short"),
         "due": clock.badge(ticket, today, calendar),
         "is_overdue": clock.is_overdue(ticket, today),
+        "mail_problem": MAIL_PROBLEM_LABELS[problem] if problem else None,
     }
 
 
@@ -258,7 +271,8 @@ def inbox() -> tuple[str, int]:
     size = int(current_app.config.get("INBOX_PAGE_SIZE", DEFAULT_PAGE_SIZE))
     tickets, next_cursor = fetch_page(conditions, sort, cursor, size)
     locale = current_locale()
-    rows = [row_view(ticket, today, calendar, locale) for ticket in tickets]
+    problems = outbox.undelivered_by_ticket(db.session, [ticket.id for ticket in tickets])
+    rows = [row_view(ticket, today, calendar, locale, problems) for ticket in tickets]
     next_url = page_url(encode_cursor(sort, next_cursor)) if next_cursor else None
     return render_inbox(
         form, rows=rows, counts=count_links(counts, form.status.data), next_url=next_url

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from enquiry.audit import record
+from enquiry.bounded import parse_id
 from enquiry.extensions import db
 from enquiry.mail.inbound import parse
 from enquiry.mail.ingest import REPROCESSABLE, IntakeSettings, NotReprocessableError, reprocess
@@ -137,7 +138,7 @@ def mailroom() -> str:
     outcome = request.args.get("outcome", "")
     if outcome in InboundOutcome._value2member_map_:
         query = query.where(InboundEmail.outcome == InboundOutcome(outcome))
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"))
     if before:
         query = query.where(InboundEmail.id < before)
     rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
@@ -182,7 +183,7 @@ def parsed_view(raw: bytes) -> dict[str, Any]:
     }
 
 
-@bp.get("/mailroom/<int:inbound_id>", endpoint="mailroom_detail")
+@bp.get("/mailroom/<id:inbound_id>", endpoint="mailroom_detail")
 @role_required(*MAILROOM_ROLES)
 def mailroom_detail(inbound_id: int) -> str:
     """Show one received message: what it says and what became of it."""
@@ -200,7 +201,7 @@ def mailroom_detail(inbound_id: int) -> str:
     )
 
 
-@bp.get("/mailroom/<int:inbound_id>/raw", endpoint="mailroom_download")
+@bp.get("/mailroom/<id:inbound_id>/raw", endpoint="mailroom_download")
 @role_required(*MAILROOM_ROLES)
 def mailroom_download(inbound_id: int) -> Response:
     """Download the message exactly as received, as a .eml file."""
@@ -217,7 +218,7 @@ def mailroom_download(inbound_id: int) -> Response:
     )
 
 
-@bp.post("/mailroom/<int:inbound_id>/reprocess", endpoint="mailroom_reprocess")
+@bp.post("/mailroom/<id:inbound_id>/reprocess", endpoint="mailroom_reprocess")
 @role_required(*MAILROOM_ROLES)
 def mailroom_reprocess(inbound_id: int) -> Response:
     """Process a quarantined (or pending) message again."""

@@ -103,7 +103,7 @@ def annual_report_latest() -> Any:
     return redirect(url_for("staff.annual_report", year=this_year() - 1, **query_args()))
 
 
-@bp.get("/reports/annual/<int:year>", endpoint="annual_report")
+@bp.get("/reports/annual/<id:year>", endpoint="annual_report")
 @role_required(*FIGURE_ROLES)
 def annual_report(year: int) -> str:
     """Table 三 for a year, laid out as in the template, with the column check."""
@@ -125,7 +125,7 @@ def annual_report(year: int) -> str:
     )
 
 
-@bp.get("/reports/annual/<int:year>.csv", endpoint="annual_report_csv")
+@bp.get("/reports/annual/<id:year>.csv", endpoint="annual_report_csv")
 @role_required(*FIGURE_ROLES)
 def annual_report_csv(year: int) -> Response:
     """Table 三 as CSV."""
@@ -134,7 +134,7 @@ def annual_report_csv(year: int) -> Response:
     return _download(exports.annual_csv(table), "text/csv; charset=utf-8", f"table3-{year}.csv")
 
 
-@bp.get("/reports/annual/<int:year>.xlsx", endpoint="annual_report_xlsx")
+@bp.get("/reports/annual/<id:year>.xlsx", endpoint="annual_report_xlsx")
 @role_required(*FIGURE_ROLES)
 def annual_report_xlsx(year: int) -> Response:
     """Table 三 as an XLSX workbook."""

@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from enquiry import audit, handling, outcomes, references, workflow
+from enquiry.bounded import get_by_id
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Kind, Ticket, User, utcnow
 from enquiry.policy import policy_from_config
-from enquiry.staff import clock_views
+from enquiry.staff import clock_views, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, ticket_scope
@@ -77,6 +78,7 @@ def render_page(
         outcome_error=error if "close" in (forms or {}) and is_application else None,
         header=page.header_view(ticket),
         thread=page.thread_view(ticket),
+        mails=outbox_views.ticket_mail(ticket),
         history=page.history_view(ticket),
         forms=built,
         offered=offered,
@@ -92,7 +94,7 @@ def render_page(
     ), status
 
 
-@bp.get("/tickets/<int:ticket_id>", endpoint="ticket")
+@bp.get("/tickets/<id:ticket_id>", endpoint="ticket")
 def show_ticket(ticket_id: int) -> tuple[str, int]:
     """Show a ticket: header, thread, history and the actions the user may take."""
     return render_page(load_ticket_for(current_staff(), ticket_id))
@@ -147,7 +149,7 @@ def mail_identity() -> Any:
     return policy_from_config(current_app.config).mail
 
 
-@bp.post("/tickets/<int:ticket_id>/reply", endpoint="reply")
+@bp.post("/tickets/<id:ticket_id>/reply", endpoint="reply")
 def reply(ticket_id: int) -> Any:
     """答复: answer the citizen (tracking page at once, e-mail through the outbox)."""
 
@@ -158,7 +160,7 @@ def reply(ticket_id: int) -> Any:
     return perform(ticket_id, "reply", Action.ANSWER, run, _("Your reply has been sent."))
 
 
-@bp.post("/tickets/<int:ticket_id>/request-info", endpoint="request_info")
+@bp.post("/tickets/<id:ticket_id>/request-info", endpoint="request_info")
 def request_info(ticket_id: int) -> Any:
     """补正: ask the citizen for what is missing."""
 
@@ -172,7 +174,7 @@ def request_info(ticket_id: int) -> Any:
     return perform(ticket_id, "reply", Action.REQUEST_INFO, run, done)
 
 
-@bp.post("/tickets/<int:ticket_id>/canned", endpoint="use_canned")
+@bp.post("/tickets/<id:ticket_id>/canned", endpoint="use_canned")
 def use_canned(ticket_id: int) -> tuple[str, int]:
     """Fill the composer with a canned reply (changes nothing: the page comes back filled)."""
     user = current_staff()
@@ -193,7 +195,7 @@ def use_canned(ticket_id: int) -> tuple[str, int]:
     return render_page(ticket, forms={"reply": composer})
 
 
-@bp.post("/tickets/<int:ticket_id>/note", endpoint="add_note")
+@bp.post("/tickets/<id:ticket_id>/note", endpoint="add_note")
 def add_note(ticket_id: int) -> Any:
     """Add an internal note (never shown to the citizen)."""
 
@@ -203,12 +205,12 @@ def add_note(ticket_id: int) -> Any:
     return perform(ticket_id, "note", None, run, _("Your note has been added."))
 
 
-@bp.post("/tickets/<int:ticket_id>/transfer", endpoint="transfer")
+@bp.post("/tickets/<id:ticket_id>/transfer", endpoint="transfer")
 def transfer(ticket_id: int) -> Any:
     """转办: send the ticket to a department with a note."""
 
     def run(ticket: Ticket, form: Any, actor: audit.Actor, now: datetime) -> None:
-        target = db.session.get(Department, int(form.department.data))
+        target = get_by_id(db.session, Department, form.department.data)
         handling.transfer(db.session, ticket, target, form.note.data, actor=actor, now=now)
 
     return perform(
@@ -223,21 +225,21 @@ def _simple(verb: Callable[..., object]) -> Run:
     return run
 
 
-@bp.post("/tickets/<int:ticket_id>/acknowledge", endpoint="acknowledge")
+@bp.post("/tickets/<id:ticket_id>/acknowledge", endpoint="acknowledge")
 def acknowledge(ticket_id: int) -> Any:
     """签收: the department accepts the ticket."""
     done = _("The ticket has been acknowledged.")
     return perform(ticket_id, "action", Action.ACKNOWLEDGE, _simple(handling.acknowledge), done)
 
 
-@bp.post("/tickets/<int:ticket_id>/start", endpoint="start")
+@bp.post("/tickets/<id:ticket_id>/start", endpoint="start")
 def start(ticket_id: int) -> Any:
     """办理: work on the ticket begins."""
     done = _("Work on the ticket has started.")
     return perform(ticket_id, "action", Action.START, _simple(handling.start), done)
 
 
-@bp.post("/tickets/<int:ticket_id>/close", endpoint="close")
+@bp.post("/tickets/<id:ticket_id>/close", endpoint="close")
 def close(ticket_id: int) -> Any:
     """办结: conclude an answered ticket (an information application with its outcome)."""
 
@@ -248,7 +250,7 @@ def close(ticket_id: int) -> Any:
     return perform(ticket_id, "close", Action.CLOSE, run, _("The ticket has been closed."))
 
 
-@bp.post("/tickets/<int:ticket_id>/return", endpoint="return_ticket")
+@bp.post("/tickets/<id:ticket_id>/return", endpoint="return_ticket")
 def return_ticket(ticket_id: int) -> Any:
     """退单: give the ticket back to the routing office, saying why."""
 
@@ -261,7 +263,7 @@ def return_ticket(ticket_id: int) -> Any:
     return perform(ticket_id, "return", Action.RETURN, run, done)
 
 
-@bp.post("/tickets/<int:ticket_id>/refuse", endpoint="refuse")
+@bp.post("/tickets/<id:ticket_id>/refuse", endpoint="refuse")
 def refuse(ticket_id: int) -> Any:
     """不予受理: refuse the enquiry and tell the citizen why."""
 
@@ -272,7 +274,7 @@ def refuse(ticket_id: int) -> Any:
     return perform(ticket_id, "refuse", Action.REFUSE, run, _("The enquiry has been refused."))
 
 
-@bp.post("/tickets/<int:ticket_id>/spam", endpoint="mark_spam")
+@bp.post("/tickets/<id:ticket_id>/spam", endpoint="mark_spam")
 def mark_spam(ticket_id: int) -> Any:
     """Mark the ticket as spam, with a reason (no mail)."""
 
@@ -283,7 +285,7 @@ def mark_spam(ticket_id: int) -> Any:
     return perform(ticket_id, "spam", Action.MARK_SPAM, run, done)
 
 
-@bp.post("/tickets/<int:ticket_id>/merge", endpoint="merge")
+@bp.post("/tickets/<id:ticket_id>/merge", endpoint="merge")
 def merge(ticket_id: int) -> Any:
     """Merge a duplicate into another ticket the user can see."""
     user = current_staff()
@@ -304,7 +306,7 @@ def find_in_scope(user: User, reference: str) -> Ticket | None:
     return db.session.scalar(query)
 
 
-@bp.post("/tickets/<int:ticket_id>/assign", endpoint="assign")
+@bp.post("/tickets/<id:ticket_id>/assign", endpoint="assign")
 def assign(ticket_id: int) -> Any:
     """Give the ticket to a colleague (leads), or take it yourself (everyone in the department)."""
     user = current_staff()
@@ -313,7 +315,9 @@ def assign(ticket_id: int) -> Any:
         abort(403)
 
     def run(ticket: Ticket, form: Any, actor: audit.Actor, now: datetime) -> None:
-        chosen = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+        chosen = get_by_id(db.session, User, form.assignee.data)
+        if form.assignee.data and chosen is None:
+            raise handling.HandlingError("the assignee does not work in the ticket's department")
         handling.assign(db.session, ticket, chosen, actor=actor, now=now)
 
     done = _("The assignment has been saved.")

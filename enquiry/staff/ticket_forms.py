@@ -19,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from enquiry.bounded import coerce_id
 from enquiry.handling import APPLICATION_NOT_REFUSED, REASON_MAX, HandlingError
 from enquiry.models.tickets import BODY_MAX
 from enquiry.staff.forms import STATUS_LABELS
@@ -112,7 +113,7 @@ class CloseForm(FlaskForm):
 class ReplyForm(FlaskForm):
     """The composer: a reply or a request for information, optionally from a canned reply."""
 
-    canned = SelectField(_l("Canned reply"), choices=[], validators=[Optional()])
+    canned = SelectField(_l("Canned reply"), choices=[], filters=[_strip], validators=[Optional()])
     body = _text(_l("Message to the citizen"), BODY_MAX, rows=8)
 
     def set_canned_choices(self, choices: list[tuple[str, str]]) -> None:
@@ -166,7 +167,7 @@ class MergeForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    assignee = SelectField(_l("Assignee"), choices=[], validators=[Optional()])
+    assignee = SelectField(_l("Assignee"), choices=[], filters=[_strip], validators=[Optional()])
 
     def set_assignees(self, choices: list[tuple[str, str]], *, allow_nobody: bool) -> None:
         nobody = [SelectChoice("", _l("Nobody"))] if allow_nobody else []
@@ -178,7 +179,7 @@ class BulkForm(FlaskForm):
 
     ticket_ids = SelectMultipleField(
         _l("Tickets"),
-        coerce=int,
+        coerce=coerce_id,
         validate_choice=False,
         validators=[DataRequired(_l("Select at least one ticket.")), _at_most(BULK_MAX)],
     )
@@ -186,8 +187,11 @@ class BulkForm(FlaskForm):
         choices=[SelectChoice(action, action) for action in ("assign", "transfer", "close")],
         validators=[InputRequired()],
     )
-    assignee = SelectField(_l("Assign to"), choices=[], validators=[Optional()])
-    department = SelectField(_l("Transfer to"), choices=[], validators=[Optional()])
+    # Stripped: white space alone is "nothing chosen", not a value int() would choke on.
+    assignee = SelectField(_l("Assign to"), choices=[], filters=[_strip], validators=[Optional()])
+    department = SelectField(
+        _l("Transfer to"), choices=[], filters=[_strip], validators=[Optional()]
+    )
     note = TextAreaField(
         _l("Transfer note"),
         filters=[_strip],

@@ -65,6 +65,7 @@ AUDIT_LABELS = {
     "ticket.refuse": _l("Refused"),
     "ticket.mark_spam": _l("Marked as spam"),
     "ticket.merge": _l("Merged"),
+    "ticket.answer_forwarded": _l("Answer given under the ticket it was merged into"),
     "ticket.assign": _l("Assigned"),
     "ticket.note": _l("Internal note added"),
     "ticket.citizen_follow_up": _l("Citizen follow-up"),

@@ -24,6 +24,23 @@ from tests.hostile_strings import HOSTILE_STRINGS
 SHORT = (HOSTILE_STRINGS[0], "' OR '1'='1", "a" * 100_000)
 # The part of SHORT used on PostgreSQL.
 SHORT_POSTGRES = ("' OR '1'='1", "a" * 100_000)
+# Numbers a view might hand to int() or to the database: beyond 64 bits either way, zero,
+# negative, white space only, full-width digits, other notations. Every field that is not kept
+# as text and every query parameter a page reads gets each of them alone.
+NUMBERS = (
+    str(2**63),
+    str(2**64),
+    "1" + "0" * 30,
+    str(-(2**63) - 1),
+    "-1",
+    "0",
+    " ",
+    "\t",
+    "\u3000",
+    "１２",
+    "1e3",
+    "0x1F",
+)
 # Tables an action may legitimately make smaller.
 MAY_SHRINK = {
     "staff.admin_delete_department": {"departments"},
@@ -137,6 +154,8 @@ class FormRun:
         for name in sorted(fields - set(kept)):
             for value in short_strings(self.site):
                 self.post({name: value}, label=f"{name}={value[:40]!r}")
+            for value in NUMBERS:
+                self.post({name: value}, label=f"{name}={value!r}")
         self.post({"csrf_token": SHORT[0]}, label="csrf_token=<script>")
         self.post(dict.fromkeys(fields, "before\x00after"), label="every field with NUL")
         # The form still works afterwards (and settings the strings switched on are reset).
@@ -189,7 +208,7 @@ class PageRun:
         for value in strings:
             self.get(client, url, dict.fromkeys(params, value), f"all={value[:40]!r}")
         for name in sorted(read):
-            for value in short_strings(self.site):
+            for value in (*short_strings(self.site), *NUMBERS):
                 self.get(client, url, {name: value}, f"{name}={value[:40]!r}")
         return self.problems
 

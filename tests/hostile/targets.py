@@ -16,8 +16,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+
 from enquiry.extensions import db
-from enquiry.models import Department, HolidayOverride, Kind, RoutingRule, Status, utcnow
+from enquiry.models import (
+    Department,
+    HolidayOverride,
+    Kind,
+    OutboundEmail,
+    OutboxStatus,
+    RoutingRule,
+    Status,
+    utcnow,
+)
 from enquiry.models.settings import TOTP_REQUIRED_ROLES, put_setting
 from enquiry.names import normalize_name
 from enquiry.public.forms import strip_text
@@ -70,6 +81,20 @@ def new_override(site: Site) -> dict[str, Any]:
 def new_department(site: Site) -> dict[str, Any]:
     number = next(site.numbers)
     return {"department": site.add(Department(code=f"x{number}", name_zh="临时局", name_en="T"))}
+
+
+def failed_mail(site: Site) -> dict[str, Any]:
+    """A failed outbox row of a fresh ticket, for the retry button."""
+    values = site.fresh_ticket()
+    with site.app.app_context():
+        row = db.session.scalars(
+            sa.select(OutboundEmail).where(OutboundEmail.ticket_id == values["ticket_id"])
+        ).first()
+        assert row is not None
+        row.status, row.last_error = OutboxStatus.FAILED, "550 mailbox unavailable"
+        db.session.commit()
+        values["outbound"] = row.id
+    return values
 
 
 def no_totp_required(site: Site) -> None:
@@ -385,6 +410,12 @@ POSTS: dict[str, Post] = {
         "/staff/admin/calendar/{override}/delete", setup=new_override
     ),
     "staff.admin_verify_audit": Post("/staff/admin/audit/verify"),
+    "staff.outbox_retry": Post(
+        "/staff/outbox/{outbound}/retry",
+        role="supervisor",
+        valid={"next": "/staff/outbox"},
+        setup=failed_mail,
+    ),
     "staff.mailroom_reprocess": Post(
         "/staff/mailroom/{inbound}/reprocess", accepted_baseline=False
     ),
@@ -431,6 +462,7 @@ PAGES: dict[str, Page] = {
     "staff.dashboard_csv": Page("/staff/dashboard.csv"),
     "staff.supervision": Page("/staff/supervision"),
     "staff.mailroom": Page("/staff/mailroom"),
+    "staff.outbox": Page("/staff/outbox", params=("status", "before")),
     "staff.mailroom_detail": Page("/staff/mailroom/{inbound}"),
     "staff.mailroom_download": Page("/staff/mailroom/{inbound}/raw"),
     "staff.annual_report": Page("/staff/reports/annual/{year}"),

@@ -1,0 +1,114 @@
+"""Every route with a number in its path refuses numbers it cannot hold with a 404, never a 500.
+
+Routes are found in the app's URL map: every `<id:...>` argument (ids and years) is given
+numbers beyond 64 bits, zero, negatives, white space and full-width digits, with GET and with
+a CSRF-valid POST as the route takes them. No route may use werkzeug's unbounded `<int:...>`.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter, Rule
+
+from enquiry import create_app
+from enquiry.bounded import MAX_ID, IdConverter
+from enquiry.extensions import db
+from enquiry.models import OutboundEmail
+from tests.hostile.site import Site
+
+BAD_NUMBERS = (
+    str(2**63),
+    str(2**64),
+    str(10**30),
+    str(MAX_ID + 1),
+    "-1",
+    "0",
+    " ",
+    "1 ",
+    "１２",
+    "٣",  # an Arabic-Indic digit: \\d matches it, int() reads it
+    "012",
+    "1e3",
+)
+# Which seeded row a valid request names, per argument name.
+VALID = {
+    "ticket_id": "ticket_seed",
+    "department_id": "spare",
+    "reply_id": "reply",
+    "user_id": "other_user",
+    "rule_id": "rule",
+    "inbound_id": "inbound",
+    "attachment_id": "attachment",
+    "override_id": "override",
+    "outbound_id": "outbound",
+    "year": "year",
+}
+ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def url_rules() -> list[Rule]:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    return list(app.url_map.iter_rules())
+
+
+def numeric_rules() -> list[Rule]:
+    return [
+        rule
+        for rule in url_rules()
+        if any(isinstance(c, (IdConverter, IntegerConverter)) for c in rule._converters.values())
+    ]
+
+
+def test_no_route_uses_an_unbounded_integer() -> None:
+    unbounded = [
+        rule.rule
+        for rule in url_rules()
+        if any(isinstance(c, IntegerConverter) for c in rule._converters.values())
+    ]
+    assert not unbounded
+
+
+def test_every_numeric_argument_has_a_valid_value() -> None:
+    names = {name for rule in numeric_rules() for name in rule._converters}
+    assert names <= set(VALID)
+    assert len(numeric_rules()) >= 40
+
+
+def fill(rule: Rule, site: Site, value: str | None) -> str:
+    """The rule's URL with every number argument set to value (None: a valid id)."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(2)
+        return quote(str(site.ids[VALID[name]]) if value is None else value)
+
+    return ARGUMENT.sub(replace, rule.rule)
+
+
+@pytest.fixture
+def outbound(site: Site) -> None:
+    """The seeded tickets' acknowledgements are in the outbox: name one."""
+    with site.app.app_context():
+        site.ids["outbound"] = db.session.scalar(sa.select(sa.func.max(OutboundEmail.id)))
+
+
+@pytest.mark.parametrize("rule", numeric_rules(), ids=lambda rule: f"{rule.endpoint}")
+def test_bad_numbers_in_the_path_are_404(site: Site, rule: Rule, outbound: None) -> None:
+    client = site.client("admin")
+    problems = []
+    for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+        for value in BAD_NUMBERS:
+            data = {"csrf_token": site.csrf(client)} if method == "POST" else None
+            response = client.open(fill(rule, site, value), method=method, data=data)
+            if response.status_code != 404:
+                problems.append(f"{method} {value!r}: {response.status_code}")
+            elif "does not exist" not in response.get_data(as_text=True):
+                problems.append(f"{method} {value!r}: 404 without the clear message")
+        if method == "GET":
+            valid = client.get(fill(rule, site, None))
+            assert valid.status_code < 400, (rule.rule, valid.status_code)
+    site.flashes(client)
+    assert not problems, problems
