@@ -95,6 +95,7 @@ class Defaults:
     MAIL_USE_SSL = False
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
+    MAIL_CA_FILE: str | None = None  # PEM of the CA(s) to trust for the server (else the system's)
     MAIL_DEFAULT_SENDER = "xxgk@enquiry.localhost"
     MAIL_DOMAIN = "enquiry.localhost"
     MAIL_CATCHER = True  # `make run` catches mail locally into instance/mail-catcher/

@@ -55,16 +55,18 @@ class SmtpSender:
     failures by stage, so a 4xx can be told from a 5xx.
     """
 
-    def __init__(self, state: Any, *, timeout: float) -> None:
+    def __init__(self, state: Any, *, timeout: float, ca_file: str | None = None) -> None:
         self._state = state  # flask_mail's _Mail: server, port, use_tls, use_ssl, username ...
         self._timeout = timeout
+        self._ca_file = ca_file  # trust only this CA bundle (a private CA), not the system's
         self._host: smtplib.SMTP | None = None
 
     @classmethod
     def for_app(cls, app: Flask) -> SmtpSender:
         """Return a sender using the app's MAIL_* configuration."""
         timeout = float(app.config.get("MAIL_TIMEOUT_SECONDS", 30))
-        return cls(app.extensions["mail"], timeout=timeout)
+        ca_file = app.config.get("MAIL_CA_FILE") or None
+        return cls(app.extensions["mail"], timeout=timeout, ca_file=ca_file)
 
     def send(self, message: flask_mail.Message, envelope_from: str) -> str:
         """Send one message; return the server's answer."""
@@ -101,9 +103,13 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         state = self._state
-        context = ssl.create_default_context() if state.use_ssl or state.use_tls else None
+        host: smtplib.SMTP | None = None
         try:
-            host: smtplib.SMTP
+            context = (
+                ssl.create_default_context(cafile=self._ca_file)
+                if state.use_ssl or state.use_tls
+                else None
+            )
             if state.use_ssl:
                 host = smtplib.SMTP_SSL(
                     state.server, state.port, timeout=self._timeout, context=context
@@ -116,6 +122,8 @@ class SmtpSender:
                 host.login(state.username, state.password)
             host.ehlo_or_helo_if_needed()
         except (smtplib.SMTPException, OSError) as error:
+            if host is not None:  # refused TLS or login: do not leave the socket open
+                host.close()
             where = f"{state.server}:{state.port}"
             raise SendError(
                 f"cannot connect to {where}: {error}", is_temporary=True, is_connection=True

@@ -44,7 +44,9 @@ def attachment(attachment_id: int) -> Response:
     response = Response(data, content_type=content_type or FALLBACK_CONTENT_TYPE)
     response.headers["Content-Disposition"] = content_disposition(stored.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

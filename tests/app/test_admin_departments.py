@@ -16,6 +16,7 @@ from enquiry.audit import Actor
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, CannedReply, Department, Role, RoutingRule, Status
 from tests.app.conftest import english
+from tests.db_state import database_state
 
 
 @pytest.fixture
@@ -287,9 +288,11 @@ def test_the_default_department_cannot_be_deleted(
         assert db.session.scalar(select(func.count()).select_from(Department)) == 1
 
 
-def test_unknown_departments_are_not_found(client: FlaskClient, root: Any) -> None:
+def test_unknown_departments_are_not_found(app: Flask, client: FlaskClient, root: Any) -> None:
     assert client.get("/staff/admin/departments/999").status_code == 404
+    before = database_state(app)
     assert client.post("/staff/admin/departments/999/delete").status_code == 404
+    assert database_state(app) == before
 
 
 def test_the_first_department_becomes_the_default(make_app: Callable[..., Flask]) -> None:

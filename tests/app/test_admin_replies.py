@@ -13,6 +13,7 @@ from sqlalchemy import select
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, CannedReply, Role
 from tests.app.conftest import english
+from tests.db_state import database_state
 
 BODY = "{citizen_name}，您好！您的来信（{reference}）已收到，我们将于{due_on}前答复。"
 
@@ -152,7 +153,9 @@ def test_a_supervisor_manages_the_replies_of_their_own_department_only(
     listing = client.get("/staff/admin/replies").get_data(as_text=True)
     assert "Ours" in listing and "Everyone&#39;s" not in listing
     assert client.get(f"/staff/admin/replies/{theirs}").status_code == 404
+    before = database_state(app)
     assert client.post(f"/staff/admin/replies/{theirs}/deactivate").status_code == 404
+    assert database_state(app) == before
     assert client.get(f"/staff/admin/replies/{ours}").status_code == 200
 
     page = client.get("/staff/admin/replies/new").get_data(as_text=True)

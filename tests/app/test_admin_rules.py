@@ -26,6 +26,7 @@ from enquiry.models import (
 from tests.app.conftest import DEFAULT_PASSWORD, english
 from tests.app.test_ask import add_default_department, valid_form
 from tests.conftest import hidden_fields
+from tests.db_state import database_state
 
 
 @pytest.fixture
@@ -249,9 +250,11 @@ def test_a_rule_recorded_on_tickets_cannot_be_deleted(
     assert len(rules(app)) == 1 and events(app) == []
 
 
-def test_unknown_rules_are_not_found(client: FlaskClient, root: Any) -> None:
+def test_unknown_rules_are_not_found(app: Flask, client: FlaskClient, root: Any) -> None:
     assert client.get("/staff/admin/rules/999").status_code == 404
+    before = database_state(app)
     assert client.post("/staff/admin/rules/999/delete").status_code == 404
+    assert database_state(app) == before
 
 
 # The trial form ----------------------------------------------------------------------------------

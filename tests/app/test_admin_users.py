@@ -19,6 +19,7 @@ from enquiry.audit import Actor
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Department, Role, User
 from tests.app.conftest import DEFAULT_PASSWORD, english
+from tests.db_state import database_state
 
 NEW_PASSWORD = "a long enough initial password"
 
@@ -261,9 +262,11 @@ def test_an_admin_cannot_change_their_own_role(app: Flask, client: FlaskClient, 
     assert stored_user(app, root.email).role is Role.ADMIN
 
 
-def test_unknown_users_are_not_found(client: FlaskClient, root: Any) -> None:
+def test_unknown_users_are_not_found(app: Flask, client: FlaskClient, root: Any) -> None:
     assert client.get("/staff/admin/users/9999").status_code == 404
+    before = database_state(app)
     assert client.post("/staff/admin/users/9999/deactivate").status_code == 404
+    assert database_state(app) == before
 
 
 # Deactivating ------------------------------------------------------------------------------------
@@ -387,13 +390,15 @@ ADMIN_ONLY_PAGES = [
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
 def test_administration_is_for_admins_and_replies_also_for_supervisors(
-    client: FlaskClient, staff_login: Callable[..., Any], role: Role
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any], role: Role
 ) -> None:
     staff_login(client, role=role)
     for path in ADMIN_ONLY_PAGES:
         assert client.get(path).status_code == 403, path
+    before = database_state(app)
     for path in ("users/1/deactivate", "departments/1/delete", "audit/verify"):
         assert client.post(f"/staff/admin/{path}").status_code == 403, path
+    assert database_state(app) == before
     expected = 200 if role is Role.SUPERVISOR else 403
     assert client.get("/staff/admin/replies").status_code == expected
     assert client.get("/staff/admin").status_code == expected

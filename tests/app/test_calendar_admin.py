@@ -16,6 +16,7 @@ from enquiry.extensions import db
 from enquiry.models import AuditEvent, Channel, HolidayOverride, Kind, Role, Status, Ticket
 from enquiry.policy import policy_from_config
 from tests.app.conftest import english
+from tests.db_state import database_state
 
 # A Tuesday well in the future, so that open tickets' periods still cover it.
 FUTURE_TUESDAY = date(2027, 3, 9)
@@ -60,7 +61,9 @@ def test_add_and_delete_an_override(app: Flask, admin_client: FlaskClient) -> No
         assert deadlines.is_workday(date(2026, 3, 20), deadlines.calendar_named("xinjiang"))
     assert admin_client.post(f"/staff/admin/calendar/{row_id}/delete").status_code == 303
     assert overrides(app) == []
+    before = database_state(app)
     assert admin_client.post(f"/staff/admin/calendar/{row_id}/delete").status_code == 404
+    assert database_state(app) == before
     with app.app_context():
         actions = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.action.like("calendar.%"))
@@ -95,11 +98,13 @@ def test_incomplete_input_is_refused(
 
 
 def test_only_admins_keep_the_calendar(
-    client: FlaskClient, staff_login: Callable[..., Any]
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
 ) -> None:
     staff_login(client, role=Role.SUPERVISOR)
     assert client.get("/staff/admin/calendar").status_code == 403
+    before = database_state(app)
     assert add(client, date(2026, 3, 20)).status_code == 403
+    assert database_state(app) == before
 
 
 def test_an_override_moves_open_due_dates_that_cover_it(

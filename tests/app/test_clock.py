@@ -33,6 +33,7 @@ from enquiry.models import (
 )
 from enquiry.policy import extension_rules_from_config, policy_from_config
 from tests.app.conftest import english
+from tests.db_state import database_state
 
 RULES = clock.ExtensionRules()
 
@@ -479,12 +480,17 @@ def test_bad_extension_form_is_refused_with_400(
 
 
 def test_agents_cannot_extend(
-    client: FlaskClient, staff_login: Callable[..., Any], make_ticket: Callable[..., Any]
+    app: Flask,
+    client: FlaskClient,
+    staff_login: Callable[..., Any],
+    make_ticket: Callable[..., Any],
 ) -> None:
     ticket = running_ticket(make_ticket)
     staff_login(client, role=Role.AGENT)
+    before = database_state(app)
     response = client.post(f"/staff/tickets/{ticket.id}/extend", data={"days": "5", "reason": "x"})
     assert response.status_code == 403
+    assert database_state(app) == before
 
 
 def test_pause_and_resume_through_the_routes(

@@ -34,6 +34,7 @@ from enquiry.models import (
 from enquiry.policy import policy_from_config
 from tests.app.conftest import english
 from tests.conftest import hidden_fields
+from tests.db_state import database_state
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # a Tuesday, 11:00 in Beijing
 LATER = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -221,6 +222,7 @@ def test_tampered_or_foreign_tokens_are_refused(app: Flask, citizen: FlaskClient
     answered_ticket(app)
     path = rating_links_in_mail(app)["satisfied"]
     csrf = hidden_fields(citizen.get(path).get_data(as_text=True))["csrf_token"]
+    before = database_state(app)
     for token in forged_tokens(app, path):
         page = citizen.get(f"/rate/{token}?rating=satisfied")
         assert page.status_code == 404, token
@@ -228,6 +230,7 @@ def test_tampered_or_foreign_tokens_are_refused(app: Flask, citizen: FlaskClient
         posted = citizen.post(f"/rate/{token}", data={"csrf_token": csrf, "rating": "satisfied"})
         assert posted.status_code == 404, token
     assert ratings(app) == []
+    assert database_state(app) == before
 
 
 def test_rating_needs_the_csrf_token_and_a_valid_choice(app: Flask, citizen: FlaskClient) -> None:

@@ -17,6 +17,7 @@ from enquiry.models import Role, User
 from enquiry.redirects import safe_next
 from enquiry.staff.access import OPEN_ENDPOINTS, load_ticket_for, role_required
 from tests.app.conftest import english
+from tests.db_state import changed_tables, database_state
 
 
 @pytest.fixture
@@ -78,21 +79,26 @@ def test_every_restricted_route_refuses_other_roles(
     app: Flask, make_user: Callable[..., Any], login: Callable[..., Any], role: Role
 ) -> None:
     user = make_user(role=role)
-    refused, failed = [], []
+    refused, failed, changed = [], [], []
     for rule in staff_rules(app):
         client = english(app.test_client())
         login(client, user)  # afresh each time: a route may well sign the user out
         method, path = request_for(rule)
-        response = client.open(path, method=method)
         allowed = required_roles(app, rule)
-        if allowed is not None and role not in allowed and response.status_code != 403:
+        forbidden = allowed is not None and role not in allowed
+        before = database_state(app) if forbidden and method == "POST" else None
+        response = client.open(path, method=method)
+        if forbidden and response.status_code != 403:
             refused.append((rule.endpoint, role.value, response.status_code))
+        if before is not None and (after := database_state(app)) != before:
+            changed.append((rule.endpoint, changed_tables(before, after)))
         if allowed is not None and role in allowed and response.status_code == 403:
             refused.append((rule.endpoint, role.value, response.status_code))
         if response.status_code >= 500:
             failed.append((rule.endpoint, response.status_code))
     assert refused == []
     assert failed == []
+    assert changed == []
 
 
 def test_forbidden_is_the_app_error_page(

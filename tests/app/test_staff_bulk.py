@@ -15,6 +15,7 @@ from enquiry.models import Role, Status
 from tests.app.conftest import english
 from tests.app.test_staff_ticket import audit_of, open_enquiry, set_fields, snapshot
 from tests.app.test_staff_ticket_actions import ticket_of
+from tests.db_state import database_state
 
 
 @pytest.fixture
@@ -189,7 +190,9 @@ def test_agents_may_only_take_tickets_and_never_reach_other_departments(
     assert snapshot(app, theirs) == before
 
     data = {"action": "close", "ticket_ids": [ours]}
+    before_close = database_state(app)
     assert client.post("/staff/bulk", data=data).status_code == 403
+    assert database_state(app) == before_close
 
 
 def test_bulk_needs_a_selection_and_stays_on_the_filtered_inbox(

@@ -26,6 +26,7 @@ from enquiry.models import (
     Ticket,
 )
 from tests.app.conftest import english
+from tests.db_state import database_state
 
 NOW = "2024-05-06T08:30:00+08:00"  # Monday morning in Beijing
 
@@ -266,11 +267,13 @@ def test_reminder_refusals(
 
 
 def test_agents_cannot_send_reminders(
-    client: FlaskClient, login: Callable[..., Any], seeded: dict[str, Any]
+    app: Flask, client: FlaskClient, login: Callable[..., Any], seeded: dict[str, Any]
 ) -> None:
     login(client, seeded["agent"])
+    before = database_state(app)
     response = client.post(f"/staff/tickets/{seeded['t_overdue'].id}/remind", data={"note": "x"})
     assert response.status_code == 403
+    assert database_state(app) == before
 
 
 # --- The supervision page -----------------------------------------------------------------------

@@ -55,6 +55,7 @@ from enquiry.satisfaction import make_token
 from enquiry.uploads import Upload
 from tests.conftest import reset_postgres
 from tests.hostile_strings import HOSTILE_STRINGS, SCRIPT_MARKER
+from tests.security_checks import problems_with
 
 PASSWORD = "correct horse battery staple"
 MAIL_DIR = Path(__file__).resolve().parent.parent / "data" / "mail"
@@ -439,6 +440,8 @@ class Site:
         for name, value in response.headers.items():
             if "\n" in value or "\r" in value:
                 problems.append(f"line break in response header {name}")
+        secure = bool(self.app.config["SESSION_COOKIE_SECURE"])
+        problems.extend(problems_with(response, secure_cookies=secure))
         accepted = status < 400
         if 300 <= status < 400:
             flashes = self.flashes(client)
