@@ -5,7 +5,8 @@
     assert database_state(app) == before
 
 Sign-in bookkeeping is left out (audit events whose action starts with "auth.", the audit
-chain's head row, and the columns a sign-in updates), so a test may sign a user in between the two snapshots.
+chain's head row, and the columns a sign-in updates), so a test may sign a user in between the
+two snapshots.
 """
 
 from __future__ import annotations
