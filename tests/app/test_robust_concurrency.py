@@ -24,6 +24,10 @@ from tests.app.test_delivery import open_enquiry
 THREADS = 8
 
 
+# Only SQLite has a file lock and a busy timeout: no PostgreSQL copy of these tests.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 def signed_in_clients(app: Flask, staff_login: Callable[..., Any], role: Role) -> list[Any]:
     clients = []
     for _ in range(THREADS):
@@ -146,14 +150,14 @@ def test_an_unhandled_constraint_violation_is_a_409(
     assert client.get("/ask").status_code == 200
 
 
+@SQLITE_ONLY
 def test_sqlite_writers_wait_fifteen_seconds_for_the_lock(app: Flask) -> None:
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite only")
     with app.app_context(), db.engine.connect() as connection:
         timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
     assert timeout == 15_000
 
 
+@SQLITE_ONLY
 def test_a_lock_held_past_the_busy_timeout_is_a_503_to_retry(
     app: Flask,
     make_app: Callable[..., Flask],
@@ -161,8 +165,6 @@ def test_a_lock_held_past_the_busy_timeout_is_a_503_to_retry(
     login: Callable[..., Any],
 ) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not uri.startswith("sqlite"):
-        pytest.skip("SQLite only")
     busy = make_app(SQLITE_BUSY_TIMEOUT_SECONDS=0.2, PROPAGATE_EXCEPTIONS=False)
     ticket_id = open_enquiry(busy).ticket_id
     client = english(busy.test_client())
