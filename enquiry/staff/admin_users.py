@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,7 +34,6 @@ from enquiry.templating import current_locale, format_time
 
 logger = logging.getLogger(__name__)
 
-NEW_PASSWORD_KEY = "staff_admin_generated"  # noqa: S105  (a session key: the password, until shown)
 ADMINS = frozenset({Role.ADMIN})
 # (endpoint, label, who may open it, the word every endpoint of the section contains)
 SECTIONS = [
@@ -132,10 +131,15 @@ def admin_create_user() -> tuple[str, int] | Response:
         show_error(form, error)
         return render_template("staff/admin/user_new.html", form=form), error_status(error)
     db.session.commit()
-    if not form.password.data:
-        session[NEW_PASSWORD_KEY] = {"user": user.id, "password": password}
     flash(_("The user %(email)s has been created.", email=user.email), "success")
-    return redirect(url_for("staff.admin_edit_user", user_id=user.id))
+    if form.password.data:
+        return redirect(url_for("staff.admin_edit_user", user_id=user.id))
+    # A generated password is shown in this answer only: kept nowhere, not even in the
+    # session cookie (signed, but readable by whoever holds it), and never cached.
+    page, _status = render_user(user, user_form(user), new_password=password)
+    response = make_response(page, 201)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def load_user(user_id: int) -> User:
@@ -143,15 +147,6 @@ def load_user(user_id: int) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def generated_password(user: User) -> str | None:
-    """Return the password generated for this user, once; then forget it."""
-    shown = session.get(NEW_PASSWORD_KEY)
-    if not isinstance(shown, dict) or shown.get("user") != user.id:
-        return None
-    session.pop(NEW_PASSWORD_KEY, None)
-    return str(shown.get("password"))
 
 
 def user_form(user: User) -> UserForm:
@@ -166,7 +161,11 @@ def user_form(user: User) -> UserForm:
 
 
 def render_user(
-    user: User, form: UserForm, status: int = 200, problem: str | None = None
+    user: User,
+    form: UserForm,
+    status: int = 200,
+    problem: str | None = None,
+    new_password: str | None = None,
 ) -> tuple[str, int]:
     """Render a user's page: details, the edit form and the account actions."""
     return render_template(
@@ -176,7 +175,7 @@ def render_user(
         form=form,
         problem=problem,
         is_self=user.id == current_staff().id,
-        new_password=generated_password(user),
+        new_password=new_password,
         created=format_time(user.created_at),
         last_login=format_time(user.last_login_at),
     ), status

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -142,15 +144,26 @@ def test_a_generated_password_is_shown_once_and_works(
 ) -> None:
     data = new_user_form(app, role="admin", department="", password="")
     response = client.post("/staff/admin/users/new", data=data)
-    assert response.status_code == 302
-    first = client.get(path_of(response)).get_data(as_text=True)
-    shown = re.search(r'id="generated-password">([^<]+)<', first)
+    assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"
+    shown = re.search(r'id="generated-password">([^<]+)<', response.get_data(as_text=True))
     assert shown is not None
     password = shown.group(1)
     assert len(password) >= 12
-    assert "generated-password" not in client.get(path_of(response)).get_data(as_text=True)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"], domain="enquiry.test")
+    assert cookie is not None
+    assert password not in session_contents(app, cookie.value)
+    user_page = f"/staff/admin/users/{stored_user(app, 'new.person@example.com').id}"
+    assert "generated-password" not in client.get(user_page).get_data(as_text=True)
     assert stored_user(app, "new.person@example.com").department_id is None
     assert can_sign_in(app, login, "new.person@example.com", password)
+
+
+def session_contents(app: Flask, cookie: str) -> str:
+    """The session cookie as anyone holding it can read it (signed, not encrypted)."""
+    payload = cookie.removeprefix(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
 
 
 @pytest.mark.parametrize(
