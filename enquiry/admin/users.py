@@ -171,6 +171,7 @@ def reset_totp(session: SessionLike, user: User, *, actor: Actor, now: datetime)
         return False
     user.totp_secret = None
     user.totp_last_step = None
+    end_sessions(session, user)  # a reset follows a lost phone: its sessions end with it
     before, after = {"has_totp": True}, {"has_totp": False}
     record_change(session, "user.totp_reset", _target(user), before, after, actor=actor, now=now)
     return True

@@ -1,5 +1,6 @@
 """A copy of a staff session cookie stops working when the session is ended on purpose:
-sign-out, a new password, a new role, deactivation (the session generation is raised)."""
+sign-out, a new password, a new role, deactivation, a reset of the one-time password (the session
+generation is raised)."""
 
 from __future__ import annotations
 
@@ -124,6 +125,25 @@ def test_a_copied_cookie_stops_working_after_a_role_change(
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+    assert not is_signed_in(thief)
+    assert not is_signed_in(client)
+    assert is_signed_in(admin)
+
+
+def test_a_copied_cookie_stops_working_after_a_totp_reset(
+    app: Flask, staff_login: Callable[..., Any]
+) -> None:
+    client, user = signed_in(app, staff_login, role=Role.AGENT)
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored is not None
+        stored.totp_secret = "JBSWY3DPEHPK3PXP"
+        db.session.commit()
+    thief = copy_of(app, client)
+    assert is_signed_in(thief)
+    admin, _ = signed_in(app, staff_login, role=Role.ADMIN)
+    assert admin.post(f"/staff/admin/users/{user.id}/reset-totp").status_code == 302
+    assert generation(app, user.id) == 1
     assert not is_signed_in(thief)
     assert not is_signed_in(client)
     assert is_signed_in(admin)
