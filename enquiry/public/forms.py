@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from enquiry.mail.header_values import is_address
 from enquiry.models import ApplicantType, DeliveryForm, Kind
 from enquiry.models import tickets as limits
 from enquiry.names import is_gb18030_encodable, normalize_name
@@ -58,6 +59,17 @@ def strip_text(value: Any) -> Any:
 def strip_final_dot(value: Any) -> Any:
     """Drop the final dot of an address: relays refuse "name@yahoo.com." with 553."""
     return value.rstrip(".").rstrip() if isinstance(value, str) else value
+
+
+def validate_sendable_address(form: FlaskForm, field: StringField) -> None:
+    """Refuse an address our mail cannot be written to (non-ASCII, quoted, an encoded word)."""
+    if field.data and not is_address(field.data):
+        raise ValidationError(
+            _l(
+                "We cannot send e-mail to this address. Please give an address written in Latin"
+                " letters and digits, e.g. name@example.com."
+            )
+        )
 
 
 def normalize_name_filter(value: Any) -> Any:
@@ -167,6 +179,7 @@ class AskForm(AttachmentsMixin, FlaskForm):
                 _l("Enter a valid e-mail address, e.g. name@example.com."),
                 check_deliverability=False,
             ),
+            validate_sendable_address,
         ],
     )
     phone = StringField(

@@ -436,6 +436,16 @@ BAD_FIELDS = [
         "Enter a valid e-mail",
         id="email-with-header",
     ),
+    *[
+        pytest.param({"email": address}, "email", "We cannot send e-mail to this address", id=name)
+        for name, address in [
+            ("email-encoded-word", "=?utf-8?q?a=0D=0ABcc=3A_x?=@example.com"),
+            ("email-encoded-word-b", "=?gb18030?b?1tDOxA==?=@example.com"),
+            ("email-quoted-local-part", '"a b"@example.com'),
+            ("email-chinese-local-part", "张三@example.com"),
+            ("email-chinese-domain", "zhangsan@例子.中国"),
+        ]
+    ],
     pytest.param({"phone": "12345"}, "phone", "Enter a valid phone number", id="invalid-phone"),
     pytest.param({"phone": "电话"}, "phone", "Enter a valid phone number", id="phone-not-digits"),
     pytest.param(
