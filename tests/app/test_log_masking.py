@@ -107,6 +107,13 @@ def wait_until_serving(port: int, log: Path) -> None:
     pytest.fail("gunicorn did not start:\n" + log.read_text())
 
 
+def wait_for_lines(log: Path, text: str, count: int) -> None:
+    """Wait (bounded) until the log holds `count` lines with `text`."""
+    deadline = time.monotonic() + 15
+    while log.read_text().count(text) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_the_gunicorn_access_log_masks_the_code(served_database: str, tmp_path: Path) -> None:
     port = free_port()
     env = os.environ | {
@@ -126,6 +133,9 @@ def test_the_gunicorn_access_log_masks_the_code(served_database: str, tmp_path: 
             wait_until_serving(port, log)
             assert get(port, f"/track/WLMQ-2026-000001/{CODE}") == 303
             assert get(port, f"/%74rack/WLMQ-2026-000001/{CODE}") == 303
+            # The worker writes its access line after the answer: stop only once both are
+            # written, or the quick shutdown interrupts the second one.
+            wait_for_lines(log, '"GET /track/WLMQ-2026-000001/', 2)
         finally:
             server.send_signal(signal.SIGINT)  # quick shutdown
             try:
