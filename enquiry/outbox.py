@@ -54,6 +54,38 @@ def visible_to(user: User) -> sa.ColumnElement[bool]:
     return OutboundEmail.ticket_id.in_(in_department)
 
 
+def ticket_mail(session: SessionLike, ticket_id: int) -> list[OutboundEmail]:
+    """Every outgoing message of one ticket, oldest first."""
+    query = sa.select(OutboundEmail).where(OutboundEmail.ticket_id == ticket_id)
+    return list(session.scalars(query.order_by(OutboundEmail.id)))
+
+
+def page(
+    session: SessionLike,
+    user: User,
+    statuses: Iterable[OutboxStatus],
+    *,
+    before: int | None,
+    limit: int,
+) -> list[tuple[OutboundEmail, str | None]]:
+    """Up to `limit` messages in these statuses the user may see, newest first, with references."""
+    query = (
+        sa.select(OutboundEmail, Ticket.reference)
+        .outerjoin(Ticket, Ticket.id == OutboundEmail.ticket_id)
+        .where(OutboundEmail.status.in_(list(statuses)), visible_to(user))
+        .order_by(OutboundEmail.id.desc())
+    )
+    if before is not None:
+        query = query.where(OutboundEmail.id < before)
+    return [(row, reference) for row, reference in session.execute(query.limit(limit))]
+
+
+def visible_row(session: SessionLike, user: User, outbound_id: int) -> OutboundEmail | None:
+    """One message, when the user may see it."""
+    query = sa.select(OutboundEmail).where(OutboundEmail.id == outbound_id, visible_to(user))
+    return session.scalar(query)
+
+
 def retry(session: SessionLike, row: OutboundEmail, *, actor: audit.Actor, now: datetime) -> None:
     """Put a failed or suppressed message back in the queue, due now, with fresh retries."""
     if row.status not in UNDELIVERED:

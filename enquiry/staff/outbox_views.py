@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -57,11 +56,7 @@ def may_retry(user: Any) -> bool:
 
 def ticket_mail(ticket: Ticket) -> list[dict[str, Any]]:
     """The mail of one ticket, oldest first, for its page."""
-    rows = db.session.scalars(
-        sa.select(OutboundEmail)
-        .where(OutboundEmail.ticket_id == ticket.id)
-        .order_by(OutboundEmail.id)
-    )
+    rows = outbox.ticket_mail(db.session, ticket.id)
     allowed = may_retry(current_staff())
     return [mail_view(row, ticket.reference, may_retry=allowed) for row in rows]
 
@@ -76,16 +71,8 @@ def show_outbox() -> str:
         statuses: tuple[OutboxStatus, ...] = (OutboxStatus(wanted),)
     else:
         wanted, statuses = UNDELIVERED, outbox.UNDELIVERED
-    query = (
-        sa.select(OutboundEmail, Ticket.reference)
-        .outerjoin(Ticket, Ticket.id == OutboundEmail.ticket_id)
-        .where(OutboundEmail.status.in_(statuses), outbox.visible_to(user))
-        .order_by(OutboundEmail.id.desc())
-    )
     before = parse_id(request.args.get("before"))
-    if before is not None:
-        query = query.where(OutboundEmail.id < before)
-    found = db.session.execute(query.limit(PAGE_SIZE + 1)).all()
+    found = outbox.page(db.session, user, statuses, before=before, limit=PAGE_SIZE + 1)
     rows = [mail_view(row, reference, may_retry=True) for row, reference in found[:PAGE_SIZE]]
     next_url = None
     if len(found) > PAGE_SIZE:
@@ -113,9 +100,7 @@ def filters(wanted: str) -> list[dict[str, Any]]:
 def retry(outbound_id: int) -> Response:
     """Send an undelivered message again: back in the queue for the worker's next pass."""
     user = current_staff()
-    row = db.session.scalar(
-        sa.select(OutboundEmail).where(OutboundEmail.id == outbound_id, outbox.visible_to(user))
-    )
+    row = outbox.visible_row(db.session, user, outbound_id)
     if row is None:
         abort(404)
     back = safe_next(request.form.get("next")) or url_for("staff.outbox")
