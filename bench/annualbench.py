@@ -17,8 +17,9 @@ from bench import appconfig, report
 
 
 def run(args: argparse.Namespace) -> int:
-    from enquiry import annual, stats
     from enquiry.models import Ticket
+    from enquiry.reporting import annual
+    from enquiry.reporting import figures as stats
 
     uri = appconfig.database_uri(args.db)
     year = datetime.now(UTC).year

@@ -183,7 +183,7 @@ def _message(
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from enquiry.mail.sources import app_store
+    from enquiry.intake.sources import app_store
     from enquiry.models import InboundSource
 
     uri = appconfig.database_uri(args.db)

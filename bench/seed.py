@@ -89,8 +89,9 @@ class Seeder:
     """Writes tickets into the database of an app; call `run(n)`."""
 
     def __init__(self, app: Any, *, seed: int, now: datetime, year: int) -> None:
-        from enquiry import deadlines, routing
-        from enquiry.policy import policy_from_config
+        from enquiry.domain import routing
+        from enquiry.domain.policy import policy_from_config
+        from enquiry.rules import deadlines
 
         self.app, self.now, self.year = app, now, year
         self.random = random.Random(seed)  # noqa: S311  (data, not secrets)
@@ -111,8 +112,9 @@ class Seeder:
 
     def prepare(self) -> None:
         """Departments, report, staff and routing rules: through the app's own functions."""
-        from enquiry import demo, reports
-        from enquiry.accounts import create_user
+        from enquiry.cli import demo
+        from enquiry.domain import reports
+        from enquiry.domain.accounts import create_user
         from enquiry.models import Department, Role, RoutingRule, User
 
         session = self.db.session
@@ -388,9 +390,9 @@ class Seeder:
     def _context(
         self, row: dict[str, Any], context: dict[str, Any], values: dict[str, str]
     ) -> dict[str, Any]:
+        from enquiry.domain.satisfaction import RatingLink
         from enquiry.mail import outbound
         from enquiry.models import Rating
-        from enquiry.satisfaction import RatingLink
 
         fields = {k: v for k, v in row.items() if not k.startswith("_")}
         fields.update(
@@ -473,7 +475,7 @@ class Seeder:
     # --- the story of one ticket -----------------------------------------------------------
 
     def open(self, batch: Batch, created_at: datetime) -> Story:
-        from enquiry import references
+        from enquiry.domain import references
         from enquiry.models import Kind
 
         r, writer = self.random, self.writer
@@ -748,7 +750,7 @@ class Seeder:
         return at.astimezone(self.deadlines.BEIJING).date()
 
     def answer(self, batch: Batch, story: Story) -> None:
-        from enquiry.satisfaction import make_token
+        from enquiry.domain.satisfaction import make_token
 
         row, user = story.row, story.assignee
         body = self.writer.reply(story.topic, story.department.name_zh)
@@ -858,7 +860,7 @@ class Seeder:
         self.long_threads.append(row["reference"])
 
     def search_document(self, batch: Batch, story: Story) -> None:
-        from enquiry import search
+        from enquiry.search import tokenizer as search
 
         row = story.row
         document = search.document_for(
@@ -952,8 +954,8 @@ class Seeder:
 
     def finish(self, connection: sa.Connection) -> None:
         """Reference counter, sequences, the full-text index's statistics."""
-        from enquiry import search_index
         from enquiry.models import ReferenceCounter
+        from enquiry.search import index as search_index
 
         table = ReferenceCounter.__table__
         connection.execute(sa.delete(table).where(table.c.year == self.year))
@@ -1058,6 +1060,6 @@ def sidecar_path(uri: str) -> Path:
 
 
 def _beijing() -> Any:
-    from enquiry.deadlines import BEIJING
+    from enquiry.rules.deadlines import BEIJING
 
     return BEIJING

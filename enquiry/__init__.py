@@ -22,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     _configure(app, test_config)
     _trust_proxies(app)
-    from enquiry import audit_keys
+    from enquiry.audit import keys as audit_keys
 
     audit_keys.init_app(app)
     _init_extensions(app)
@@ -30,8 +30,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from enquiry.bounded import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # `<id:...>`: bounded, ASCII (enquiry/bounded.py)
-    from enquiry import cli, errors, search_index, security, templating
+    from enquiry import errors, security, templating
+    from enquiry.cli import commands as cli
     from enquiry.public import bp as public_bp
+    from enquiry.search import index as search_index
     from enquiry.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)

@@ -1,11 +1,10 @@
 import logging
 from logging.config import fileConfig
 
+from alembic import context
 from flask import current_app
 
-from alembic import context
-
-from enquiry.search_index import include_name
+from enquiry.search.index import include_name
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

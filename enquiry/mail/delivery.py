@@ -36,7 +36,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, func, or_, select, update
 
 from enquiry import audit
-from enquiry.audit_content import outbound_sha256
+from enquiry.audit.content import outbound_sha256
 from enquiry.mail.mime import Claimed, UnsafeHeaderError, build_message, from_header, refusal
 from enquiry.mail.sending import DeliveryReport, DeliverySettings, Outcome, retry_delay
 from enquiry.mail.transport import Sender, SendError

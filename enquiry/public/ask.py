@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from enquiry import audit, confirmations, formtoken, tickets
+from enquiry import audit
 from enquiry.bounded import parse_id
+from enquiry.domain import confirmations, formtoken, tickets
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import csrf, db, limiter
 from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Report, ReportSection, utcnow
-from enquiry.policy import policy_from_config
 from enquiry.public import access
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import AskForm

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from enquiry.mail.header_values import is_address
 from enquiry.models import ApplicantType, DeliveryForm, Kind
 from enquiry.models import tickets as limits
-from enquiry.names import is_gb18030_encodable, normalize_name
+from enquiry.rules.names import is_gb18030_encodable, normalize_name
 
 KIND_LABELS = {
     Kind.QUESTION: _l("Question"),

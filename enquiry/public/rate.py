@@ -16,10 +16,11 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from enquiry import audit, satisfaction
+from enquiry import audit
+from enquiry.domain import satisfaction
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db, limiter
 from enquiry.models import Message, Rating, utcnow
-from enquiry.policy import policy_from_config
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import strip_text
 

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from enquiry.extensions import db
 from enquiry.models import Report, ReportSection
 from enquiry.public.blueprint import bp
-from enquiry.report_split import CLOSING_ANCHOR, INTRO_ANCHOR
+from enquiry.rules.report_split import CLOSING_ANCHOR, INTRO_ANCHOR
 
 
 @dataclass

@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from enquiry import audit, calendar_admin, clock, references, tickets
+from enquiry import audit
+from enquiry.domain import clock, references, tickets
+from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.extensions import db, limiter
-from enquiry.mail.quotes import fold_for_display
+from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import CITIZEN_VISIBLE_KINDS, Channel, Message, Status, Ticket, utcnow
 from enquiry.public import access
 from enquiry.public.blueprint import bp

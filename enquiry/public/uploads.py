@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
-from enquiry.uploads import Upload, UploadError, check_upload
+from enquiry.rules.uploads import Upload, UploadError, check_upload
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,6 @@
 from enquiry.staff import (
     access,
     account,
-    admin_audit,
-    admin_departments,
-    admin_replies,
-    admin_rules,
-    admin_users,
     attachments,
     auth,
     bulk,
@@ -21,6 +16,11 @@ from enquiry.staff import (
     supervision_views,
     ticket,
 )
+from enquiry.staff.admin import audit as admin_audit
+from enquiry.staff.admin import departments as admin_departments
+from enquiry.staff.admin import replies as admin_replies
+from enquiry.staff.admin import rules as admin_rules
+from enquiry.staff.admin import users as admin_users
 from enquiry.staff.blueprint import bp
 
 __all__ = [

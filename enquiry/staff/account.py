@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
-from enquiry.accounts import end_sessions, hash_password, verify_password
 from enquiry.audit import record
+from enquiry.domain.accounts import end_sessions, hash_password, verify_password
 from enquiry.extensions import db
 from enquiry.models import Role, User, utcnow
 from enquiry.models.settings import TOTP_REQUIRED_ROLES, put_setting

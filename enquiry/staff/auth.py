@@ -16,8 +16,8 @@ from flask_login import current_user, login_user
 from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
-from enquiry.accounts import end_sessions, verify_password
 from enquiry.audit import record
+from enquiry.domain.accounts import end_sessions, verify_password
 from enquiry.extensions import db, limiter, login_manager
 from enquiry.models import User, utcnow
 from enquiry.redirects import safe_next
@@ -89,7 +89,7 @@ account_rate_limit = limiter.shared_limit(
 
 @cache
 def _dummy_hash() -> str:
-    from enquiry.accounts import hash_password
+    from enquiry.domain.accounts import hash_password
 
     return hash_password("a password no account has")
 

@@ -21,11 +21,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from enquiry import audit, handling, workflow
+from enquiry import audit
 from enquiry.bounded import get_by_id
+from enquiry.domain import handling
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Role, Ticket, User, utcnow
 from enquiry.redirects import safe_next
+from enquiry.rules import workflow
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff, ticket_scope
 from enquiry.staff.blueprint import bp

@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from enquiry import calendar_admin, deadlines
+from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.extensions import db
 from enquiry.models import HolidayOverride, Role, utcnow
+from enquiry.rules import deadlines
 from enquiry.staff import clock_forms
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.blueprint import bp

@@ -11,17 +11,19 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from enquiry import calendar_admin, clock, deadlines, supervision
+from enquiry.domain import clock, supervision
+from enquiry.domain.admin import calendar as calendar_admin
+from enquiry.domain.policy import extension_rules_from_config, policy_from_config
+from enquiry.domain.tickets import Policy
 from enquiry.extensions import db
 from enquiry.models import Kind, PauseKind, Role, Ticket, User, utcnow
-from enquiry.policy import extension_rules_from_config, policy_from_config
 from enquiry.redirects import safe_next
+from enquiry.rules import deadlines
 from enquiry.staff import clock_forms
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
 from enquiry.templating import format_day
-from enquiry.tickets import Policy
 
 logger = logging.getLogger(__name__)
 

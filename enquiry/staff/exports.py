@@ -18,8 +18,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from enquiry import annual
-from enquiry.spreadsheet_cells import safe_cell
+from enquiry.reporting import annual
+from enquiry.reporting.spreadsheet_cells import safe_cell
 
 CSV_HEADERS = ("分项", "类别", "细目", *(column.label for column in annual.COLUMNS))
 CHECK_LABEL = "勾稽关系（一+二=（七）+四）"

@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
-from enquiry import calendar_admin, clock, deadlines, outbox
 from enquiry.bounded import parse_id
+from enquiry.domain import clock, outbox
+from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.extensions import db
 from enquiry.models import (
     FINAL_STATUSES,
@@ -30,6 +31,7 @@ from enquiry.models import (
     User,
     utcnow,
 )
+from enquiry.rules import deadlines
 from enquiry.staff import forms
 from enquiry.staff.access import current_staff, ticket_scope
 from enquiry.staff.blueprint import bp

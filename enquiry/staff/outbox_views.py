@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from enquiry import outbox
 from enquiry.bounded import parse_id
+from enquiry.domain import outbox
 from enquiry.extensions import db
 from enquiry.models import OutboundEmail, OutboxStatus, Role, Ticket, utcnow
 from enquiry.redirects import safe_next

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import render_template, request, url_for
 
-from enquiry import search_index
 from enquiry.extensions import db
 from enquiry.models import Role, User
+from enquiry.search import index as search_index
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import KIND_LABELS, STATUS_LABELS

@@ -12,14 +12,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectChoice, SelectField
 
-from enquiry import annual, charts, deadlines, stats
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Role, User, utcnow
-from enquiry.policy import policy_from_config
+from enquiry.reporting import annual, charts
+from enquiry.reporting import figures as stats
+from enquiry.reporting.dashboard import dashboard_charts, dashboard_rows
+from enquiry.rules import deadlines
 from enquiry.staff import exports
 from enquiry.staff.access import current_staff, role_required
 from enquiry.staff.blueprint import bp
-from enquiry.staff.dashboard_figures import dashboard_charts, dashboard_rows
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)

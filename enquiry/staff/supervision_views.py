@@ -8,10 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
-from enquiry import supervision
+from enquiry.domain import supervision
+from enquiry.domain.policy import due_soon_days
 from enquiry.extensions import db
 from enquiry.models import Department, Role, User
-from enquiry.policy import due_soon_days
 from enquiry.staff.access import current_staff, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.clock_views import beijing_today, office_calendar

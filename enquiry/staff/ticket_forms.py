@@ -20,10 +20,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from enquiry.bounded import coerce_id
-from enquiry.handling import APPLICATION_NOT_REFUSED, REASON_MAX, HandlingError
+from enquiry.domain.handling import APPLICATION_NOT_REFUSED, REASON_MAX, HandlingError
 from enquiry.models.tickets import BODY_MAX
+from enquiry.rules.workflow import Action, TransitionError
 from enquiry.staff.forms import STATUS_LABELS
-from enquiry.workflow import Action, TransitionError
 
 REFERENCE_MAX = 40
 SEARCH_QUERY_MAX = 500

@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from enquiry import clock, workflow
+from enquiry.domain import clock
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
-from enquiry.mail.quotes import fold_for_display
+from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import (
     AuditEvent,
     CannedReply,
@@ -31,8 +32,8 @@ from enquiry.models import (
     User,
     utcnow,
 )
-from enquiry.policy import policy_from_config
 from enquiry.public.forms import APPLICANT_LABELS, DELIVERY_LABELS
+from enquiry.rules import workflow
 from enquiry.staff.forms import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
 from enquiry.staff.ticket_forms import fill_placeholders
 from enquiry.templating import current_locale

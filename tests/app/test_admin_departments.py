@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from enquiry import admin
 from enquiry.audit import Actor
+from enquiry.domain import admin
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, CannedReply, Department, Role, RoutingRule, Status
 from tests.app.conftest import english

@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from enquiry import admin
 from enquiry.audit import Actor
+from enquiry.domain import admin
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Department, Role, User
 from tests.app.conftest import DEFAULT_PASSWORD, english

@@ -19,7 +19,8 @@ from markupsafe import escape
 from sqlalchemy import event, func, select
 from werkzeug.test import TestResponse
 
-from enquiry import errors, formtoken, references
+from enquiry import errors
+from enquiry.domain import formtoken, references
 from enquiry.extensions import db
 from enquiry.mail import outbound
 from enquiry.models import (

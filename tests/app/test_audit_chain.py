@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 
 from enquiry import audit
-from enquiry.audit_keys import KeyRing
+from enquiry.audit.keys import KeyRing
 from enquiry.extensions import db
 from enquiry.models import AuditChainHead, AuditEvent
 

@@ -10,7 +10,9 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import select, update
 
-from enquiry import audit, handling, tickets
+from enquiry import audit
+from enquiry.domain import handling, tickets
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
     AuditEvent,
@@ -23,8 +25,7 @@ from enquiry.models import (
     Status,
     Ticket,
 )
-from enquiry.policy import policy_from_config
-from enquiry.uploads import Upload
+from enquiry.rules.uploads import Upload
 from tests.app import test_delivery
 from tests.app.test_delivery import deliver
 from tests.smtp_server import SmtpServer

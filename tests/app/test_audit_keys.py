@@ -12,7 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from enquiry import audit, audit_keys
+from enquiry import audit
+from enquiry.audit import keys as audit_keys
 from enquiry.extensions import db
 from enquiry.models import AuditEvent
 

@@ -11,10 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from enquiry import audit, calendar_admin, deadlines, tickets
+from enquiry import audit
+from enquiry.domain import tickets
+from enquiry.domain.admin import calendar as calendar_admin
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Channel, HolidayOverride, Kind, Role, Status, Ticket
-from enquiry.policy import policy_from_config
+from enquiry.rules import deadlines
 from tests.app.conftest import english
 from tests.db_state import database_state
 

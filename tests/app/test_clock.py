@@ -12,9 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from enquiry import audit, clock, handling, references, tickets
-from enquiry.accounts import create_user
-from enquiry.deadlines import BEIJING, WorkCalendar, add_working_days
+from enquiry import audit
+from enquiry.domain import clock, handling, references, tickets
+from enquiry.domain.accounts import create_user
+from enquiry.domain.policy import extension_rules_from_config, policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
     ApplicantType,
@@ -31,7 +32,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
-from enquiry.policy import extension_rules_from_config, policy_from_config
+from enquiry.rules.deadlines import BEIJING, WorkCalendar, add_working_days
 from tests.app.conftest import english
 from tests.db_state import database_state
 

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from enquiry import audit, references
+from enquiry import audit
+from enquiry.domain import references
 from enquiry.extensions import db
 from enquiry.models import OutboundEmail, Ticket
 from tests.app.test_ask import read_confirmation, stored_counts, valid_form

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from enquiry import confirmations
+from enquiry.domain import confirmations
 from enquiry.extensions import db
 from enquiry.models import PendingConfirmation, Ticket
 from tests.app.conftest import english

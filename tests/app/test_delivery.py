@@ -21,7 +21,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from enquiry import audit, tickets
+from enquiry import audit
+from enquiry.domain import tickets
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail import mime
 from enquiry.mail.delivery import claim_due, deliver_due
@@ -36,7 +38,6 @@ from enquiry.models import (
     OutboxStatus,
     SuppressedAddress,
 )
-from enquiry.policy import policy_from_config
 from tests.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.allow_smtp

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy import func, select
 
-from enquiry import audit, clock
+from enquiry import audit
+from enquiry.domain import clock
 from enquiry.extensions import db
 from enquiry.models import Kind, OutboundEmail, Status, Ticket, utcnow
 

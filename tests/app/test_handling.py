@@ -9,8 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from enquiry import audit, handling, tickets, workflow
-from enquiry.accounts import create_user
+from enquiry import audit
+from enquiry.domain import handling, tickets
+from enquiry.domain.accounts import create_user
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
     AuditEvent,
@@ -24,7 +26,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
-from enquiry.policy import policy_from_config
+from enquiry.rules import workflow
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # a Tuesday, 11:00 in Beijing
 

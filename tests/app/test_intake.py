@@ -15,8 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from enquiry.extensions import db
-from enquiry.mail import outbound
-from enquiry.mail.ingest import (
+from enquiry.intake.ingest import (
     IngestResult,
     IntakeSettings,
     NotReprocessableError,
@@ -24,7 +23,8 @@ from enquiry.mail.ingest import (
     ingest,
     reprocess,
 )
-from enquiry.mail.threading import Clue, Via, clues, envelope_recipients
+from enquiry.intake.threading import Clue, Via, clues, envelope_recipients
+from enquiry.mail import outbound
 from enquiry.models import (
     AuditEvent,
     Blob,
@@ -539,7 +539,7 @@ def test_our_message_ids_and_reply_addresses_verify_and_forgeries_do_not() -> No
 
 
 def test_clues_come_strongest_first() -> None:
-    from enquiry.mail.inbound import parse
+    from enquiry.mail.parse.inbound import parse
 
     ours = outbound.make_message_id(IDENTITY, "WLMQ-2026-000002")
     raw = (

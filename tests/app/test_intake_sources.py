@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from enquiry import ROOT
 from enquiry.extensions import db
-from enquiry.mail.ingest import IntakeSettings
-from enquiry.mail.sources import (
+from enquiry.intake.ingest import IntakeSettings
+from enquiry.intake.sources import (
     FetchReport,
     ImapConfigError,
     ImapSettings,

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from enquiry.extensions import db
-from enquiry.mail.ingest import IntakeSettings, ingest
+from enquiry.intake.ingest import IntakeSettings, ingest
 from enquiry.models import (
     AuditEvent,
     Department,

@@ -17,13 +17,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from enquiry import audit, stats, tickets
+from enquiry import audit
+from enquiry.domain import tickets
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail.delivery import deliver_due
 from enquiry.mail.sending import DeliverySettings
 from enquiry.mail.transport import SmtpSender
 from enquiry.models import Channel, Kind, Message, MessageKind, Role, Status, Ticket
-from enquiry.policy import policy_from_config
+from enquiry.reporting import figures as stats
 from tests.app.conftest import english
 from tests.smtp_server import Received, SmtpServer
 

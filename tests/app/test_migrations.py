@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 
 from enquiry.extensions import db
 from enquiry.models import Base
-from enquiry.search_index import include_name
+from enquiry.search.index import include_name
 
 
 def test_upgrade_head_equals_models(make_app: Callable[..., Flask]) -> None:

@@ -25,7 +25,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from enquiry import audit, clock, handling, satisfaction, supervision, tickets
+from enquiry import audit
+from enquiry.domain import clock, handling, satisfaction, supervision, tickets
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail import mime
 from enquiry.mail.delivery import deliver_due
@@ -41,8 +43,7 @@ from enquiry.models import (
     Role,
     User,
 )
-from enquiry.policy import policy_from_config
-from enquiry.uploads import Upload
+from enquiry.rules.uploads import Upload
 from tests.hostile_strings import ENCODED_WORD_STRINGS, HOSTILE_STRINGS
 from tests.smtp_server import SmtpServer
 

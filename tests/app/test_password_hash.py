@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from enquiry.accounts import hash_password, verify_password
 from enquiry.config import Defaults
+from enquiry.domain.accounts import hash_password, verify_password
 
 PRODUCTION = {
     "PASSWORD_HASH_TIME_COST": Defaults.PASSWORD_HASH_TIME_COST,

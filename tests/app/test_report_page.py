@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from enquiry import reports
+from enquiry.domain import reports
 from enquiry.extensions import db
 from enquiry.models import Department, Report, ReportSection, Ticket
 from enquiry.models.tickets import Channel, Kind

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from flask import Flask
 from sqlalchemy import select
 
-from enquiry import audit, tickets
+from enquiry import audit
+from enquiry.domain import tickets
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Channel, Department, Kind, RoutingRule
-from enquiry.policy import policy_from_config
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 

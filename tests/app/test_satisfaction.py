@@ -13,8 +13,10 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
-from enquiry import audit, deadlines, handling, satisfaction, tickets
-from enquiry.accounts import create_user
+from enquiry import audit
+from enquiry.domain import handling, satisfaction, tickets
+from enquiry.domain.accounts import create_user
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
     AuditEvent,
@@ -31,7 +33,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
-from enquiry.policy import policy_from_config
+from enquiry.rules import deadlines
 from tests.app.conftest import english
 from tests.conftest import hidden_fields
 from tests.db_state import database_state

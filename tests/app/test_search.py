@@ -9,12 +9,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, func, inspect, select, text
 
-from enquiry import audit, search_index, tickets
+from enquiry import audit
+from enquiry.cli.search import search_cli
+from enquiry.domain import tickets
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Channel, Department, Kind, SearchDocument, Status, Ticket
-from enquiry.policy import policy_from_config
-from enquiry.search import Segment
-from enquiry.search_cli import search_cli
+from enquiry.search import index as search_index
+from enquiry.search.tokenizer import Segment
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 

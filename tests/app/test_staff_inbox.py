@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from enquiry import deadlines
 from enquiry.extensions import db
 from enquiry.models import Channel, Kind, Role, Status
+from enquiry.rules import deadlines
 from tests.app.conftest import english
 
 REFERENCE = re.compile(r">(WLMQ-\d{4}-\d{6})</a>")

@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from enquiry import audit, tickets
+from enquiry import audit
+from enquiry.domain import tickets
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
     ApplicantType,
@@ -32,9 +34,8 @@ from enquiry.models import (
     Status,
     Ticket,
 )
-from enquiry.policy import policy_from_config
+from enquiry.rules.uploads import Upload
 from enquiry.staff.ticket_forms import fill_placeholders
-from enquiry.uploads import Upload
 from tests.app.conftest import english
 from tests.conftest import hidden_fields
 

@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from enquiry import annual, audit, deadlines, handling, outcomes, stats
+from enquiry import audit
+from enquiry.domain import handling
 from enquiry.extensions import db
 from enquiry.models import (
     ApplicantType as A,
@@ -32,6 +33,9 @@ from enquiry.models import (
     Status,
     Ticket,
 )
+from enquiry.reporting import annual
+from enquiry.reporting import figures as stats
+from enquiry.rules import deadlines, outcomes
 from tests.app.conftest import english
 from tests.unit.test_annual import EXPECTED, ZERO
 

@@ -11,7 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from enquiry import errors, references
+from enquiry import errors
+from enquiry.domain import references
 from enquiry.extensions import db
 from enquiry.models import (
     AuditEvent,

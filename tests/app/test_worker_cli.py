@@ -21,7 +21,8 @@ from typing import IO, Any
 import pytest
 from flask import Flask
 
-from enquiry import ROOT, devserver
+from enquiry import ROOT
+from enquiry.cli import devserver
 from enquiry.extensions import db
 from enquiry.mail import catcher
 from enquiry.models import Department, OutboundEmail, OutboxStatus

@@ -24,11 +24,13 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 import enquiry
-from enquiry import audit, demo, handling
-from enquiry.accounts import create_user
+from enquiry import audit
+from enquiry.cli import demo
+from enquiry.domain import handling
+from enquiry.domain.accounts import create_user
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Role, Ticket, User, utcnow
-from enquiry.policy import policy_from_config
 from tests.browser.pages import ARTIFACTS, STAFF_PASSWORD
 from tests.conftest import require
 from tests.smtp_server import SmtpServer

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from enquiry.clock import beijing_today
+from enquiry.domain.clock import beijing_today
 from enquiry.extensions import db
 from enquiry.models import Rating, SatisfactionRating, Status, Ticket, utcnow
 from tests.browser.citizen import (

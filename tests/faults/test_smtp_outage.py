@@ -11,13 +11,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from enquiry import audit, handling
-from enquiry.accounts import create_user
+from enquiry import audit
+from enquiry.domain import handling
+from enquiry.domain.accounts import create_user
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail.sending import Outcome
 from enquiry.mail.transport import SmtpSender
 from enquiry.models import AuditEvent, Department, OutboundEmail, OutboxStatus, Role, Ticket
-from enquiry.policy import policy_from_config
 from tests.app.test_delivery import deliver, open_enquiry
 from tests.faults.smtp import GreylistingServer
 from tests.smtp_server import HOST, SmtpServer, free_port

@@ -28,10 +28,14 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.test import TestResponse
 
-from enquiry import audit, create_app, demo, formtoken, handling, tickets
-from enquiry.accounts import create_user
+from enquiry import audit, create_app
+from enquiry.cli import demo
+from enquiry.domain import formtoken, handling, tickets
+from enquiry.domain.accounts import create_user
+from enquiry.domain.policy import policy_from_config
+from enquiry.domain.satisfaction import make_token
 from enquiry.extensions import db
-from enquiry.mail.ingest import IntakeSettings, ingest
+from enquiry.intake.ingest import IntakeSettings, ingest
 from enquiry.mail.mime import Claimed, build_message
 from enquiry.models import (
     ApplicantType,
@@ -50,9 +54,7 @@ from enquiry.models import (
     User,
     utcnow,
 )
-from enquiry.policy import policy_from_config
-from enquiry.satisfaction import make_token
-from enquiry.uploads import Upload
+from enquiry.rules.uploads import Upload
 from tests.conftest import reset_postgres
 from tests.hostile_strings import HOSTILE_STRINGS, SCRIPT_MARKER
 from tests.security_checks import problems_with

@@ -30,8 +30,8 @@ from enquiry.models import (
     utcnow,
 )
 from enquiry.models.settings import TOTP_REQUIRED_ROLES, put_setting
-from enquiry.names import normalize_name
 from enquiry.public.forms import strip_text
+from enquiry.rules.names import normalize_name
 from tests.hostile.site import Site
 
 Setup = Callable[[Site], dict[str, Any]]

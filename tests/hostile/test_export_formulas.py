@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from enquiry import create_app
 from enquiry.extensions import db
 from enquiry.models import Department, Ticket
-from enquiry.spreadsheet_cells import is_formula_like
+from enquiry.reporting.spreadsheet_cells import is_formula_like
 from enquiry.staff.stats_views import this_year
 from tests.hostile.site import Site
 

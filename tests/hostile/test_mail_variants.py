@@ -18,9 +18,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from enquiry.extensions import db
-from enquiry.mail.classify import classify
-from enquiry.mail.inbound import parse
-from enquiry.mail.ingest import IntakeSettings, ingest
+from enquiry.intake.ingest import IntakeSettings, ingest
+from enquiry.mail.parse.classify import classify
+from enquiry.mail.parse.inbound import parse
 from enquiry.models import (
     InboundOutcome,
     InboundSource,
@@ -192,7 +192,7 @@ def test_any_daemon_spelling_with_a_reply_line_is_a_bounce(
 @PURE
 @given(data=st.data(), number=st.integers(1, 999_999), year=st.integers(2000, 2099))
 def test_typed_reference_spellings_are_read(data: st.DataObject, number: int, year: int) -> None:
-    from enquiry.mail.subjects import find_bare_reference
+    from enquiry.rules.subjects import find_bare_reference
 
     reference = f"WLMQ-{year}-{number:06d}"
     text = data.draw(typed(reference))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from enquiry import routing
-from enquiry.admin import InvalidInputError, fill_placeholders
-from enquiry.admin.common import clean_domain, clean_email, clean_text
-from enquiry.admin.departments import CODE_PATTERN
-from enquiry.admin.replies import unknown_placeholders
-from enquiry.admin.rules import clean_keywords
+from enquiry.domain import routing
+from enquiry.domain.admin import InvalidInputError, fill_placeholders
+from enquiry.domain.admin.common import clean_domain, clean_email, clean_text
+from enquiry.domain.admin.departments import CODE_PATTERN
+from enquiry.domain.admin.replies import unknown_placeholders
+from enquiry.domain.admin.rules import clean_keywords
 
 
 @pytest.mark.parametrize(

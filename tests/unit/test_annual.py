@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from enquiry import annual, outcomes
-from enquiry.annual import ApplicationFact
 from enquiry.models.tickets import ApplicantType as A
+from enquiry.reporting import annual
+from enquiry.reporting.annual import ApplicationFact
+from enquiry.rules import outcomes
 
 YEAR = 2024
 

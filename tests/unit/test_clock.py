@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from enquiry import clock
-from enquiry.deadline_cli import DailyAt, parse_now
-from enquiry.deadlines import BEIJING, WorkCalendar
+from enquiry.cli.deadlines import DailyAt, parse_now
+from enquiry.domain import clock
 from enquiry.models import Kind, PauseKind, Status, Ticket
+from enquiry.rules.deadlines import BEIJING, WorkCalendar
 
 NATIONAL = WorkCalendar.national()
 XJ = WorkCalendar.for_region("xinjiang")

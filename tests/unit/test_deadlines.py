@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enquiry.calendar_overrides import XINJIANG
-from enquiry.deadlines import (
+from enquiry.rules.calendar_overrides import XINJIANG
+from enquiry.rules.deadlines import (
     BEIJING,
     DEFAULT_OFFICE_HOURS,
     DueDate,

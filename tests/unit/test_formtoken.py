@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from enquiry import formtoken
-from enquiry.formtoken import FormTokenError, TokenProblem
+from enquiry.domain import formtoken
+from enquiry.domain.formtoken import FormTokenError, TokenProblem
 
 SECRET = "form-secret"
 SHOWN = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)

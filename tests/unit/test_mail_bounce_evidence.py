@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from enquiry.mail.bounces import smtp_status_line
-from enquiry.mail.classify import MailClass, classify, is_daemon_address
-from enquiry.mail.inbound import parse
+from enquiry.mail.parse.bounces import smtp_status_line
+from enquiry.mail.parse.classify import MailClass, classify, is_daemon_address
+from enquiry.mail.parse.inbound import parse
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "mail"
 OWN = frozenset({"xxgk@enquiry.localhost"})

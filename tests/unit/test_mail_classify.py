@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from enquiry.mail.classify import MailClass, classify
-from enquiry.mail.inbound import ParsedMail, parse
+from enquiry.mail.parse.classify import MailClass, classify
+from enquiry.mail.parse.inbound import ParsedMail, parse
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "mail"
 OWN_ADDRESSES = frozenset({"enquiry@enquiry.localhost"})

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from enquiry.mail.classify import classify
-from enquiry.mail.inbound import parse
+from enquiry.mail.parse.classify import classify
+from enquiry.mail.parse.inbound import parse
 
 CORPUS_VARIABLE = "ENQUIRY_MAIL_CORPUS"
 OWN_ADDRESSES = frozenset({"enquiry@enquiry.localhost"})

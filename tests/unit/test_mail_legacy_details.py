@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from enquiry.mail.charsets import decode_raw
-from enquiry.mail.folds import repair_header_block
-from enquiry.mail.headers import address_key, clean_address, decode_header, parse_addresses
-from enquiry.mail.inbound import ParsedMail, parse
+from enquiry.mail.parse.charsets import decode_raw
+from enquiry.mail.parse.folds import repair_header_block
+from enquiry.mail.parse.headers import address_key, clean_address, decode_header, parse_addresses
+from enquiry.mail.parse.inbound import ParsedMail, parse
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "mail"
 

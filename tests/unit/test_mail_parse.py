@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from enquiry.mail.charsets import codec_for, decode_text, relabel
-from enquiry.mail.classify import classify
-from enquiry.mail.inbound import ParsedMail, parse
-from enquiry.mail.quotes import split_quoted
+from enquiry.mail.parse.charsets import codec_for, decode_text, relabel
+from enquiry.mail.parse.classify import classify
+from enquiry.mail.parse.inbound import ParsedMail, parse
+from enquiry.mail.parse.quotes import split_quoted
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "mail"
 CST = timezone(timedelta(hours=8))

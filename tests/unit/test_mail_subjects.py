@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enquiry.mail.subjects import (
+from enquiry.rules.subjects import (
     REFERENCE_MARKER,
     find_reference,
     find_reference_in_body,

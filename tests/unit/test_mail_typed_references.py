@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from enquiry.intake.threading import Clue, Via, clues
 from enquiry.mail import outbound
-from enquiry.mail.inbound import parse
-from enquiry.mail.subjects import find_bare_reference
-from enquiry.mail.threading import Clue, Via, clues
+from enquiry.mail.parse.inbound import parse
+from enquiry.rules.subjects import find_bare_reference
 
 IDENTITY = outbound.MailIdentity(
     sender="xxgk@enquiry.localhost", domain="enquiry.localhost", secret="s3cret", base_url="x"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enquiry.names import SEPARATOR, is_gb18030_encodable, normalize_name
+from enquiry.rules.names import SEPARATOR, is_gb18030_encodable, normalize_name
 
 
 @pytest.mark.parametrize(

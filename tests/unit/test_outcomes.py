@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enquiry import outcomes
+from enquiry.rules import outcomes
 
 
 def test_categories_and_reasons_are_those_of_the_template() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from enquiry.report_split import (
+from enquiry.rules.report_split import (
     HEADING_MAX,
     EmptyReportError,
     SplitReport,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from enquiry.domain.routing import Facts, RuleView, first_match, matches, parse_keywords
 from enquiry.models import Kind
-from enquiry.routing import Facts, RuleView, first_match, matches, parse_keywords
 
 HOUSING, TRANSPORT, ENVIRONMENT = 2, 3, 4
 

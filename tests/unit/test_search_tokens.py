@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enquiry.search import (
+from enquiry.search.tokenizer import (
     ELLIPSIS,
     MAX_DOCUMENT_BYTES,
     MAX_QUERY_TOKENS,

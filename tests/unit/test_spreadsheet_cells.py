@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enquiry.spreadsheet_cells import safe_cell
+from enquiry.reporting.spreadsheet_cells import safe_cell
 
 FORMULAS = [
     "=1+1",

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from enquiry.uploads import (
+from enquiry.rules.uploads import (
     FILENAME_MAX,
     UploadError,
     check_upload,

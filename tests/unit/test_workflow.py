@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from enquiry.models import FINAL_STATUSES, Status
-from enquiry.workflow import TRANSITIONS, Action, TransitionError, allowed_actions, next_status
+from enquiry.rules.workflow import (
+    TRANSITIONS,
+    Action,
+    TransitionError,
+    allowed_actions,
+    next_status,
+)
 
 S, A = Status, Action
 

@@ -1,0 +1,1 @@
+"""Every `flask ...` command."""

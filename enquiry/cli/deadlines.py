@@ -1,0 +1,130 @@
+"""`flask deadlines digest|escalate` for cron, and the same work as `flask worker` jobs.
+
+Both run on Beijing time: the digest once a day from `DIGEST_AT` (default 08:30), escalation
+every `ESCALATION_INTERVAL_SECONDS` (default hourly). Both are safe to repeat: a colleague
+gets one digest per Beijing day, and a ticket is escalated once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from enquiry.cli.worker import Job
+from enquiry.domain import supervision
+from enquiry.domain.policy import due_soon_days, policy_from_config
+from enquiry.extensions import db
+from enquiry.models import utcnow
+from enquiry.rules import deadlines
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DIGEST_AT = "08:30"
+DEFAULT_ESCALATION_INTERVAL = 3600.0
+DIGEST_CHECK_SECONDS = 60.0
+
+deadlines_cli = AppGroup("deadlines", help="Deadlines: the daily digest and escalation.")
+
+
+def parse_now(text: str | None) -> datetime:
+    """Read --now (ISO 8601; without an offset it is Beijing time), or return the real now."""
+    if not text:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO date and time: {text!r}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=deadlines.BEIJING)
+
+
+def run_digest(config: Any, now: datetime) -> str:
+    """Queue today's digests and commit; return a summary."""
+    policy = policy_from_config(config, session=db.session)
+    try:
+        count = supervision.send_digests(
+            db.session,
+            identity=policy.mail,
+            calendar=policy.calendar,
+            soon_days=due_soon_days(config),
+            now=now,
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return f"{count} digests queued"
+
+
+def run_escalation(config: Any, now: datetime) -> str:
+    """Escalate overdue tickets and commit; return a summary."""
+    policy = policy_from_config(config, session=db.session)
+    try:
+        result = supervision.escalate_overdue(
+            db.session, identity=policy.mail, calendar=policy.calendar, now=now
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return f"{result.tickets} tickets escalated, {result.mails} mails queued"
+
+
+@deadlines_cli.command("digest")
+@click.option("--now", "now_text", default=None, help="Act as at this moment (ISO 8601).")
+def digest_command(now_text: str | None) -> None:
+    """Mail each colleague the tickets due soon and overdue (once per day)."""
+    click.echo(run_digest(current_app.config, parse_now(now_text)))
+
+
+@deadlines_cli.command("escalate")
+@click.option("--now", "now_text", default=None, help="Act as at this moment (ISO 8601).")
+def escalate_command(now_text: str | None) -> None:
+    """督办: mark overdue tickets and mail their departments' supervisors (once per ticket)."""
+    click.echo(run_escalation(current_app.config, parse_now(now_text)))
+
+
+@dataclass
+class DailyAt:
+    """A job body that does its work once per Beijing day, at or after a time of day."""
+
+    at: time
+    work: Callable[[datetime], str]
+    clock: Callable[[], datetime] = utcnow
+    done_on: date | None = None
+
+    def __call__(self, stop: threading.Event) -> str:
+        now = self.clock()
+        local = now.astimezone(deadlines.BEIJING)
+        if self.done_on == local.date() or local.time().replace(tzinfo=None) < self.at:
+            return "not due"
+        summary = self.work(now)
+        self.done_on = local.date()
+        return summary
+
+
+def worker_jobs(config: Any) -> list[Job]:
+    """Return the deadline jobs for `flask worker` (run inside the app context)."""
+    digest_at = time.fromisoformat(str(config.get("DIGEST_AT", DEFAULT_DIGEST_AT)))
+    interval = float(config.get("ESCALATION_INTERVAL_SECONDS", DEFAULT_ESCALATION_INTERVAL))
+
+    def digest(now: datetime) -> str:
+        return run_digest(current_app.config, now)
+
+    def escalate(_stop: threading.Event) -> str:
+        return run_escalation(current_app.config, utcnow())
+
+    return [
+        Job("deadline-digest", DIGEST_CHECK_SECONDS, DailyAt(digest_at, digest)),
+        Job("deadline-escalation", interval, escalate),
+    ]
+
+
+COMMANDS = [deadlines_cli]

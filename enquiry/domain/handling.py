@@ -1,0 +1,368 @@
+"""Domain verbs staff use on a ticket: route, acknowledge, reply, transfer, return, close ...
+
+Each verb checks the state machine, changes the ticket, writes a system event into the thread
+where the citizen or colleagues need to see it, an audit event with before and after, and any
+mail into the outbox — all in the caller's transaction (flush, never commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from enquiry import audit
+from enquiry.audit.content import message_detail
+from enquiry.domain import clock, merged_answers, satisfaction
+from enquiry.domain.tickets import add_message
+from enquiry.mail import outbound
+from enquiry.models import (
+    Channel,
+    Department,
+    Kind,
+    Message,
+    MessageKind,
+    Role,
+    SessionLike,
+    Status,
+    Ticket,
+    User,
+)
+from enquiry.models.tickets import BODY_MAX
+from enquiry.rules import outcomes, workflow
+from enquiry.rules.uploads import Upload
+
+REASON_MAX = 2000
+Action = workflow.Action
+
+
+APPLICATION_NOT_REFUSED = (
+    "an application is not refused: answer it, then close it with the outcome 不予处理 or 其他处理"
+)
+
+
+class HandlingError(ValueError):
+    """A staff action that cannot be done as asked; the message says why."""
+
+
+def _transition(
+    session: SessionLike,
+    ticket: Ticket,
+    action: Action,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Move the ticket to the status the action leads to, and audit it."""
+    before = ticket.status
+    ticket.status = workflow.next_status(before, action)
+    ticket.closed_at = now if ticket.status is Status.CLOSED else None
+    ticket.updated_at = now
+    audit.record(
+        session,
+        action=f"ticket.{action.value}",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail={"status": [before.value, ticket.status.value], **(detail or {})},
+    )
+
+
+def _event(
+    session: SessionLike, ticket: Ticket, text: str, actor: audit.Actor, now: datetime
+) -> Message:
+    """Write a system event into the thread (staff only)."""
+    return add_message(session, ticket, MessageKind.EVENT, text, (), None, now, author=actor.user)
+
+
+def _content(session: SessionLike, message: Message) -> dict[str, Any]:
+    """The audit detail naming a message: its id and the hashes of its body and files."""
+    return {"message": message.id, **message_detail(session, message)}
+
+
+def _require_text(text: str, what: str, limit: int = REASON_MAX) -> str:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise HandlingError(f"{what} is required")
+    if len(cleaned) > limit:
+        raise HandlingError(f"{what} is longer than {limit} characters")
+    return cleaned
+
+
+def _active_department(department: Department | None) -> Department:
+    if department is None or not department.is_active:
+        raise HandlingError("the department does not exist or is inactive")
+    return department
+
+
+def assign(
+    session: SessionLike,
+    ticket: Ticket,
+    assignee: User | None,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """Give the ticket to a colleague of its department (or to nobody)."""
+    if assignee is not None:
+        if not assignee.is_active:
+            raise HandlingError("the assignee's account is deactivated")
+        if assignee.role is not Role.ADMIN and assignee.department_id != ticket.department_id:
+            raise HandlingError("the assignee does not work in the ticket's department")
+    if ticket.status in workflow.FINAL:
+        raise workflow.TransitionError(Action.TRANSFER, ticket.status)
+    before = ticket.assignee.email if ticket.assignee else None
+    ticket.assignee = assignee
+    ticket.updated_at = now
+    audit.record(
+        session,
+        action="ticket.assign",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail={"assignee": [before, assignee.email if assignee else None]},
+    )
+
+
+def transfer(
+    session: SessionLike,
+    ticket: Ticket,
+    department: Department | None,
+    note: str,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """转办 / 分办: send the ticket to a department, with a note for it."""
+    target = _active_department(department)
+    note = _require_text(note, "a transfer note")
+    if target.id == ticket.department_id and ticket.status is not Status.RECEIVED:
+        raise HandlingError("the ticket is already with that department")
+    before = ticket.department.code
+    _transition(
+        session,
+        ticket,
+        Action.TRANSFER,
+        actor=actor,
+        now=now,
+        detail={"department": [before, target.code], "note": note},
+    )
+    ticket.department = target
+    ticket.assignee = None
+    _event(session, ticket, f"转办至 {target.name_zh}：{note}", actor, now)
+
+
+def acknowledge(session: SessionLike, ticket: Ticket, *, actor: audit.Actor, now: datetime) -> None:
+    """签收: the department accepts the ticket; the one who signs takes it if nobody has."""
+    _transition(session, ticket, Action.ACKNOWLEDGE, actor=actor, now=now)
+    if ticket.assignee is None and actor.user is not None:
+        ticket.assignee = actor.user
+
+
+def start(session: SessionLike, ticket: Ticket, *, actor: audit.Actor, now: datetime) -> None:
+    """办理: work on the ticket begins."""
+    _transition(session, ticket, Action.START, actor=actor, now=now)
+
+
+def return_to_office(
+    session: SessionLike,
+    ticket: Ticket,
+    reason: str,
+    default_department: Department,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """退单: the department gives the ticket back to the routing office, saying why."""
+    reason = _require_text(reason, "a reason for returning")
+    before = ticket.department.code
+    _transition(
+        session,
+        ticket,
+        Action.RETURN,
+        actor=actor,
+        now=now,
+        detail={"department": [before, default_department.code], "reason": reason},
+    )
+    ticket.department = default_department
+    ticket.assignee = None
+    _event(session, ticket, f"退单：{reason}", actor, now)
+
+
+def reply(
+    session: SessionLike,
+    ticket: Ticket,
+    body: str,
+    *,
+    identity: outbound.MailIdentity,
+    actor: audit.Actor,
+    now: datetime,
+    attachments: Sequence[Upload] = (),
+) -> Message:
+    """答复: answer the citizen; the answer is on the tracking page and goes by e-mail."""
+    body = _require_text(body, "the reply", BODY_MAX)
+    message = add_message(
+        session, ticket, MessageKind.REPLY, body, attachments, Channel.WEB, now, author=actor.user
+    )
+    _transition(
+        session, ticket, Action.ANSWER, actor=actor, now=now, detail=_content(session, message)
+    )
+    clock.stop_on_answer(ticket, now)
+    context = {"message": message, "rating_links": satisfaction.rating_links(identity, message)}
+    _mail_citizen(session, ticket, "reply", identity, now, context, automatic=False)
+    merged_answers.forward_to_merged(
+        session, ticket, message, identity=identity, actor=actor, now=now
+    )
+    return message
+
+
+def request_info(
+    session: SessionLike,
+    ticket: Ticket,
+    body: str,
+    *,
+    identity: outbound.MailIdentity,
+    actor: audit.Actor,
+    now: datetime,
+) -> Message:
+    """补正: ask the citizen for what is missing; the clock waits for the answer."""
+    body = _require_text(body, "the request", BODY_MAX)
+    message = add_message(
+        session, ticket, MessageKind.REPLY, body, (), Channel.WEB, now, author=actor.user
+    )
+    _transition(
+        session,
+        ticket,
+        Action.REQUEST_INFO,
+        actor=actor,
+        now=now,
+        detail=_content(session, message),
+    )
+    clock.pause_for_correction(ticket, now)
+    _mail_citizen(
+        session, ticket, "request_info", identity, now, {"message": message}, automatic=False
+    )
+    return message
+
+
+def add_note(
+    session: SessionLike, ticket: Ticket, body: str, *, actor: audit.Actor, now: datetime
+) -> Message:
+    """An internal note: staff only, never shown to the citizen."""
+    body = _require_text(body, "the note", BODY_MAX)
+    message = add_message(session, ticket, MessageKind.NOTE, body, (), None, now, author=actor.user)
+    audit.record(
+        session,
+        action="ticket.note",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail=_content(session, message),
+    )
+    return message
+
+
+def close(
+    session: SessionLike,
+    ticket: Ticket,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    outcome: str | None = None,
+) -> None:
+    """办结: the answered ticket is concluded; an information application with its outcome."""
+    outcome = outcome or None
+    if ticket.kind is Kind.INFO_APPLICATION and not outcomes.is_valid(outcome):
+        raise HandlingError("choose the outcome of the application (annual-report category)")
+    if ticket.kind is not Kind.INFO_APPLICATION and outcome is not None:
+        raise HandlingError("only information applications have an outcome")
+    detail = {"outcome": outcome} if outcome is not None else None
+    _transition(session, ticket, Action.CLOSE, actor=actor, now=now, detail=detail)
+    ticket.outcome = outcome
+
+
+def refuse(
+    session: SessionLike,
+    ticket: Ticket,
+    reason: str,
+    *,
+    identity: outbound.MailIdentity,
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """不予受理: the office does not accept the enquiry, and tells the citizen why.
+
+    Not for information applications: the Regulations require an answer to every application,
+    and one that is not processed is concluded with its outcome (不予处理 / 其他处理), which the
+    annual table counts; a refused application would stay "carried over" for ever.
+    """
+    if ticket.kind is Kind.INFO_APPLICATION:
+        raise HandlingError(APPLICATION_NOT_REFUSED)
+    reason = _require_text(reason, "a reason for refusing")
+    message = add_message(
+        session, ticket, MessageKind.REPLY, reason, (), Channel.WEB, now, author=actor.user
+    )
+    detail = {"reason": reason, **message_detail(session, message)}
+    _transition(session, ticket, Action.REFUSE, actor=actor, now=now, detail=detail)
+    _mail_citizen(session, ticket, "refusal", identity, now, {"message": message}, automatic=False)
+
+
+def mark_spam(
+    session: SessionLike, ticket: Ticket, reason: str, *, actor: audit.Actor, now: datetime
+) -> None:
+    """Spam: closed without any mail, with the reason on record."""
+    reason = _require_text(reason, "a reason")
+    _transition(session, ticket, Action.MARK_SPAM, actor=actor, now=now, detail={"reason": reason})
+    _event(session, ticket, f"标记为垃圾信息：{reason}", actor, now)
+
+
+def merge(
+    session: SessionLike,
+    ticket: Ticket,
+    into: Ticket | None,
+    *,
+    identity: outbound.MailIdentity,
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """Merge a duplicate into another ticket; the citizen is told, both threads stay readable."""
+    if into is None or into.id == ticket.id:
+        raise HandlingError("choose another ticket to merge into")
+    if into.status in workflow.FINAL:
+        raise HandlingError("the ticket to merge into is already concluded")
+    _transition(
+        session, ticket, Action.MERGE, actor=actor, now=now, detail={"into": into.reference}
+    )
+    ticket.merged_into_id = into.id
+    _event(session, ticket, f"已合并至 {into.reference}", actor, now)
+    _event(session, into, f"{ticket.reference} 已合并至本件", actor, now)
+    _mail_citizen(session, ticket, "merged", identity, now, {"into": into}, automatic=False)
+    answer = merged_answers.latest_answer(session, into)
+    if answer is not None:  # already answered there: these citizens get that answer now
+        for merged in (ticket, *merged_answers.merged_into(session, ticket)):
+            merged_answers.forward_answer(
+                session, merged, into, answer, identity=identity, actor=actor, now=now
+            )
+
+
+def _mail_citizen(
+    session: SessionLike,
+    ticket: Ticket,
+    template: str,
+    identity: outbound.MailIdentity,
+    now: datetime,
+    context: dict[str, Any],
+    *,
+    automatic: bool,
+) -> None:
+    outbound.queue(
+        session,
+        ticket=ticket,
+        template=template,
+        identity=identity,
+        now=now,
+        context=context,
+        is_automatic=automatic,
+        in_reply_to=outbound.latest_message_id(session, ticket),
+    )

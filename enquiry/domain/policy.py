@@ -1,0 +1,67 @@
+"""Build the domain's Policy from the application's configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import time
+from typing import Any
+
+from enquiry.domain import clock
+from enquiry.domain.admin import calendar as calendar_admin
+from enquiry.domain.admin.install import RoutingOffice
+from enquiry.domain.tickets import Policy
+from enquiry.mail.outbound import MailIdentity
+from enquiry.models import Kind, SessionLike
+from enquiry.rules import deadlines
+
+
+def policy_from_config(
+    config: dict[str, Any] | Any,
+    *,
+    session: SessionLike | None = None,
+    overrides: Iterable[deadlines.Override] = (),
+) -> Policy:
+    """Return the office's Policy as configured.
+
+    With a session, the calendar includes the administrators' holiday overrides (pass it
+    wherever deadlines are computed); `overrides` adds entries directly (tests, previews).
+    """
+    sender = str(config["MAIL_DEFAULT_SENDER"])
+    name = str(config["CALENDAR"])
+    extra = [
+        *(calendar_admin.admin_overrides(session, name) if session is not None else ()),
+        *overrides,
+    ]
+    return Policy(
+        reference_prefix=str(config["REFERENCE_PREFIX"]).upper(),
+        calendar=deadlines.calendar_named(name, extra),
+        office_hours=deadlines.OfficeHours(
+            start=time.fromisoformat(str(config["OFFICE_OPENS"])),
+            end=time.fromisoformat(str(config["OFFICE_CLOSES"])),
+        ),
+        deadline_days={kind: int(config[f"DEADLINE_DAYS_{kind.value.upper()}"]) for kind in Kind},
+        mail=MailIdentity(
+            sender=sender,
+            domain=str(config.get("MAIL_DOMAIN") or sender.rsplit("@", 1)[-1]),
+            secret=str(config["SECRET_KEY"]),
+            base_url=str(config["PUBLIC_BASE_URL"]),
+        ),
+        routing_office=RoutingOffice.from_config(config),
+    )
+
+
+def extension_rules_from_config(config: dict[str, Any] | Any) -> clock.ExtensionRules:
+    """Return the longest extensions allowed, per kind, as configured."""
+    return clock.ExtensionRules(
+        info_application=int(
+            config.get(
+                "EXTENSION_MAX_DAYS_INFO_APPLICATION", clock.EXTENSION_MAX_DAYS_INFO_APPLICATION
+            )
+        ),
+        other=int(config.get("EXTENSION_MAX_DAYS_OTHER", clock.EXTENSION_MAX_DAYS_OTHER)),
+    )
+
+
+def due_soon_days(config: dict[str, Any] | Any) -> int:
+    """Return how many working days before the due date a ticket counts as due soon."""
+    return int(config.get("DUE_SOON_DAYS", clock.DUE_SOON_DAYS))

@@ -1,0 +1,274 @@
+"""Domain verbs on tickets. They flush but never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from enquiry import audit
+from enquiry.audit.content import message_detail
+from enquiry.domain import clock, references, routing
+from enquiry.domain.admin import install
+from enquiry.domain.blobs import store_blob
+from enquiry.mail import outbound
+from enquiry.models import (
+    ApplicantType,
+    Attachment,
+    Channel,
+    DeliveryForm,
+    Kind,
+    Message,
+    MessageKind,
+    SessionLike,
+    Status,
+    Ticket,
+    User,
+)
+from enquiry.rules import deadlines, workflow
+from enquiry.rules.uploads import Upload
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The office's settings that the domain needs, taken from configuration."""
+
+    reference_prefix: str
+    calendar: deadlines.WorkCalendar
+    office_hours: deadlines.OfficeHours
+    deadline_days: Mapping[Kind, int]
+    mail: outbound.MailIdentity
+    routing_office: install.RoutingOffice = field(default_factory=install.RoutingOffice)
+
+
+@dataclass(frozen=True)
+class NewEnquiry:
+    """What a citizen sent, already validated."""
+
+    kind: Kind
+    subject: str
+    body: str
+    citizen_name: str
+    citizen_email: str
+    channel: Channel
+    locale: str
+    citizen_phone: str | None = None
+    is_publication_consented: bool = False
+    report_section_id: int | None = None
+    applicant_type: ApplicantType | None = None
+    info_description: str | None = None
+    delivery_form: DeliveryForm | None = None
+    attachments: Sequence[Upload] = field(default_factory=tuple)
+    # E-mail only: the message's own Message-ID and the raw message it came in.
+    email_message_id: str | None = None
+    inbound_email_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A new ticket and the retrieval code, which exists nowhere else in clear."""
+
+    ticket: Ticket
+    access_code: str
+
+
+class TicketClosedError(Exception):
+    """The ticket no longer accepts messages from the citizen."""
+
+
+def open_ticket(
+    session: SessionLike,
+    enquiry: NewEnquiry,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    acknowledge: bool = True,
+) -> Opened:
+    """Create a ticket from a new enquiry: reference, code, route, deadline, audit, outbox.
+
+    acknowledge=False queues no acknowledgement (mail that may have come from a machine).
+    """
+    received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
+    due = deadlines.due_date(received_on, policy.deadline_days[enquiry.kind], policy.calendar)
+    facts = routing.Facts(
+        kind=enquiry.kind,
+        report_section_id=enquiry.report_section_id,
+        text=f"{enquiry.subject}\n{enquiry.body}",
+        sender_email=enquiry.citizen_email,
+    )
+    try:
+        decision = routing.route(session, facts)
+    except routing.NoDefaultDepartmentError:
+        # A fresh install: open the routing office rather than refuse (or quarantine) enquiries.
+        office = policy.routing_office
+        install.ensure_routing_office(session, office, actor=audit.Actor.system(), now=now)
+        decision = routing.route(session, facts)
+    code = references.generate_access_code()
+    year = now.astimezone(deadlines.BEIJING).year
+    ticket = Ticket(
+        reference=references.next_reference(session, policy.reference_prefix, year),
+        kind=enquiry.kind,
+        status=Status.RECEIVED,
+        channel=enquiry.channel,
+        department=decision.department,
+        subject=enquiry.subject,
+        citizen_name=enquiry.citizen_name,
+        citizen_email=enquiry.citizen_email,
+        citizen_phone=enquiry.citizen_phone,
+        locale=enquiry.locale,
+        is_publication_consented=enquiry.is_publication_consented,
+        report_section_id=enquiry.report_section_id,
+        routing_rule_id=decision.rule_id,
+        applicant_type=enquiry.applicant_type,
+        info_description=enquiry.info_description,
+        delivery_form=enquiry.delivery_form,
+        access_code_hash=references.hash_code(code),
+        received_on=received_on,
+        due_on=due.day,
+        is_calendar_verified=due.is_verified,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    # No flush here: add_message flushes the ticket with its first message, so the search
+    # document is written once, not once without the message and again with it.
+    message = add_message(
+        session,
+        ticket,
+        MessageKind.CITIZEN,
+        enquiry.body,
+        enquiry.attachments,
+        enquiry.channel,
+        now,
+        email_message_id=enquiry.email_message_id,
+        inbound_email_id=enquiry.inbound_email_id,
+    )
+    audit.record(
+        session,
+        action="ticket.opened",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail={
+            "reference": ticket.reference,
+            "kind": ticket.kind.value,
+            "channel": ticket.channel.value,
+            "department": decision.department.code,
+            "routing_rule": decision.rule_id,
+            "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
+            **message_detail(session, message),
+        },
+    )
+    if acknowledge:
+        outbound.queue(
+            session,
+            ticket=ticket,
+            template="acknowledgement",
+            identity=policy.mail,
+            now=now,
+            context={"access_code": code},
+            is_automatic=True,
+        )
+    return Opened(ticket=ticket, access_code=code)
+
+
+def add_citizen_follow_up(
+    session: SessionLike,
+    ticket: Ticket,
+    *,
+    body: str,
+    attachments: Sequence[Upload],
+    actor: audit.Actor,
+    now: datetime,
+    channel: Channel = Channel.WEB,
+    email_message_id: str | None = None,
+    inbound_email_id: int | None = None,
+    flag_reason: str | None = None,
+    policy: Policy | None = None,
+) -> Message:
+    """Add the citizen's follow-up; an answered or closed ticket is reopened.
+
+    The answer to a 补正 request starts a fresh period (from `policy`, else the app's).
+    """
+    try:
+        new_status = workflow.next_status(ticket.status, workflow.Action.CITIZEN_FOLLOW_UP)
+    except workflow.TransitionError as error:
+        raise TicketClosedError(str(error)) from error
+    message = add_message(
+        session,
+        ticket,
+        MessageKind.CITIZEN,
+        body,
+        attachments,
+        channel,
+        now,
+        email_message_id=email_message_id,
+        inbound_email_id=inbound_email_id,
+        flag_reason=flag_reason,
+    )
+    before = ticket.status
+    if new_status != before:
+        ticket.status = new_status
+        ticket.closed_at = None
+    ticket.updated_at = now
+    audit.record(
+        session,
+        action="ticket.citizen_follow_up",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail={
+            **message_detail(session, message),
+            "status": [before.value, new_status.value],
+        },
+    )
+    if before is Status.AWAITING_CITIZEN:
+        policy = policy or clock.configured_policy(session)
+        clock.restart_after_correction(session, ticket, policy=policy, actor=actor, now=now)
+    return message
+
+
+def add_message(
+    session: SessionLike,
+    ticket: Ticket,
+    kind: MessageKind,
+    body: str,
+    uploads: Sequence[Upload],
+    channel: Channel | None,
+    now: datetime,
+    *,
+    author: User | None = None,
+    email_message_id: str | None = None,
+    inbound_email_id: int | None = None,
+    flag_reason: str | None = None,
+) -> Message:
+    """Add a message with its attachments (stored once, by content) to a ticket's thread."""
+    message = Message(
+        ticket=ticket,
+        kind=kind,
+        channel=channel,
+        body=body,
+        created_at=now,
+        author=author,
+        email_message_id=email_message_id,
+        inbound_email_id=inbound_email_id,
+        is_flagged=flag_reason is not None,
+        flag_reason=flag_reason,
+    )
+    session.add(message)
+    for upload in uploads:
+        digest = store_blob(session, upload.data, now)
+        message.attachments.append(
+            Attachment(
+                blob_sha256=digest,
+                filename=upload.filename,
+                content_type=upload.content_type,
+                size=len(upload.data),
+            )
+        )
+    session.flush()
+    return message

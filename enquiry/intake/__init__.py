@@ -1,0 +1,1 @@
+"""Mail coming in, above the domain: store raw, thread, act, from every source."""

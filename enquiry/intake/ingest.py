@@ -1,0 +1,371 @@
+"""One way in for every received message: store the raw bytes first, then act on them.
+
+Phase one stores the bytes (a content-addressed blob) and an InboundEmail row, and commits:
+from then on nothing is lost, whatever follows. Phase two parses, classifies and acts in a
+second transaction: a duplicate, a bounce of our own mail, automatic mail, a reply to a ticket
+or a new ticket. Any error there is rolled back and the message is quarantined, with the
+error, for staff to see and re-process; it is never raised to the source.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import select
+
+from enquiry.domain.blobs import store_blob
+from enquiry.domain.policy import policy_from_config
+from enquiry.domain.tickets import Policy
+from enquiry.intake import actions, dedupe, mentions
+from enquiry.intake.threading import ThreadMatch, envelope_recipients, find_ticket
+from enquiry.mail.parse.classify import classify
+from enquiry.mail.parse.inbound import ParsedMail, parse
+from enquiry.models import Blob, InboundEmail, InboundOutcome, InboundSource, SessionLike
+
+logger = logging.getLogger(__name__)
+
+MAX_INBOUND_BYTES = 25 * 1024 * 1024
+DETAIL_MAX = 4000
+REPROCESSABLE = frozenset({InboundOutcome.PENDING, InboundOutcome.QUARANTINED})
+REJECTED_PREFIX = "rejected: "  # detail of a message whose content was not taken in
+
+Hook = Callable[[SessionLike], None]
+StoredHook = Callable[[SessionLike, InboundEmail], None]
+
+
+class StoreError(RuntimeError):
+    """The raw message could not be stored; the sender should try again later."""
+
+
+class NotReprocessableError(ValueError):
+    """The message was already dealt with, or only a note about it was stored."""
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    """What intake needs to know about the office, from configuration."""
+
+    policy: Policy
+    own_addresses: frozenset[str]
+    own_domains: frozenset[str]
+    max_attachments: int = 5
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_inbound_bytes: int = MAX_INBOUND_BYTES
+
+    @classmethod
+    def from_config(cls, config: Any, session: SessionLike | None = None) -> IntakeSettings:
+        """Read the settings from configuration (and the holiday overrides, given a session)."""
+        policy = policy_from_config(config, session=session)
+        extra = str(config.get("INBOUND_ADDRESSES") or "").replace(";", ",").split(",")
+        candidates = [parseaddr(str(config["MAIL_DEFAULT_SENDER"]))[1], *extra]
+        candidates.append(str(config.get("IMAP_USER") or ""))
+        own = frozenset(a.strip().lower() for a in candidates if "@" in a)
+        return cls(
+            policy=policy,
+            own_addresses=own,
+            own_domains=frozenset({policy.mail.domain.lower()}),
+            max_attachments=int(config.get("MAX_ATTACHMENTS", 5)),
+            max_attachment_bytes=int(config.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)),
+            max_inbound_bytes=int(config.get("MAX_INBOUND_BYTES", MAX_INBOUND_BYTES)),
+        )
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one received message."""
+
+    inbound_email_id: int
+    outcome: InboundOutcome
+    ticket_id: int | None = None
+    reference: str | None = None
+    detail: str | None = None
+
+    def summary(self) -> str:
+        """One line for logs and the command line."""
+        where = f" {self.reference}" if self.reference else ""
+        why = f" ({self.detail.splitlines()[0][:200]})" if self.detail else ""
+        return f"#{self.inbound_email_id} {self.outcome.value}{where}{why}"
+
+
+@dataclass
+class _Context:
+    """Phase two's inputs, passed to the actions."""
+
+    session: SessionLike
+    inbound: InboundEmail
+    mail: ParsedMail
+    raw: bytes
+    now: datetime
+    settings: IntakeSettings
+    notes: list[str] = field(default_factory=list)
+
+
+def ingest(
+    session: SessionLike,
+    raw: bytes,
+    *,
+    source: InboundSource,
+    now: datetime,
+    settings: IntakeSettings,
+    on_stored: StoredHook | None = None,
+    before_commit: Hook | None = None,
+) -> IngestResult:
+    """Store a received message, then act on it; raise StoreError only if storing failed."""
+    inbound_id = store(session, raw, source=source, now=now, on_stored=on_stored)
+    return _process(session, inbound_id, now=now, settings=settings, before_commit=before_commit)
+
+
+def store(
+    session: SessionLike,
+    raw: bytes,
+    *,
+    source: InboundSource,
+    now: datetime,
+    on_stored: StoredHook | None = None,
+    rejection: str | None = None,
+) -> int:
+    """Phase one: keep the bytes and an InboundEmail row, and commit; return the row's id.
+
+    With a rejection, the row is stored already quarantined: the bytes are only a note about
+    a message that was not taken in (for example its headers, when it was too large).
+    """
+    try:
+        inbound = InboundEmail(
+            raw_sha256=store_blob(session, raw, now),
+            size=len(raw),
+            source=source,
+            outcome=InboundOutcome.QUARANTINED if rejection else InboundOutcome.PENDING,
+            detail=(REJECTED_PREFIX + rejection)[:DETAIL_MAX] if rejection else None,
+            received_at=now,
+            processed_at=now if rejection else None,
+        )
+        session.add(inbound)
+        session.flush()
+        inbound_id = inbound.id
+        if on_stored is not None:
+            on_stored(session, inbound)
+        session.commit()
+    except Exception as error:
+        _rollback(session)
+        logger.error("Could not store an inbound message of %d bytes: %s", len(raw), error)
+        raise StoreError(f"could not store the message: {type(error).__name__}: {error}") from error
+    return inbound_id
+
+
+def reprocess(
+    session: SessionLike,
+    inbound_email_id: int,
+    *,
+    now: datetime,
+    settings: IntakeSettings,
+    before_commit: Hook | None = None,
+) -> IngestResult:
+    """Run phase two again for a pending or quarantined message."""
+    return _process(
+        session, inbound_email_id, now=now, settings=settings, before_commit=before_commit
+    )
+
+
+def _lock(session: SessionLike, inbound_id: int) -> InboundEmail:
+    inbound = session.get(InboundEmail, inbound_id, with_for_update=True)
+    if inbound is None:
+        raise LookupError(f"no inbound e-mail #{inbound_id}")
+    if inbound.outcome not in REPROCESSABLE or (inbound.detail or "").startswith(REJECTED_PREFIX):
+        raise NotReprocessableError(
+            f"inbound e-mail #{inbound_id} is {inbound.outcome.value}; it cannot be re-processed"
+        )
+    return inbound
+
+
+def _process(
+    session: SessionLike,
+    inbound_id: int,
+    *,
+    now: datetime,
+    settings: IntakeSettings,
+    before_commit: Hook | None,
+) -> IngestResult:
+    """Phase two: parse, classify and act in one transaction; quarantine on any error."""
+    mail: ParsedMail | None = None
+    try:
+        inbound = _lock(session, inbound_id)
+        raw = session.scalar(select(Blob.data).where(Blob.sha256 == inbound.raw_sha256)) or b""
+        mail = parse(raw)
+        _describe(inbound, mail)
+        context = _Context(session, inbound, mail, raw, now, settings)
+        decision = _decide(context)
+        inbound.outcome, inbound.ticket_id = decision.outcome, decision.ticket_id
+        inbound.detail = _detail([decision.detail, *context.notes])
+        inbound.processed_at = now
+        if before_commit is not None:
+            before_commit(session)
+        session.commit()
+        return _result(inbound, decision.reference)
+    except (LookupError, NotReprocessableError):
+        _rollback(session)
+        raise
+    except Exception as error:
+        _rollback(session)
+        if isinstance(error, actions.IntakeError):
+            logger.warning("Quarantined inbound e-mail #%s: %s", inbound_id, error)
+        else:
+            logger.exception("Quarantined inbound e-mail #%s", inbound_id)
+        return _quarantine(session, inbound_id, mail, error, now)
+
+
+def _decide(context: _Context) -> actions.Decision:
+    """Choose and carry out what to do with a parsed message."""
+    if context.mail.is_parse_failure:
+        return actions.Decision(InboundOutcome.QUARANTINED, detail="; ".join(context.mail.defects))
+    key = dedupe.dedupe_key(context.inbound, context.mail)
+    earlier = dedupe.duplicate_of(context.session, context.inbound, key)
+    if earlier is not None:
+        return actions.Decision(
+            InboundOutcome.DUPLICATE, ticket=earlier.ticket, detail=f"same as {earlier.label}"
+        )
+    collision = dedupe.collision_with(context.session, context.inbound)
+    dedupe.claim(context.session, context.inbound, key)
+    decision = _act(context)
+    if collision is not None:
+        context.notes.append(f"{dedupe.COLLISION_NOTE} #{collision}")
+        if decision.ticket is not None and decision.outcome in dedupe.TAKEN_IN:
+            dedupe.note_collision(context.session, decision.ticket, collision, context.now)
+    return decision
+
+
+def _act(context: _Context) -> actions.Decision:
+    """Record a bounce, ignore machine mail, or take a person's message in."""
+    mail, settings, session = context.mail, context.settings, context.session
+    kind = classify(
+        mail, own_addresses=settings.own_addresses, own_message_id_domains=settings.own_domains
+    )
+    if kind.is_bounce:
+        return actions.record_bounce(session, mail, kind, context.now)
+    match = find_ticket(
+        session,
+        mail,
+        identity=settings.policy.mail,
+        prefix=settings.policy.reference_prefix,
+        envelope_to=envelope_recipients(context.raw),
+    )
+    reasons = ", ".join(kind.reasons)
+    if kind.is_automatic and (match is not None or not kind.is_weak):
+        ticket = match.ticket if match else None
+        return actions.Decision(InboundOutcome.AUTO_REPLY, ticket=ticket, detail=reasons)
+    if kind.is_automatic:  # only the subject looks automatic: keep it, but do not answer
+        context.notes.append(f"no acknowledgement: {reasons}")
+    return _take_in(context, match, acknowledge=not kind.is_automatic)
+
+
+def _take_in(
+    context: _Context, match: ThreadMatch | None, *, acknowledge: bool
+) -> actions.Decision:
+    """Add a person's message to its ticket, or open one (also when it names a stranger's)."""
+    mail, settings, session = context.mail, context.settings, context.session
+    uploads = actions.uploads_from(
+        mail,
+        limit=settings.max_attachments,
+        max_bytes=settings.max_attachment_bytes,
+        notes=context.notes,
+    )
+    if (
+        match is not None
+        and match.is_guessable
+        and not mentions.is_from_citizen(mail, match.ticket)
+    ):
+        return mentions.open_mentioning(
+            session,
+            context.inbound,
+            mail,
+            match,
+            uploads,
+            settings.policy,
+            context.now,
+            acknowledge=acknowledge,
+        )
+    if match is not None:
+        return actions.append_reply(session, context.inbound, mail, match, uploads, context.now)
+    return actions.open_from_mail(
+        session,
+        context.inbound,
+        mail,
+        uploads,
+        settings.policy,
+        context.now,
+        acknowledge=acknowledge,
+    )
+
+
+def _describe(inbound: InboundEmail, mail: ParsedMail) -> None:
+    """Copy what staff search and sort by from the parsed message onto the row."""
+    message_id = mail.message_id if mail.message_id and len(mail.message_id) <= 998 else None
+    inbound.message_id = message_id
+    inbound.from_addr = mail.from_addr[:254] if mail.from_addr else None
+    inbound.subject = mail.subject[:300] if mail.subject else None
+
+
+def _detail(parts: list[str | None]) -> str | None:
+    text = "\n".join(part for part in parts if part)
+    return text[:DETAIL_MAX] or None
+
+
+def _result(inbound: InboundEmail, reference: str | None) -> IngestResult:
+    return IngestResult(
+        inbound_email_id=inbound.id,
+        outcome=inbound.outcome,
+        ticket_id=inbound.ticket_id,
+        reference=reference,
+        detail=inbound.detail,
+    )
+
+
+def _quarantine(
+    session: SessionLike,
+    inbound_id: int,
+    mail: ParsedMail | None,
+    error: Exception,
+    now: datetime,
+) -> IngestResult:
+    """Record the failure in a fresh transaction (a duplicate if a twin won a race)."""
+    text = f"{type(error).__name__}: {error}"
+    try:
+        inbound = session.get(InboundEmail, inbound_id, with_for_update=True)
+        if inbound is None:
+            raise LookupError(f"no inbound e-mail #{inbound_id}")
+        if inbound.outcome not in REPROCESSABLE:  # another process finished it meanwhile
+            session.rollback()
+            return _result(inbound, None)
+        if mail is not None:
+            _describe(inbound, mail)
+        # A twin that succeeded meanwhile (a unique violation, a busy database) makes this a
+        # duplicate, whatever the error was.
+        earlier = (
+            dedupe.duplicate_of(session, inbound, dedupe.dedupe_key(inbound, mail))
+            if mail is not None and not mail.is_parse_failure
+            else None
+        )
+        if earlier is not None:
+            inbound.outcome = InboundOutcome.DUPLICATE
+            inbound.detail = f"same as {earlier.label} (after {type(error).__name__})"
+            inbound.ticket_id = earlier.ticket.id if earlier.ticket else None
+        else:
+            inbound.outcome, inbound.detail = InboundOutcome.QUARANTINED, text[:DETAIL_MAX]
+        inbound.processed_at = now
+        session.commit()
+        return _result(inbound, None)
+    except Exception:
+        _rollback(session)
+        logger.exception("Could not record the quarantine of inbound e-mail #%s", inbound_id)
+        return IngestResult(inbound_id, InboundOutcome.PENDING, detail=text[:DETAIL_MAX])
+
+
+def _rollback(session: SessionLike) -> None:
+    try:
+        session.rollback()
+    except Exception:  # the connection is gone; the next use of the session reconnects
+        logger.warning("Rollback failed", exc_info=True)

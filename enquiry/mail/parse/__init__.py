@@ -1,0 +1,1 @@
+"""Inbound mail: raw bytes to a ParsedMail. Pure: no Flask, no database."""

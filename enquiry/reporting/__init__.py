@@ -1,0 +1,1 @@
+"""Figures, the statutory annual tables, charts and exports."""

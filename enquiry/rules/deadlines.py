@@ -1,0 +1,269 @@
+"""Working days under the PRC calendar, with regional overrides, and statutory due dates.
+
+Pure: no Flask, no database. The national calendar comes from `chinese_calendar` (holidays and
+make-up working Saturdays/Sundays, 调休); a region adds its own exceptions (see
+`enquiry.calendar_overrides`), and administrators may add more. For years `chinese_calendar` does
+not cover, Monday to Friday stands in, and every result built on that guess says so
+(`is_verified`, `DueDate.is_verified`) so the UI can warn: upgrade `chinesecalendar` yearly.
+
+Periods follow the regulations: the day of receipt is not counted, so "n working days" ends on
+the n-th working day after the start. Legal dates are Beijing dates (Asia/Shanghai), never
+tzdata's Asia/Urumqi (UTC+6).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from enquiry.rules.calendar_overrides import REGIONS
+
+logger = logging.getLogger(__name__)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+NATIONAL = "national"
+_ONE_DAY = timedelta(days=1)
+
+
+class OverlappingOverrideError(ValueError):
+    """Two overrides claim the same day in one calendar."""
+
+    def __init__(self, first: Override, second: Override) -> None:
+        super().__init__(
+            f"two overrides for {first.day.isoformat()}: "
+            f"{first.note!r} ({first.source}) and {second.note!r} ({second.source})"
+        )
+        self.first = first
+        self.second = second
+
+
+def _require_date(day: date) -> None:
+    # A datetime is a date subclass but never equals a date key, so overrides would be missed.
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError(f"expected a date, got {type(day).__name__}")
+
+
+def _require_positive(n: int) -> None:
+    if n < 1:
+        raise ValueError(f"the number of working days must be at least 1, got {n}")
+
+
+@dataclass(frozen=True)
+class Override:
+    """A regional exception to the national calendar for one day."""
+
+    day: date
+    is_workday: bool
+    region: str
+    note: str
+    source: str
+
+    def __post_init__(self) -> None:
+        _require_date(self.day)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """The national calendar plus one override at most per day."""
+
+    name: str
+    overrides: Mapping[date, Override] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for day, override in self.overrides.items():
+            if day != override.day:
+                raise ValueError(f"override for {override.day} filed under {day}")
+        # Read-only copy: a calendar is a value, shared freely between requests.
+        object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+
+    def __hash__(self) -> int:
+        return hash((self.name, frozenset(self.overrides.items())))
+
+    @classmethod
+    def from_overrides(cls, name: str, overrides: Iterable[Override]) -> WorkCalendar:
+        """Build a calendar, rejecting two overrides for the same day."""
+        by_day: dict[date, Override] = {}
+        for override in overrides:
+            existing = by_day.get(override.day)
+            if existing is not None:
+                raise OverlappingOverrideError(existing, override)
+            by_day[override.day] = override
+        return cls(name, by_day)
+
+    @classmethod
+    def national(cls, extra_overrides: Iterable[Override] = ()) -> WorkCalendar:
+        """Return the national calendar, with any administrator-entered overrides."""
+        return cls.from_overrides(NATIONAL, extra_overrides)
+
+    @classmethod
+    def for_region(cls, region: str, extra_overrides: Iterable[Override] = ()) -> WorkCalendar:
+        """Return a region's calendar: shipped overrides plus administrator-entered ones."""
+        if region not in REGIONS:
+            known = ", ".join(sorted([NATIONAL, *REGIONS]))
+            raise ValueError(f"unknown working-day calendar {region!r} (known: {known})")
+        shipped = (
+            Override(entry.day, entry.is_workday, region, entry.note, entry.source)
+            for entry in REGIONS[region]
+        )
+        return cls.from_overrides(region, [*shipped, *extra_overrides])
+
+
+def calendar_named(name: str, extra_overrides: Iterable[Override] = ()) -> WorkCalendar:
+    """Return the calendar a configuration names: "national" or a shipped region."""
+    if name == NATIONAL:
+        return WorkCalendar.national(extra_overrides)
+    return WorkCalendar.for_region(name, extra_overrides)
+
+
+def verified_years() -> tuple[int, int]:
+    """Return the first and last year the installed national calendar data covers."""
+    known = chinese_calendar.holidays
+    return min(known).year, max(known).year
+
+
+_NATIONAL_YEARS = verified_years()  # the installed package's data does not change
+
+
+def _look_up(day: date, calendar: WorkCalendar) -> tuple[bool, bool]:
+    """Return (is it a working day, is that answer backed by data rather than a guess)."""
+    _require_date(day)
+    override = calendar.overrides.get(day)
+    if override is not None:
+        return override.is_workday, True
+    first, last = _NATIONAL_YEARS
+    if not first <= day.year <= last:
+        return day.weekday() < 5, False
+    # chinese_calendar.is_workday's rule, without its check of the year range, which scans
+    # every holiday on each call (most of the time of an inbox page that counts working days).
+    if day in chinese_calendar.workdays:
+        return True, True
+    return day.weekday() < 5 and day not in chinese_calendar.holidays, True
+
+
+def is_workday(day: date, calendar: WorkCalendar) -> bool:
+    """Tell whether offices work on this day: override, else national data, else Mon-Fri."""
+    return _look_up(day, calendar)[0]
+
+
+def is_verified(day: date, calendar: WorkCalendar) -> bool:
+    """Tell whether `is_workday` for this day rests on data rather than the Mon-Fri guess.
+
+    A day with an override is verified even in a year the national data does not cover.
+    """
+    return _look_up(day, calendar)[1]
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """A deadline and whether every day counted towards it was known, not guessed."""
+
+    day: date
+    is_verified: bool
+
+
+def due_date(start: date, n: int, calendar: WorkCalendar) -> DueDate:
+    """Return the n-th working day after start, flagged unverified if any day was guessed."""
+    _require_date(start)
+    _require_positive(n)
+    day, verified, remaining = start, True, n
+    while remaining:
+        day += _ONE_DAY
+        workday, known = _look_up(day, calendar)
+        verified = verified and known
+        if workday:
+            remaining -= 1
+    if not verified:
+        logger.warning(
+            "due date %s for %s + %d working days assumes Monday-Friday (%s calendar data "
+            "covers %d-%d): upgrade chinesecalendar",
+            day,
+            start,
+            n,
+            calendar.name,
+            *verified_years(),
+        )
+    return DueDate(day, verified)
+
+
+def add_working_days(start: date, n: int, calendar: WorkCalendar) -> date:
+    """Return the n-th working day counting from the day after start (n >= 1)."""
+    return due_date(start, n, calendar).day
+
+
+def extend_due(due: date, n: int, calendar: WorkCalendar) -> date:
+    """Return a due date pushed back by n working days (an approved extension)."""
+    return add_working_days(due, n, calendar)
+
+
+def _days_after(start: date, end: date) -> Iterator[date]:
+    day = start + _ONE_DAY
+    while day <= end:
+        yield day
+        day += _ONE_DAY
+
+
+def working_days_between(start: date, end: date, calendar: WorkCalendar) -> int:
+    """Count working days after start up to and including end; negative when end < start.
+
+    With start = today and end = the due date this is the number of working days left (0 on
+    the due day); past the due date it is minus the working days elapsed since it, so a
+    deadline missed only by a weekend still reads 0: compare the dates to flag it overdue.
+    """
+    _require_date(start)
+    _require_date(end)
+    if end < start:
+        return -working_days_between(end, start, calendar)
+    return sum(1 for day in _days_after(start, end) if is_workday(day, calendar))
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """When the office receives applications, in Beijing time; configurable.
+
+    The default 10:00-19:30 follows Xinjiang's published working hours (winter: 10:00-14:00
+    and 15:30-19:30 Beijing time; summer ends at 20:00). The midday break does not move a
+    receipt date, so only the span matters.
+    """
+
+    start: time = time(10, 0)
+    end: time = time(19, 30)
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("office hours are naive times, read in Beijing time")
+        if not self.start < self.end:
+            raise ValueError(f"office hours must open before they close: {self}")
+
+    @classmethod
+    def parse(cls, text: str) -> OfficeHours:
+        """Read "HH:MM-HH:MM" (Beijing time), as configuration gives it."""
+        opening, sep, closing = text.partition("-")
+        if not sep:
+            raise ValueError(f"office hours must look like 10:00-19:30, got {text!r}")
+        return cls(time.fromisoformat(opening.strip()), time.fromisoformat(closing.strip()))
+
+
+DEFAULT_OFFICE_HOURS = OfficeHours()
+
+
+def legal_receipt_date(
+    received_at: datetime, calendar: WorkCalendar, hours: OfficeHours = DEFAULT_OFFICE_HOURS
+) -> date:
+    """Return the Beijing date on which a submission counts as received by the office.
+
+    On a working day before closing time that day (something that arrives before opening is
+    on the desk when the office opens); after closing or on a rest day, the next working day.
+    """
+    if received_at.tzinfo is None or received_at.utcoffset() is None:
+        raise ValueError("received_at must be timezone-aware")
+    local = received_at.astimezone(BEIJING)
+    day = local.date()
+    if is_workday(day, calendar) and local.time() < hours.end:
+        return day
+    return add_working_days(day, 1, calendar)

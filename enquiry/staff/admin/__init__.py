@@ -1,0 +1,1 @@
+"""The administrators' pages: users, departments, routing rules, canned replies, audit."""
