@@ -1,7 +1,7 @@
 """The annual table (table 三 of the national template) for this year of seeded tickets.
 
-Times `enquiry.stats.annual_table` in process (the query of every information application
-that can appear in the year, then `enquiry.annual.build_table`), split into the query and
+Times `enquiry.reporting.figures.annual_table` in process (the query of every information application
+that can appear in the year, then `enquiry.reporting.annual.build_table`), split into the query and
 the counting, and repeated; the web benchmark's `annual` scenario times the whole page.
 """
 

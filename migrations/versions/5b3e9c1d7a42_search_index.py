@@ -4,7 +4,7 @@ Revision ID: 5b3e9c1d7a42
 Revises: 7380151671fb
 Create Date: 2026-11-28 10:00:00.000000
 
-The tokenised documents live in search_documents (see enquiry/search.py); this migration adds
+The tokenised documents live in search_documents (see enquiry/search/tokenizer.py); this migration adds
 what each database searches them with. Tickets that existed before it have no document yet:
 run `flask search reindex` once after upgrading.
 
