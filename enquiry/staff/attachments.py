@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from flask import abort
 from werkzeug.wrappers import Response
 
+from enquiry.domain.queries.access import ticket_scope
 from enquiry.extensions import db
 from enquiry.models import Attachment, Blob, Message, Ticket
-from enquiry.staff.access import current_staff, ticket_scope
+from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
 
 logger = logging.getLogger(__name__)

@@ -24,12 +24,13 @@ from werkzeug.wrappers import Response
 from enquiry import audit
 from enquiry.bounded import get_by_id
 from enquiry.domain import handling
+from enquiry.domain.queries.access import ticket_scope
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Role, Ticket, User, utcnow
 from enquiry.redirects import safe_next
 from enquiry.rules import workflow
 from enquiry.staff import ticket_page as page
-from enquiry.staff.access import actor_for, current_staff, ticket_scope
+from enquiry.staff.access import actor_for, current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import STATUS_LABELS
 from enquiry.staff.ticket_forms import HANDLING_MESSAGES, BulkForm

@@ -16,13 +16,14 @@ from enquiry import audit
 from enquiry.bounded import get_by_id
 from enquiry.domain import handling, references
 from enquiry.domain.policy import policy_from_config
+from enquiry.domain.queries.access import ticket_scope
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Kind, Ticket, User, utcnow
 from enquiry.rules import outcomes, workflow
 from enquiry.staff import clock_views, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
-from enquiry.staff.access import actor_for, current_staff, load_ticket_for, ticket_scope
+from enquiry.staff.access import actor_for, current_staff, load_ticket_for
 from enquiry.staff.blueprint import bp
 from enquiry.templating import current_locale
 
