@@ -5,13 +5,29 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from enquiry.models import Channel, Kind, MessageKind, Status
 from enquiry.models.tickets import BODY_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX, SUBJECT_MAX
 
 REASON_MAX = 2000
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def email_address(value: str) -> str:
+    """Accept an address as the public form does (syntax only, no DNS look-up)."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(str(error)) from error
+
+
+EmailAddress = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=EMAIL_MAX),
+    AfterValidator(email_address),
+]
 
 
 class Strict(BaseModel):
@@ -78,7 +94,7 @@ class TicketCreate(Strict):
     subject: Annotated[Text, StringConstraints(max_length=SUBJECT_MAX)]
     body: Annotated[Text, StringConstraints(max_length=BODY_MAX)]
     citizen_name: Annotated[Text, StringConstraints(max_length=NAME_MAX)]
-    citizen_email: Annotated[EmailStr, StringConstraints(max_length=EMAIL_MAX)]
+    citizen_email: EmailAddress
     citizen_phone: Annotated[str, StringConstraints(max_length=PHONE_MAX)] | None = None
     locale: Literal["zh_Hans", "en", "ug"] = "zh_Hans"
     source: Annotated[Text, StringConstraints(max_length=40)] = Field(
