@@ -124,6 +124,7 @@ def test_the_rate_limit_counts_per_token(
     assert codes == [200, 200, 200, 429]
     limited = client.get("/api/v1/departments", headers=bearer(first))
     assert limited.get_json()["error"]["code"] == "rate_limited"
+    assert "Retry-After" in limited.headers
     assert client.get("/api/v1/departments", headers=bearer(second)).status_code == 200
 
 
