@@ -7,7 +7,7 @@ from typing import Any, NoReturn, cast
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -37,6 +37,7 @@ MESSAGES = {
     422: _l("A value is not valid."),
     429: _l("Too many requests. Please wait a while and try again."),
     500: _l("Something went wrong on our side."),
+    503: _l("The service is busy. Please try again in a moment."),
 }
 CODES = {
     400: "bad_request",
@@ -51,6 +52,7 @@ CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "server_error",
+    503: "busy",
 }
 
 
@@ -103,6 +105,18 @@ def handle_integrity_error(error: IntegrityError) -> Response:
     db.session.rollback()
     logger.warning("Constraint refused an API change, answered 409: %s", error.orig)
     return error_response(ApiError(409))
+
+
+@bp.errorhandler(OperationalError)
+def handle_operational_error(error: OperationalError) -> Response:
+    """SQLite's lock still taken after the busy timeout: 503, try again; anything else: 500."""
+    db.session.rollback()
+    if "database is locked" not in str(error.orig):
+        logger.exception("API request failed", exc_info=error)
+        return error_response(ApiError(500))
+    response = error_response(ApiError(503))
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @bp.errorhandler(Exception)

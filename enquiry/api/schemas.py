@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from enquiry.models import Channel, Kind, MessageKind, Status
 from enquiry.models.tickets import BODY_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX, SUBJECT_MAX
@@ -31,9 +39,18 @@ EmailAddress = Annotated[
 
 
 class Strict(BaseModel):
-    """A request body: unknown fields are refused, not ignored."""
+    """A request body: unknown fields are refused, not ignored; text is NFC, without NUL."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def clean_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if "\x00" in value:  # PostgreSQL cannot store it, and no one types it
+            raise ValueError("NUL characters are not accepted")
+        return unicodedata.normalize("NFC", value)
 
 
 class ErrorDetail(BaseModel):

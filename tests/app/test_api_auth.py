@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -130,3 +131,37 @@ def test_the_rate_limit_counts_per_token(
 
 def test_the_openapi_document_needs_no_token(client: FlaskClient) -> None:
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_unknown_api_paths_and_methods_answer_json(
+    client: FlaskClient, make_user: Factory, make_token: Factory
+) -> None:
+    headers = bearer(make_token(make_user(role=Role.AGENT)))
+    missing = client.get("/api/v1/nothing-here", headers=headers)
+    assert missing.status_code == 404
+    assert missing.get_json()["error"]["code"] == "not_found"
+    wrong = client.delete("/api/v1/tickets", headers=headers)
+    assert wrong.status_code == 405
+    assert wrong.get_json()["error"]["code"] == "method_not_allowed"
+    nul = client.get("/api/v1/tickets?kind=a%00b", headers=headers)
+    assert nul.status_code == 400 and nul.get_json()["error"]["code"] == "bad_request"
+
+
+def test_a_failure_answers_500_without_internals(
+    app: Flask, make_user: Factory, make_token: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = bearer(make_token(make_user(role=Role.ADMIN, department=None)))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.config["CALENDAR"] = "no-such-calendar"  # the figures cannot be computed
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get(
+            "/api/v1/figures/dashboard?year=2024", headers={**headers, "Accept-Language": "en"}
+        )
+    assert response.status_code == 500
+    assert response.get_json() == {
+        "error": {
+            "code": "server_error",
+            "message": "Something went wrong on our side.",
+            "field": None,
+        }
+    }
