@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
@@ -54,7 +55,7 @@ def acknowledge(ticket_id: int) -> Response:
         ticket_id,
         Action.ACKNOWLEDGE,
         s.Empty,
-        lambda ticket, _: handling.acknowledge(db.session, ticket, actor=actor(), now=utcnow()),
+        lambda ticket, body: handling.acknowledge(db.session, ticket, actor=actor(), now=utcnow()),
     )
 
 
@@ -66,14 +67,14 @@ def start(ticket_id: int) -> Response:
         ticket_id,
         Action.START,
         s.Empty,
-        lambda ticket, _: handling.start(db.session, ticket, actor=actor(), now=utcnow()),
+        lambda ticket, body: handling.start(db.session, ticket, actor=actor(), now=utcnow()),
     )
 
 
 def transfer_to(ticket: Ticket, body: s.TransferIn) -> None:
     department = db.session.get(Department, body.department_id)
     if department is None:
-        fail(422, "No such department.", field="department_id")
+        fail(422, _("No such department."), field="department_id")
     handling.transfer(db.session, ticket, department, body.note, actor=actor(), now=utcnow())
 
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import request
+from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from enquiry.api.blueprint import ApiError, api_user, fail
@@ -36,7 +37,7 @@ def parse_body(model: type[M]) -> M:
         fail(415)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        fail(400, "The body is not a JSON object.")
+        fail(400, _("The body is not a JSON object."))
     try:
         return model.model_validate(data)
     except ValidationError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from enquiry.api import schemas as s
@@ -37,7 +38,7 @@ def cursor_of(query: s.TicketQuery) -> inbox.Cursor | None:
     try:
         return inbox.decode_cursor(secret(), query.after, query.sort) if query.after else None
     except inbox.InvalidCursorError:
-        fail(422, "This cursor is not valid for this sort order.", field="after")
+        fail(422, _("This cursor is not valid for this sort order."), field="after")
 
 
 def actor() -> Actor:
