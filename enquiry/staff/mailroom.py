@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from enquiry.audit import record
 from enquiry.bounded import parse_id
+from enquiry.domain.queries.access import ticket_scope
 from enquiry.extensions import db
 from enquiry.intake.ingest import REPROCESSABLE, IntakeSettings, NotReprocessableError, reprocess
 from enquiry.mail.parse.inbound import parse
@@ -34,7 +35,7 @@ from enquiry.models import (
     User,
     utcnow,
 )
-from enquiry.staff.access import actor_for, current_staff, role_required, ticket_scope
+from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.blueprint import bp
 
 logger = logging.getLogger(__name__)

@@ -1,1 +1,1 @@
-"""Queries that decide what a user or a citizen may see; front doors call them."""
+"""Read-only queries: the one place that decides what a user may see."""

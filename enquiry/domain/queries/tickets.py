@@ -11,7 +11,10 @@ from enquiry.models import (
     Attachment,
     AuditEvent,
     Blob,
+    Department,
     Message,
+    Report,
+    ReportSection,
     Role,
     RoutingRule,
     SessionLike,
@@ -86,3 +89,19 @@ def search(session: SessionLike, user: User, text: str, limit: int) -> list[sear
     return search_index.search(
         session, text, visible_department_ids=visible_departments(user), limit=limit
     )
+
+
+def departments(session: SessionLike) -> list[Department]:
+    """Every department, by code (inactive ones too: old tickets name them)."""
+    return list(session.scalars(sa.select(Department).order_by(Department.code)))
+
+
+def report_sections(session: SessionLike) -> list[ReportSection]:
+    """The sections of the annual reports, newest report first, in printed order."""
+    query = (
+        sa.select(ReportSection)
+        .join(ReportSection.report)
+        .options(selectinload(ReportSection.report))
+        .order_by(Report.year.desc(), ReportSection.position)
+    )
+    return list(session.scalars(query))

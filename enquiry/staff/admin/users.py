@@ -43,6 +43,7 @@ SECTIONS = [
     ("staff.admin_replies", _l("Canned replies"), ADMINS | {Role.SUPERVISOR}, "repl"),
     ("staff.admin_audit", _l("Audit record"), ADMINS, "audit"),
     ("staff.security_settings", _l("Security"), ADMINS, "security"),
+    ("staff.admin_tokens", _l("API tokens"), ADMINS, "token"),
 ]
 
 
