@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from enquiry.domain.accounts import MIN_PASSWORD_LENGTH
+from enquiry.domain.accounts.passwords import MIN_PASSWORD_LENGTH
 from enquiry.models import Channel, Role, Status
 from enquiry.public.forms import KIND_LABELS
 

@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from enquiry.bounded import MAX_ID, BoundedIntegerField, parse_id
 from enquiry.domain import admin
-from enquiry.domain.accounts import MIN_PASSWORD_LENGTH
+from enquiry.domain.accounts.passwords import MIN_PASSWORD_LENGTH
 from enquiry.domain.admin.common import DOMAIN_MAX, EMAIL_MAX
 from enquiry.domain.admin.users import DISPLAY_NAME_MAX
 from enquiry.extensions import db

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from enquiry.domain import admin
-from enquiry.domain.accounts import generate_password
+from enquiry.domain.accounts.passwords import generate_password
 from enquiry.extensions import db
 from enquiry.models import Role, User, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required
