@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from enquiry.domain.accounts import passwords, totp
 from enquiry.extensions import db
 from enquiry.models import Role, utcnow
-from enquiry.staff.access import actor_for, current_staff, role_required, totp_required_roles
+from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.auth import account_rate_limit
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import ROLE_LABELS, ChangePasswordForm, SecuritySettingsForm, TotpForm
@@ -31,7 +31,7 @@ def account() -> str:
         user=user,
         role=ROLE_LABELS[user.role],
         department=department,
-        is_totp_required=user.role in totp_required_roles(),
+        is_totp_required=user.role in totp.required_roles(db.session),
     )
 
 
