@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from enquiry.domain.accounts import MIN_PASSWORD_LENGTH
+from enquiry.domain.accounts.passwords import MIN_PASSWORD_LENGTH
 from enquiry.domain.queries.inbox import (
     ASSIGNEE_MINE,
     ASSIGNEE_NONE,
