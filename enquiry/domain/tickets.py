@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from enquiry.audit.content import message_detail
 from enquiry.domain import clock, references, routing
 from enquiry.domain.admin import install
 from enquiry.domain.blobs import store_blob
+from enquiry.domain.policy import Policy
 from enquiry.mail import outbound
 from enquiry.models import (
     ApplicantType,
@@ -30,18 +31,6 @@ from enquiry.rules import deadlines, workflow
 from enquiry.rules.uploads import Upload
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The office's settings that the domain needs, taken from configuration."""
-
-    reference_prefix: str
-    calendar: deadlines.WorkCalendar
-    office_hours: deadlines.OfficeHours
-    deadline_days: Mapping[Kind, int]
-    mail: outbound.MailIdentity
-    routing_office: install.RoutingOffice = field(default_factory=install.RoutingOffice)
 
 
 @dataclass(frozen=True)
@@ -188,11 +177,11 @@ def add_citizen_follow_up(
     email_message_id: str | None = None,
     inbound_email_id: int | None = None,
     flag_reason: str | None = None,
-    policy: Policy | None = None,
+    policy: Policy,
 ) -> Message:
     """Add the citizen's follow-up; an answered or closed ticket is reopened.
 
-    The answer to a 补正 request starts a fresh period (from `policy`, else the app's).
+    The answer to a 补正 request starts a fresh period under the office's `policy`.
     """
     try:
         new_status = workflow.next_status(ticket.status, workflow.Action.CITIZEN_FOLLOW_UP)
@@ -227,7 +216,6 @@ def add_citizen_follow_up(
         },
     )
     if before is Status.AWAITING_CITIZEN:
-        policy = policy or clock.configured_policy(session)
         clock.restart_after_correction(session, ticket, policy=policy, actor=actor, now=now)
     return message
 

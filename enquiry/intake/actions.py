@@ -16,9 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry import audit
 from enquiry.audit.content import message_detail, outbound_sha256
+from enquiry.domain.policy import Policy
 from enquiry.domain.tickets import (
     NewEnquiry,
-    Policy,
     TicketClosedError,
     add_citizen_follow_up,
     add_message,
@@ -234,6 +234,7 @@ def append_reply(
     mail: ParsedMail,
     match: ThreadMatch,
     uploads: list[Upload],
+    policy: Policy,
     now: datetime,
 ) -> Decision:
     """Add the message to its ticket, reopening it as the workflow says.
@@ -257,6 +258,7 @@ def append_reply(
                 flag_reason=flag,
                 email_message_id=inbound.message_id,
                 inbound_email_id=inbound.id,
+                policy=policy,
             )
             return Decision(InboundOutcome.APPENDED, ticket, detail)
         except TicketClosedError:

@@ -19,8 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from enquiry.domain.blobs import store_blob
-from enquiry.domain.policy import policy_from_config
-from enquiry.domain.tickets import Policy
+from enquiry.domain.policy import Policy, policy_from_config
 from enquiry.intake import actions, dedupe, mentions
 from enquiry.intake.threading import ThreadMatch, envelope_recipients, find_ticket
 from enquiry.mail.parse.classify import classify
@@ -289,7 +288,9 @@ def _take_in(
             acknowledge=acknowledge,
         )
     if match is not None:
-        return actions.append_reply(session, context.inbound, mail, match, uploads, context.now)
+        return actions.append_reply(
+            session, context.inbound, mail, match, uploads, settings.policy, context.now
+        )
     return actions.open_from_mail(
         session,
         context.inbound,

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from enquiry import audit
-from enquiry.domain import clock, references, tickets
+from enquiry.domain import references, tickets
 from enquiry.domain.admin import calendar as calendar_admin
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db, limiter
 from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import CITIZEN_VISIBLE_KINDS, Channel, Message, Status, Ticket, utcnow
@@ -20,6 +21,7 @@ from enquiry.public.blueprint import bp
 from enquiry.public.forms import FollowUpForm, TrackForm
 from enquiry.public.labels import kind_label, status_label
 from enquiry.public.uploads import UploadProblem, read_uploads
+from enquiry.rules import clock
 from enquiry.templating import current_locale
 
 NO_FOLLOW_UP = frozenset({Status.REFUSED, Status.SPAM, Status.MERGED})
@@ -105,6 +107,7 @@ def follow_up(ticket: Ticket, form: FollowUpForm) -> Any:
             attachments=uploads,
             actor=audit.Actor.citizen(request.remote_addr),
             now=utcnow(),
+            policy=policy_from_config(current_app.config, session=db.session),
         )
     except tickets.TicketClosedError:
         db.session.rollback()

@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
 from enquiry.bounded import parse_id
-from enquiry.domain import clock, outbox
+from enquiry.domain import outbox
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.extensions import db
 from enquiry.models import (
@@ -31,7 +31,7 @@ from enquiry.models import (
     User,
     utcnow,
 )
-from enquiry.rules import deadlines
+from enquiry.rules import clock, deadlines
 from enquiry.staff import forms
 from enquiry.staff.access import current_staff, ticket_scope
 from enquiry.staff.blueprint import bp

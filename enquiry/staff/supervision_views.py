@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
-from enquiry.domain import supervision
+from enquiry.domain import attention
 from enquiry.domain.policy import due_soon_days
 from enquiry.extensions import db
 from enquiry.models import Department, Role, User
@@ -29,7 +29,7 @@ def departments_for(user: User) -> list[Department]:
     return [user.department] if user.department is not None else []
 
 
-def row_view(row: supervision.DueRow) -> dict[str, Any]:
+def row_view(row: attention.DueRow) -> dict[str, Any]:
     """Return what the page shows of a ticket."""
     return {
         "ticket_id": row.ticket_id,
@@ -53,7 +53,7 @@ def supervision_page() -> str:
     """List each supervised department's overdue and soon-due tickets."""
     user = current_staff()
     soon = due_soon_days(current_app.config)
-    boards = supervision.department_boards(
+    boards = attention.department_boards(
         db.session, departments_for(user), beijing_today(), office_calendar(), soon
     )
     locale = current_locale()

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from enquiry.domain import clock
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail.parse.quotes import fold_for_display
@@ -33,7 +32,7 @@ from enquiry.models import (
     utcnow,
 )
 from enquiry.public.forms import APPLICANT_LABELS, DELIVERY_LABELS
-from enquiry.rules import workflow
+from enquiry.rules import clock, workflow
 from enquiry.staff.forms import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
 from enquiry.staff.ticket_forms import fill_placeholders
 from enquiry.templating import current_locale
