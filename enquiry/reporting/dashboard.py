@@ -9,9 +9,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from enquiry.domain.satisfaction import RATING_LABELS
+from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.reporting import charts
 from enquiry.reporting import figures as stats
-from enquiry.staff.forms import CHANNEL_LABELS, KIND_LABELS
 
 GOOD_TO_BAD = ("chart-good", "chart-fair", "chart-bad")
 

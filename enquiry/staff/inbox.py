@@ -19,6 +19,7 @@ from enquiry.bounded import parse_id
 from enquiry.domain import outbox
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.extensions import db
+from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.models import (
     FINAL_STATUSES,
     Channel,
@@ -213,11 +214,11 @@ def row_view(
         "url": ticket_url(ticket.id),
         "reference": ticket.reference,
         "subject": ticket.subject,
-        "kind": forms.KIND_LABELS[ticket.kind],
+        "kind": KIND_LABELS[ticket.kind],
         "status": forms.STATUS_LABELS[ticket.status],
         "department": ticket.department.name_for(locale),
         "assignee": ticket.assignee.display_name if ticket.assignee else None,
-        "channel": forms.CHANNEL_LABELS[ticket.channel],
+        "channel": CHANNEL_LABELS[ticket.channel],
         "created": format_datetime(ticket.created_at, "short"),
         "due": clock.badge(ticket, today, calendar),
         "is_overdue": clock.is_overdue(ticket, today),

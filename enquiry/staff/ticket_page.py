@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
+from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import (
     AuditEvent,
@@ -33,7 +34,7 @@ from enquiry.models import (
 )
 from enquiry.public.forms import APPLICANT_LABELS, DELIVERY_LABELS
 from enquiry.rules import clock, workflow
-from enquiry.staff.forms import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
+from enquiry.staff.forms import STATUS_LABELS
 from enquiry.staff.ticket_forms import fill_placeholders
 from enquiry.templating import current_locale
 

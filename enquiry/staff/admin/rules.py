@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from enquiry.domain import admin, routing
 from enquiry.extensions import db
+from enquiry.labels import KIND_LABELS
 from enquiry.models import Kind, ReportSection, Role, RoutingRule, Ticket, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.admin.forms import (
@@ -26,7 +27,6 @@ from enquiry.staff.admin.forms import (
     show_error,
 )
 from enquiry.staff.blueprint import bp
-from enquiry.staff.forms import KIND_LABELS
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
