@@ -28,6 +28,8 @@ from enquiry.models import (
     User,
 )
 from enquiry.rules import deadlines, workflow
+from enquiry.rules.references import generate_access_code, hash_code
+from enquiry.rules.routing import Facts
 from enquiry.rules.uploads import Upload
 
 logger = logging.getLogger(__name__)
@@ -83,7 +85,7 @@ def open_ticket(
     """
     received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
     due = deadlines.due_date(received_on, policy.deadline_days[enquiry.kind], policy.calendar)
-    facts = routing.Facts(
+    facts = Facts(
         kind=enquiry.kind,
         report_section_id=enquiry.report_section_id,
         text=f"{enquiry.subject}\n{enquiry.body}",
@@ -96,7 +98,7 @@ def open_ticket(
         office = policy.routing_office
         install.ensure_routing_office(session, office, actor=audit.Actor.system(), now=now)
         decision = routing.route(session, facts)
-    code = references.generate_access_code()
+    code = generate_access_code()
     year = now.astimezone(deadlines.BEIJING).year
     ticket = Ticket(
         reference=references.next_reference(session, policy.reference_prefix, year),
@@ -115,7 +117,7 @@ def open_ticket(
         applicant_type=enquiry.applicant_type,
         info_description=enquiry.info_description,
         delivery_form=enquiry.delivery_form,
-        access_code_hash=references.hash_code(code),
+        access_code_hash=hash_code(code),
         received_on=received_on,
         due_on=due.day,
         is_calendar_verified=due.is_verified,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from enquiry import audit
-from enquiry.domain import references, tickets
+from enquiry.domain import tickets
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db, limiter
@@ -21,7 +21,7 @@ from enquiry.public.blueprint import bp
 from enquiry.public.forms import FollowUpForm, TrackForm
 from enquiry.public.labels import kind_label, status_label
 from enquiry.public.uploads import UploadProblem, read_uploads
-from enquiry.rules import clock
+from enquiry.rules import clock, references
 from enquiry.templating import current_locale
 
 NO_FOLLOW_UP = frozenset({Status.REFUSED, Status.SPAM, Status.MERGED})

@@ -14,11 +14,11 @@ from flask_wtf import FlaskForm
 
 from enquiry import audit
 from enquiry.bounded import get_by_id
-from enquiry.domain import handling, references
+from enquiry.domain import handling
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Kind, Ticket, User, utcnow
-from enquiry.rules import outcomes, workflow
+from enquiry.rules import outcomes, references, workflow
 from enquiry.staff import clock_views, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page

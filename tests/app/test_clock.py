@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from enquiry import audit
-from enquiry.domain import clock, handling, references, tickets
+from enquiry.domain import clock, handling, tickets
 from enquiry.domain.accounts import create_user
 from enquiry.domain.policy import Policy, extension_rules_from_config, policy_from_config
 from enquiry.extensions import db
@@ -33,6 +33,7 @@ from enquiry.models import (
     User,
 )
 from enquiry.rules import clock as clock_rules
+from enquiry.rules import references
 from enquiry.rules.deadlines import BEIJING, WorkCalendar, add_working_days
 from tests.app.conftest import english
 from tests.db_state import database_state

@@ -16,6 +16,7 @@ from enquiry.domain import admin, routing
 from enquiry.extensions import db
 from enquiry.labels import KIND_LABELS
 from enquiry.models import Kind, ReportSection, Role, RoutingRule, Ticket, utcnow
+from enquiry.rules.routing import Facts, matches, parse_keywords, rule_view
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.admin.forms import (
     RuleForm,
@@ -41,7 +42,7 @@ def rule_conditions(rule: RoutingRule) -> list[str]:
         section = db.session.get(ReportSection, rule.report_section_id)
         label = f"{section.number} {section.heading}" if section else rule.report_section_id
         conditions.append(_("Part of a report: %(section)s", section=label))
-    keywords = routing.parse_keywords(rule.keywords)
+    keywords = parse_keywords(rule.keywords)
     if keywords:
         conditions.append(_("Text contains any of: %(words)s", words="、".join(keywords)))
     if rule.sender_domain:
@@ -194,7 +195,7 @@ def test_form() -> RuleTestForm:
     return form
 
 
-def trial_outcome(facts: routing.Facts) -> dict[str, Any]:
+def trial_outcome(facts: Facts) -> dict[str, Any]:
     """Return the rule and department a ticket with these facts would get, and other matches."""
     decision = routing.route(db.session, facts)
     locale = current_locale()
@@ -203,7 +204,7 @@ def trial_outcome(facts: routing.Facts) -> dict[str, Any]:
     others = [
         rule_row(rule, 0, locale)
         for rule in rules
-        if rule.id != decision.rule_id and routing.matches(routing.rule_view(rule), facts)
+        if rule.id != decision.rule_id and matches(rule_view(rule), facts)
     ]
     return {
         "rule": rule_row(chosen, 0, locale) if chosen else None,
@@ -228,7 +229,7 @@ def admin_test_rules() -> tuple[str, int]:
         return render_trial(form, None, 200)
     if not form.validate():
         return render_trial(form, None, 400)
-    facts = routing.Facts(
+    facts = Facts(
         kind=Kind(form.kind.data),
         report_section_id=optional_id(form.section),
         text=form.text.data or "",
