@@ -20,14 +20,8 @@ from sqlalchemy import select
 from enquiry.cli.worker import Job, stop_on_signals
 from enquiry.extensions import db
 from enquiry.intake.imap import ImapConfigError, ImapSettings, fetch_new_mail
-from enquiry.intake.ingest import (
-    MAX_INBOUND_BYTES,
-    IntakeSettings,
-    NotReprocessableError,
-    StoreError,
-    reprocess,
-    store,
-)
+from enquiry.intake.ingest import NotReprocessableError, StoreError, reprocess, store
+from enquiry.intake.settings import MAX_INBOUND_BYTES, IntakeSettings
 from enquiry.intake.smtp_server import IntakeHandler, app_store, start_server
 from enquiry.models import InboundEmail, InboundOutcome, InboundSource, utcnow
 

@@ -25,11 +25,11 @@ from enquiry.intake.imap_claims import ClaimLostError, busy_uids, claim, tie_cla
 from enquiry.intake.ingest import (
     REJECTED_PREFIX,
     IngestResult,
-    IntakeSettings,
     StoreError,
     ingest,
     store,
 )
+from enquiry.intake.settings import IntakeSettings
 from enquiry.models import (
     InboundOutcome,
     InboundSource,

@@ -17,7 +17,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 
 from enquiry.extensions import db
-from enquiry.intake.ingest import IngestResult, IntakeSettings, ingest
+from enquiry.intake.ingest import IngestResult, ingest
+from enquiry.intake.settings import IntakeSettings
 from enquiry.models import InboundSource, utcnow
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ from werkzeug.wrappers import Response
 from enquiry.audit import record
 from enquiry.bounded import parse_id
 from enquiry.extensions import db
-from enquiry.intake.ingest import REPROCESSABLE, IntakeSettings, NotReprocessableError, reprocess
+from enquiry.intake.ingest import REPROCESSABLE, NotReprocessableError, reprocess
+from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import parse
 from enquiry.models import (
     Blob,
