@@ -2,7 +2,7 @@
 send rate into a local SMTP server (aiosmtpd).
 
 Ingest runs the intake in this process, message after message, as the SMTP intake server and
-the IMAP poller do (`enquiry.intake.sources.app_store`: store the raw bytes, commit, parse,
+the IMAP poller do (`enquiry.intake.smtp_server.app_store`: store the raw bytes, commit, parse,
 classify, act, commit). The messages are generated (`generate_messages`): new enquiries in
 UTF-8 and GBK, HTML-only and multipart/alternative, attachments, replies to seeded tickets
 that thread by In-Reply-To or by the reference in the subject, automatic replies, and copies
@@ -183,7 +183,7 @@ def _message(
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from enquiry.intake.sources import app_store
+    from enquiry.intake.smtp_server import app_store
     from enquiry.models import InboundSource
 
     uri = appconfig.database_uri(args.db)

@@ -89,9 +89,8 @@ class Seeder:
     """Writes tickets into the database of an app; call `run(n)`."""
 
     def __init__(self, app: Any, *, seed: int, now: datetime, year: int) -> None:
-        from enquiry.domain import routing
         from enquiry.domain.policy import policy_from_config
-        from enquiry.rules import deadlines
+        from enquiry.rules import deadlines, routing
 
         self.app, self.now, self.year = app, now, year
         self.random = random.Random(seed)  # noqa: S311  (data, not secrets)
@@ -475,8 +474,8 @@ class Seeder:
     # --- the story of one ticket -----------------------------------------------------------
 
     def open(self, batch: Batch, created_at: datetime) -> Story:
-        from enquiry.domain import references
         from enquiry.models import Kind
+        from enquiry.rules import references
 
         r, writer = self.random, self.writer
         kind = r.choices(list(YEAR_SHARE), weights=list(YEAR_SHARE.values()))[0]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from enquiry.extensions import db
 from enquiry.models import Ticket
+from enquiry.search import documents as search_documents
 from enquiry.search import index as search_index
 
 search_cli = AppGroup("search", help="Full-text search.")
@@ -27,7 +28,7 @@ def reindex_command(batch_size: int) -> None:
     with click.progressbar(length=len(ticket_ids), label="Indexing tickets") as bar:
         for start in range(0, len(ticket_ids), batch_size):
             batch = ticket_ids[start : start + batch_size]
-            search_index.refresh(db.session.connection(), batch)
+            search_documents.refresh(db.session.connection(), batch)
             db.session.commit()
             bar.update(len(batch))
     search_index.optimize(db.session.connection())

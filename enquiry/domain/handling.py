@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
 from enquiry.domain import clock, merged_answers, satisfaction
+from enquiry.domain.steps import audit_detail, mail_citizen, required_text, thread_event, transition
 from enquiry.domain.tickets import add_message
 from enquiry.mail import outbound
 from enquiry.models import (
@@ -35,7 +35,6 @@ from enquiry.rules.uploads import Upload
 REASON_MAX = 2000
 Action = workflow.Action
 
-
 APPLICATION_NOT_REFUSED = (
     "an application is not refused: answer it, then close it with the outcome 不予处理 or 其他处理"
 )
@@ -45,49 +44,8 @@ class HandlingError(ValueError):
     """A staff action that cannot be done as asked; the message says why."""
 
 
-def _transition(
-    session: SessionLike,
-    ticket: Ticket,
-    action: Action,
-    *,
-    actor: audit.Actor,
-    now: datetime,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Move the ticket to the status the action leads to, and audit it."""
-    before = ticket.status
-    ticket.status = workflow.next_status(before, action)
-    ticket.closed_at = now if ticket.status is Status.CLOSED else None
-    ticket.updated_at = now
-    audit.record(
-        session,
-        action=f"ticket.{action.value}",
-        actor=actor,
-        now=now,
-        ticket=ticket,
-        detail={"status": [before.value, ticket.status.value], **(detail or {})},
-    )
-
-
-def _event(
-    session: SessionLike, ticket: Ticket, text: str, actor: audit.Actor, now: datetime
-) -> Message:
-    """Write a system event into the thread (staff only)."""
-    return add_message(session, ticket, MessageKind.EVENT, text, (), None, now, author=actor.user)
-
-
-def _content(session: SessionLike, message: Message) -> dict[str, Any]:
-    """The audit detail naming a message: its id and the hashes of its body and files."""
-    return {"message": message.id, **message_detail(session, message)}
-
-
 def _require_text(text: str, what: str, limit: int = REASON_MAX) -> str:
-    cleaned = (text or "").strip()
-    if not cleaned:
-        raise HandlingError(f"{what} is required")
-    if len(cleaned) > limit:
-        raise HandlingError(f"{what} is longer than {limit} characters")
-    return cleaned
+    return required_text(text, what, limit, HandlingError)
 
 
 def _active_department(department: Department | None) -> Department:
@@ -140,7 +98,7 @@ def transfer(
     if target.id == ticket.department_id and ticket.status is not Status.RECEIVED:
         raise HandlingError("the ticket is already with that department")
     before = ticket.department.code
-    _transition(
+    transition(
         session,
         ticket,
         Action.TRANSFER,
@@ -150,19 +108,19 @@ def transfer(
     )
     ticket.department = target
     ticket.assignee = None
-    _event(session, ticket, f"转办至 {target.name_zh}：{note}", actor, now)
+    thread_event(session, ticket, f"转办至 {target.name_zh}：{note}", actor, now)
 
 
 def acknowledge(session: SessionLike, ticket: Ticket, *, actor: audit.Actor, now: datetime) -> None:
     """签收: the department accepts the ticket; the one who signs takes it if nobody has."""
-    _transition(session, ticket, Action.ACKNOWLEDGE, actor=actor, now=now)
+    transition(session, ticket, Action.ACKNOWLEDGE, actor=actor, now=now)
     if ticket.assignee is None and actor.user is not None:
         ticket.assignee = actor.user
 
 
 def start(session: SessionLike, ticket: Ticket, *, actor: audit.Actor, now: datetime) -> None:
     """办理: work on the ticket begins."""
-    _transition(session, ticket, Action.START, actor=actor, now=now)
+    transition(session, ticket, Action.START, actor=actor, now=now)
 
 
 def return_to_office(
@@ -177,7 +135,7 @@ def return_to_office(
     """退单: the department gives the ticket back to the routing office, saying why."""
     reason = _require_text(reason, "a reason for returning")
     before = ticket.department.code
-    _transition(
+    transition(
         session,
         ticket,
         Action.RETURN,
@@ -187,7 +145,7 @@ def return_to_office(
     )
     ticket.department = default_department
     ticket.assignee = None
-    _event(session, ticket, f"退单：{reason}", actor, now)
+    thread_event(session, ticket, f"退单：{reason}", actor, now)
 
 
 def reply(
@@ -205,12 +163,12 @@ def reply(
     message = add_message(
         session, ticket, MessageKind.REPLY, body, attachments, Channel.WEB, now, author=actor.user
     )
-    _transition(
-        session, ticket, Action.ANSWER, actor=actor, now=now, detail=_content(session, message)
+    transition(
+        session, ticket, Action.ANSWER, actor=actor, now=now, detail=audit_detail(session, message)
     )
     clock.stop_on_answer(ticket, now)
     context = {"message": message, "rating_links": satisfaction.rating_links(identity, message)}
-    _mail_citizen(session, ticket, "reply", identity, now, context, automatic=False)
+    mail_citizen(session, ticket, "reply", identity, now, context, automatic=False)
     merged_answers.forward_to_merged(
         session, ticket, message, identity=identity, actor=actor, now=now
     )
@@ -231,16 +189,16 @@ def request_info(
     message = add_message(
         session, ticket, MessageKind.REPLY, body, (), Channel.WEB, now, author=actor.user
     )
-    _transition(
+    transition(
         session,
         ticket,
         Action.REQUEST_INFO,
         actor=actor,
         now=now,
-        detail=_content(session, message),
+        detail=audit_detail(session, message),
     )
     clock.pause_for_correction(ticket, now)
-    _mail_citizen(
+    mail_citizen(
         session, ticket, "request_info", identity, now, {"message": message}, automatic=False
     )
     return message
@@ -258,7 +216,7 @@ def add_note(
         actor=actor,
         now=now,
         ticket=ticket,
-        detail=_content(session, message),
+        detail=audit_detail(session, message),
     )
     return message
 
@@ -278,7 +236,7 @@ def close(
     if ticket.kind is not Kind.INFO_APPLICATION and outcome is not None:
         raise HandlingError("only information applications have an outcome")
     detail = {"outcome": outcome} if outcome is not None else None
-    _transition(session, ticket, Action.CLOSE, actor=actor, now=now, detail=detail)
+    transition(session, ticket, Action.CLOSE, actor=actor, now=now, detail=detail)
     ticket.outcome = outcome
 
 
@@ -304,8 +262,8 @@ def refuse(
         session, ticket, MessageKind.REPLY, reason, (), Channel.WEB, now, author=actor.user
     )
     detail = {"reason": reason, **message_detail(session, message)}
-    _transition(session, ticket, Action.REFUSE, actor=actor, now=now, detail=detail)
-    _mail_citizen(session, ticket, "refusal", identity, now, {"message": message}, automatic=False)
+    transition(session, ticket, Action.REFUSE, actor=actor, now=now, detail=detail)
+    mail_citizen(session, ticket, "refusal", identity, now, {"message": message}, automatic=False)
 
 
 def mark_spam(
@@ -313,8 +271,8 @@ def mark_spam(
 ) -> None:
     """Spam: closed without any mail, with the reason on record."""
     reason = _require_text(reason, "a reason")
-    _transition(session, ticket, Action.MARK_SPAM, actor=actor, now=now, detail={"reason": reason})
-    _event(session, ticket, f"标记为垃圾信息：{reason}", actor, now)
+    transition(session, ticket, Action.MARK_SPAM, actor=actor, now=now, detail={"reason": reason})
+    thread_event(session, ticket, f"标记为垃圾信息：{reason}", actor, now)
 
 
 def merge(
@@ -331,38 +289,11 @@ def merge(
         raise HandlingError("choose another ticket to merge into")
     if into.status in workflow.FINAL:
         raise HandlingError("the ticket to merge into is already concluded")
-    _transition(
-        session, ticket, Action.MERGE, actor=actor, now=now, detail={"into": into.reference}
-    )
+    transition(session, ticket, Action.MERGE, actor=actor, now=now, detail={"into": into.reference})
     ticket.merged_into_id = into.id
-    _event(session, ticket, f"已合并至 {into.reference}", actor, now)
-    _event(session, into, f"{ticket.reference} 已合并至本件", actor, now)
-    _mail_citizen(session, ticket, "merged", identity, now, {"into": into}, automatic=False)
-    answer = merged_answers.latest_answer(session, into)
-    if answer is not None:  # already answered there: these citizens get that answer now
-        for merged in (ticket, *merged_answers.merged_into(session, ticket)):
-            merged_answers.forward_answer(
-                session, merged, into, answer, identity=identity, actor=actor, now=now
-            )
-
-
-def _mail_citizen(
-    session: SessionLike,
-    ticket: Ticket,
-    template: str,
-    identity: outbound.MailIdentity,
-    now: datetime,
-    context: dict[str, Any],
-    *,
-    automatic: bool,
-) -> None:
-    outbound.queue(
-        session,
-        ticket=ticket,
-        template=template,
-        identity=identity,
-        now=now,
-        context=context,
-        is_automatic=automatic,
-        in_reply_to=outbound.latest_message_id(session, ticket),
+    thread_event(session, ticket, f"已合并至 {into.reference}", actor, now)
+    thread_event(session, into, f"{ticket.reference} 已合并至本件", actor, now)
+    mail_citizen(session, ticket, "merged", identity, now, {"into": into}, automatic=False)
+    merged_answers.forward_earlier_answer(
+        session, ticket, into, identity=identity, actor=actor, now=now
     )

@@ -121,3 +121,19 @@ def forward_to_merged(
     for ticket in merged:
         forward_answer(session, ticket, answered, answer, identity=identity, actor=actor, now=now)
     return len(merged)
+
+
+def forward_earlier_answer(
+    session: SessionLike,
+    ticket: Ticket,
+    into: Ticket,
+    *,
+    identity: outbound.MailIdentity,
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """A ticket merged into an answered one: its citizens get that answer now."""
+    answer = latest_answer(session, into)
+    if answer is not None:
+        for merged in (ticket, *merged_into(session, ticket)):
+            forward_answer(session, merged, into, answer, identity=identity, actor=actor, now=now)

@@ -1,18 +1,32 @@
-"""Build the domain's Policy from the application's configuration."""
+"""The office's settings the domain needs (the Policy), built once from the configuration.
+
+A verb that depends on them takes the Policy as an argument; none reads `current_app`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
-from enquiry.domain import clock
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.admin.install import RoutingOffice
-from enquiry.domain.tickets import Policy
 from enquiry.mail.outbound import MailIdentity
 from enquiry.models import Kind, SessionLike
-from enquiry.rules import deadlines
+from enquiry.rules import clock, deadlines
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The office's settings that the domain needs, taken from configuration."""
+
+    reference_prefix: str
+    calendar: deadlines.WorkCalendar
+    office_hours: deadlines.OfficeHours
+    deadline_days: Mapping[Kind, int]
+    mail: MailIdentity
+    routing_office: RoutingOffice = field(default_factory=RoutingOffice)
 
 
 def policy_from_config(

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from enquiry import audit
 from enquiry.domain import clock
-from enquiry.domain.tickets import Policy, add_message
+from enquiry.domain.policy import Policy
+from enquiry.domain.tickets import add_message
 from enquiry.mail import outbound
 from enquiry.models import (
     Department,
@@ -123,15 +124,14 @@ def rate(
     comment: str | None,
     now: datetime,
     *,
-    identity: outbound.MailIdentity,
+    policy: Policy,
     actor: audit.Actor,
-    policy: Policy | None = None,
 ) -> SatisfactionRating:
     """Record the citizen's rating of an answer; 不满意 reopens the ticket, alerts supervisors.
 
     Raises RatingError (InvalidRatingTokenError, AlreadyRatedError); the caller rolls back.
     """
-    message = answer_for(session, identity.secret, token)
+    message = answer_for(session, policy.mail.secret, token)
     if existing_rating(session, message) is not None:
         raise AlreadyRatedError("this answer has already been rated")
     comment = _clean_comment(comment)
@@ -148,7 +148,7 @@ def rate(
     detail = {"rating": rating.value, "message": message.id, "has_comment": comment is not None}
     audit.record(session, action="ticket.rated", actor=actor, now=now, ticket=ticket, detail=detail)
     if rating is Rating.DISSATISFIED:
-        _send_back(session, ticket, record, identity=identity, actor=actor, now=now, policy=policy)
+        _send_back(session, ticket, record, policy=policy, actor=actor, now=now)
     return record
 
 
@@ -164,10 +164,9 @@ def _send_back(
     ticket: Ticket,
     record: SatisfactionRating,
     *,
-    identity: outbound.MailIdentity,
+    policy: Policy,
     actor: audit.Actor,
     now: datetime,
-    policy: Policy | None,
 ) -> None:
     """重办: reopen the ticket (when it is answered or closed), restart its clock, alert."""
     before = ticket.status
@@ -186,10 +185,9 @@ def _send_back(
     text = "回访：不满意，重办。" + (f"\n{record.comment}" if record.comment else "")
     add_message(session, ticket, MessageKind.EVENT, text, (), None, now)
     if ticket.status is not before:  # reopened: the re-handling gets a fresh period
-        policy = policy or clock.configured_policy(session)
         clock.restart_for_rehandling(session, ticket, policy=policy, actor=actor, now=now)
     for address, locale in alert_recipients(session, ticket.department):
-        _queue_alert(session, ticket, record, address, locale, identity=identity, now=now)
+        _queue_alert(session, ticket, record, address, locale, identity=policy.mail, now=now)
 
 
 def alert_recipients(session: SessionLike, department: Department) -> list[tuple[str, str]]:

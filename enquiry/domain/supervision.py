@@ -1,26 +1,22 @@
 """Chasing deadlines: the daily digest, escalation (督办) and reminders (催办).
 
-Mail to staff goes through the outbox like all mail, but is not tied to the ticket's thread:
-no ticket id on the row, an unsigned Message-ID, no per-ticket reply address and no reference
-tag in the subject, so a colleague's "reply" never lands in a citizen's thread.
+The lists come from `enquiry.domain.attention`; the mail to colleagues goes through
+`enquiry.domain.staff_mail` (the outbox, never a citizen's thread).
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from enquiry import audit
-from enquiry.domain import clock
+from enquiry.domain.attention import DueRow, attention_tickets, due_row, overdue_condition
+from enquiry.domain.staff_mail import queue_staff_mail, staff_ticket_url, supervisors_of
 from enquiry.mail import outbound
 from enquiry.models import (
     Department,
@@ -32,7 +28,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
-from enquiry.rules import deadlines
+from enquiry.rules import clock, deadlines
 
 logger = logging.getLogger(__name__)
 
@@ -41,130 +37,6 @@ NOTE_MAX = 2000
 
 class SupervisionError(ValueError):
     """A reminder that cannot be sent as asked; the message says why."""
-
-
-@dataclass(frozen=True)
-class DueRow:
-    """A ticket as the digest, escalation mail and supervision page list it."""
-
-    ticket_id: int
-    reference: str
-    subject: str
-    department_id: int
-    assignee: str | None
-    due_on: date
-    remaining: int  # working days; negative when overdue
-    is_overdue: bool
-    is_verified: bool
-    is_escalated: bool
-
-
-def staff_ticket_url(base_url: str, ticket_id: int) -> str:
-    """Return the staff page of a ticket, for links in mail (built without a request)."""
-    return f"{base_url.rstrip('/')}/staff/tickets/{ticket_id}"
-
-
-def due_row(ticket: Ticket, today: date, calendar: deadlines.WorkCalendar) -> DueRow:
-    """Return what lists show of a ticket whose clock runs."""
-    assert ticket.due_on is not None
-    return DueRow(
-        ticket_id=ticket.id,
-        reference=ticket.reference,
-        subject=ticket.subject,
-        department_id=ticket.department_id,
-        assignee=ticket.assignee.display_name if ticket.assignee else None,
-        due_on=ticket.due_on,
-        remaining=deadlines.working_days_between(today, ticket.due_on, calendar),
-        is_overdue=ticket.due_on < today,
-        is_verified=ticket.is_calendar_verified,
-        is_escalated=ticket.escalated_at is not None,
-    )
-
-
-def attention_tickets(
-    session: SessionLike,
-    today: date,
-    calendar: deadlines.WorkCalendar,
-    soon_days: int,
-    *,
-    department_ids: Iterable[int] | None = None,
-) -> list[Ticket]:
-    """Return the running tickets that are overdue or due soon, earliest due date first."""
-    limit = clock.soon_limit(today, soon_days, calendar)
-    query = sa.select(Ticket).where(clock.running_condition(), Ticket.due_on < limit)
-    if department_ids is not None:
-        query = query.where(Ticket.department_id.in_(list(department_ids)))
-    query = query.options(joinedload(Ticket.assignee)).order_by(Ticket.due_on, Ticket.id)
-    return list(session.scalars(query))
-
-
-@dataclass
-class Board:
-    """One department's tickets that need attention."""
-
-    department: Department
-    overdue: list[DueRow] = field(default_factory=list)
-    due_soon: list[DueRow] = field(default_factory=list)
-
-
-def department_boards(
-    session: SessionLike,
-    departments: Sequence[Department],
-    today: date,
-    calendar: deadlines.WorkCalendar,
-    soon_days: int,
-) -> list[Board]:
-    """Return the overdue and soon-due tickets of each department (the supervision page)."""
-    boards = {department.id: Board(department) for department in departments}
-    for ticket in attention_tickets(session, today, calendar, soon_days, department_ids=boards):
-        row = due_row(ticket, today, calendar)
-        board = boards[ticket.department_id]
-        (board.overdue if row.is_overdue else board.due_soon).append(row)
-    return list(boards.values())
-
-
-# --- Mail to staff ------------------------------------------------------------------------------
-
-
-def queue_staff_mail(
-    session: SessionLike,
-    *,
-    to: User,
-    template: str,
-    identity: outbound.MailIdentity,
-    now: datetime,
-    context: dict[str, Any],
-    is_automatic: bool,
-) -> OutboundEmail:
-    """Render templates/mail/<template> in the colleague's language and add it to the outbox."""
-    full_context = {"user": to, "base_url": identity.base_url.rstrip("/"), **context}
-    subject, body_text, body_html = outbound.render_pair(template, to.locale, full_context)
-    email = OutboundEmail(
-        ticket_id=None,
-        template=template,
-        to_addr=to.email,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        message_id=f"<staff.{secrets.token_hex(10)}@{identity.domain}>",
-        is_automatic=is_automatic,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    session.add(email)
-    session.flush()
-    return email
-
-
-def supervisors_of(session: SessionLike, department_id: int) -> list[User]:
-    """Return the active supervisors of a department, else the active admins (someone must)."""
-    active = sa.select(User).where(User.is_active.is_(True)).order_by(User.id)
-    found = list(
-        session.scalars(
-            active.where(User.role == Role.SUPERVISOR, User.department_id == department_id)
-        )
-    )
-    return found or list(session.scalars(active.where(User.role == Role.ADMIN)))
 
 
 # --- The daily digest --------------------------------------------------------------------------
@@ -289,7 +161,7 @@ def escalate_overdue(
     today = clock.beijing_today(now)
     query = (
         sa.select(Ticket)
-        .where(clock.overdue_condition(today), Ticket.escalated_at.is_(None))
+        .where(overdue_condition(today), Ticket.escalated_at.is_(None))
         .order_by(Ticket.department_id, Ticket.due_on, Ticket.id)
         .with_for_update(skip_locked=True, of=Ticket)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from enquiry.audit.content import message_detail
 from enquiry.domain import clock, references, routing
 from enquiry.domain.admin import install
 from enquiry.domain.blobs import store_blob
+from enquiry.domain.policy import Policy
 from enquiry.mail import outbound
 from enquiry.models import (
     ApplicantType,
@@ -27,21 +28,11 @@ from enquiry.models import (
     User,
 )
 from enquiry.rules import deadlines, workflow
+from enquiry.rules.references import generate_access_code, hash_code
+from enquiry.rules.routing import Facts
 from enquiry.rules.uploads import Upload
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The office's settings that the domain needs, taken from configuration."""
-
-    reference_prefix: str
-    calendar: deadlines.WorkCalendar
-    office_hours: deadlines.OfficeHours
-    deadline_days: Mapping[Kind, int]
-    mail: outbound.MailIdentity
-    routing_office: install.RoutingOffice = field(default_factory=install.RoutingOffice)
 
 
 @dataclass(frozen=True)
@@ -94,7 +85,7 @@ def open_ticket(
     """
     received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
     due = deadlines.due_date(received_on, policy.deadline_days[enquiry.kind], policy.calendar)
-    facts = routing.Facts(
+    facts = Facts(
         kind=enquiry.kind,
         report_section_id=enquiry.report_section_id,
         text=f"{enquiry.subject}\n{enquiry.body}",
@@ -107,7 +98,7 @@ def open_ticket(
         office = policy.routing_office
         install.ensure_routing_office(session, office, actor=audit.Actor.system(), now=now)
         decision = routing.route(session, facts)
-    code = references.generate_access_code()
+    code = generate_access_code()
     year = now.astimezone(deadlines.BEIJING).year
     ticket = Ticket(
         reference=references.next_reference(session, policy.reference_prefix, year),
@@ -126,7 +117,7 @@ def open_ticket(
         applicant_type=enquiry.applicant_type,
         info_description=enquiry.info_description,
         delivery_form=enquiry.delivery_form,
-        access_code_hash=references.hash_code(code),
+        access_code_hash=hash_code(code),
         received_on=received_on,
         due_on=due.day,
         is_calendar_verified=due.is_verified,
@@ -188,11 +179,11 @@ def add_citizen_follow_up(
     email_message_id: str | None = None,
     inbound_email_id: int | None = None,
     flag_reason: str | None = None,
-    policy: Policy | None = None,
+    policy: Policy,
 ) -> Message:
     """Add the citizen's follow-up; an answered or closed ticket is reopened.
 
-    The answer to a 补正 request starts a fresh period (from `policy`, else the app's).
+    The answer to a 补正 request starts a fresh period under the office's `policy`.
     """
     try:
         new_status = workflow.next_status(ticket.status, workflow.Action.CITIZEN_FOLLOW_UP)
@@ -227,7 +218,6 @@ def add_citizen_follow_up(
         },
     )
     if before is Status.AWAITING_CITIZEN:
-        policy = policy or clock.configured_policy(session)
         clock.restart_after_correction(session, ticket, policy=policy, actor=actor, now=now)
     return message
 

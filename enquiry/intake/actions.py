@@ -1,4 +1,4 @@
-"""What intake does with a classified message: record a bounce, add a reply, open a ticket.
+"""What intake does with a classified message: add a reply, open a ticket (bounces: .bounces).
 
 Called by enquiry.mail.ingest inside its second transaction; everything here flushes and
 never commits.
@@ -11,23 +11,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from enquiry import audit
-from enquiry.audit.content import message_detail, outbound_sha256
+from enquiry.audit.content import message_detail
+from enquiry.domain.policy import Policy
 from enquiry.domain.tickets import (
     NewEnquiry,
-    Policy,
     TicketClosedError,
     add_citizen_follow_up,
     add_message,
     open_ticket,
 )
 from enquiry.intake.threading import ThreadMatch
-from enquiry.mail.parse.bounces import STATUS_TYPES, smtp_status_line
-from enquiry.mail.parse.charsets import decode_unlabelled
-from enquiry.mail.parse.classify import MailClass
 from enquiry.mail.parse.headers import address_key
 from enquiry.mail.parse.inbound import ParsedMail
 from enquiry.models import (
@@ -36,10 +30,7 @@ from enquiry.models import (
     InboundOutcome,
     Kind,
     MessageKind,
-    OutboundEmail,
-    OutboxStatus,
     SessionLike,
-    SuppressedAddress,
     Ticket,
 )
 from enquiry.models.tickets import EMAIL_MAX, NAME_MAX, SUBJECT_MAX
@@ -53,9 +44,6 @@ NO_SUBJECT = "(无主题)"
 NO_BODY = "(无正文)"
 EMAIL_BODY_MAX = 100_000  # longer texts stay whole in the raw message
 FLAG_MAX = 200
-REASON_MAX = 300
-_DIAGNOSTIC_RE = re.compile(r"^Diagnostic-Code\s*:\s*(.+(?:\r?\n[ \t]+.+)*)", re.I | re.M)
-_STATUS_RE = re.compile(r"^Status\s*:\s*([245]\.\d{1,3}\.\d{1,3})", re.I | re.M)
 _ARABIC_SCRIPT_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]")
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -88,84 +76,6 @@ class Decision:
 def ticket_by_id(session: SessionLike, ticket_id: int | None) -> Ticket | None:
     """Return a ticket by id, or None."""
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
-
-
-# --- bounces -------------------------------------------------------------------------------
-
-
-def bounce_reason(mail: ParsedMail) -> str:
-    """Return the diagnostic of a delivery report, else its status or SMTP reply, else subject."""
-    for attachment in mail.attachments:
-        if attachment.content_type in STATUS_TYPES:
-            text = decode_unlabelled(attachment.data)
-            found = _DIAGNOSTIC_RE.search(text) or _STATUS_RE.search(text)
-            if found:
-                return " ".join(found.group(1).split())[:REASON_MAX]
-    return (smtp_status_line(mail.text) or mail.subject or "delivery failed")[:REASON_MAX]
-
-
-def suppress(session: SessionLike, address: str, reason: str, now: datetime) -> None:
-    """Stop automatic mail to an address (kept if it is suppressed already)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(SuppressedAddress)
-        .values(address=address.strip().lower()[:EMAIL_MAX], reason=reason[:200], created_at=now)
-        .on_conflict_do_nothing(index_elements=["address"])
-    )
-
-
-def mark_bounced(session: SessionLike, email: OutboundEmail, reason: str, now: datetime) -> None:
-    """Mark one of our messages failed, suppress its recipient and tell staff on the ticket."""
-    email.status, email.lease_until = OutboxStatus.FAILED, None
-    email.last_error = f"bounced: {reason}"
-    suppress(session, email.to_addr, f"bounced: {reason}", now)
-    ticket = ticket_by_id(session, email.ticket_id)
-    if ticket is not None:
-        text = (
-            f"退信：发往 {email.to_addr} 的邮件“{email.subject}”未能送达（{reason}）。"
-            "该地址不再接收自动邮件。"
-        )
-        add_message(session, ticket, MessageKind.EVENT, text, (), None, now)
-    audit.record(
-        session,
-        action="mail.bounced",
-        actor=audit.Actor.system(),
-        now=now,
-        ticket=ticket,
-        detail={
-            "outbound_id": email.id,
-            "outbound_sha256": outbound_sha256(email),
-            "message_id": email.message_id,
-            "reason": reason,
-        },
-    )
-
-
-def record_bounce(
-    session: SessionLike, mail: ParsedMail, kind: MailClass, now: datetime
-) -> Decision:
-    """Match a bounce to the messages of ours it returns and mark them failed."""
-    ids = [f"<{found}>" for found in kind.bounced_message_ids]
-    emails = (
-        list(
-            session.scalars(
-                select(OutboundEmail)
-                .where(OutboundEmail.message_id.in_(ids))
-                .order_by(OutboundEmail.id)
-            )
-        )
-        if ids
-        else []
-    )
-    reason = bounce_reason(mail)
-    if not emails:
-        recipients = ", ".join(kind.bounced_recipients) or "unknown"
-        return Decision(InboundOutcome.BOUNCE, detail=f"not one of ours ({recipients}): {reason}")
-    for email in emails:
-        mark_bounced(session, email, reason, now)
-    ticket = next((t for e in emails if (t := ticket_by_id(session, e.ticket_id))), None)
-    numbers = ", ".join(f"#{email.id}" for email in emails)
-    return Decision(InboundOutcome.BOUNCE, ticket=ticket, detail=f"outbound {numbers}: {reason}")
 
 
 # --- the citizen's message -----------------------------------------------------------------
@@ -234,6 +144,7 @@ def append_reply(
     mail: ParsedMail,
     match: ThreadMatch,
     uploads: list[Upload],
+    policy: Policy,
     now: datetime,
 ) -> Decision:
     """Add the message to its ticket, reopening it as the workflow says.
@@ -257,6 +168,7 @@ def append_reply(
                 flag_reason=flag,
                 email_message_id=inbound.message_id,
                 inbound_email_id=inbound.id,
+                policy=policy,
             )
             return Decision(InboundOutcome.APPENDED, ticket, detail)
         except TicketClosedError:

@@ -11,25 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parseaddr
-from typing import Any
 
 from sqlalchemy import select
 
 from enquiry.domain.blobs import store_blob
-from enquiry.domain.policy import policy_from_config
-from enquiry.domain.tickets import Policy
-from enquiry.intake import actions, dedupe, mentions
-from enquiry.intake.threading import ThreadMatch, envelope_recipients, find_ticket
-from enquiry.mail.parse.classify import classify
+from enquiry.intake import actions, decide, dedupe
+from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import ParsedMail, parse
 from enquiry.models import Blob, InboundEmail, InboundOutcome, InboundSource, SessionLike
 
 logger = logging.getLogger(__name__)
 
-MAX_INBOUND_BYTES = 25 * 1024 * 1024
 DETAIL_MAX = 4000
 REPROCESSABLE = frozenset({InboundOutcome.PENDING, InboundOutcome.QUARANTINED})
 REJECTED_PREFIX = "rejected: "  # detail of a message whose content was not taken in
@@ -47,35 +41,6 @@ class NotReprocessableError(ValueError):
 
 
 @dataclass(frozen=True)
-class IntakeSettings:
-    """What intake needs to know about the office, from configuration."""
-
-    policy: Policy
-    own_addresses: frozenset[str]
-    own_domains: frozenset[str]
-    max_attachments: int = 5
-    max_attachment_bytes: int = 10 * 1024 * 1024
-    max_inbound_bytes: int = MAX_INBOUND_BYTES
-
-    @classmethod
-    def from_config(cls, config: Any, session: SessionLike | None = None) -> IntakeSettings:
-        """Read the settings from configuration (and the holiday overrides, given a session)."""
-        policy = policy_from_config(config, session=session)
-        extra = str(config.get("INBOUND_ADDRESSES") or "").replace(";", ",").split(",")
-        candidates = [parseaddr(str(config["MAIL_DEFAULT_SENDER"]))[1], *extra]
-        candidates.append(str(config.get("IMAP_USER") or ""))
-        own = frozenset(a.strip().lower() for a in candidates if "@" in a)
-        return cls(
-            policy=policy,
-            own_addresses=own,
-            own_domains=frozenset({policy.mail.domain.lower()}),
-            max_attachments=int(config.get("MAX_ATTACHMENTS", 5)),
-            max_attachment_bytes=int(config.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)),
-            max_inbound_bytes=int(config.get("MAX_INBOUND_BYTES", MAX_INBOUND_BYTES)),
-        )
-
-
-@dataclass(frozen=True)
 class IngestResult:
     """What became of one received message."""
 
@@ -90,19 +55,6 @@ class IngestResult:
         where = f" {self.reference}" if self.reference else ""
         why = f" ({self.detail.splitlines()[0][:200]})" if self.detail else ""
         return f"#{self.inbound_email_id} {self.outcome.value}{where}{why}"
-
-
-@dataclass
-class _Context:
-    """Phase two's inputs, passed to the actions."""
-
-    session: SessionLike
-    inbound: InboundEmail
-    mail: ParsedMail
-    raw: bytes
-    now: datetime
-    settings: IntakeSettings
-    notes: list[str] = field(default_factory=list)
 
 
 def ingest(
@@ -197,8 +149,8 @@ def _process(
         raw = session.scalar(select(Blob.data).where(Blob.sha256 == inbound.raw_sha256)) or b""
         mail = parse(raw)
         _describe(inbound, mail)
-        context = _Context(session, inbound, mail, raw, now, settings)
-        decision = _decide(context)
+        context = decide.Context(session, inbound, mail, raw, now, settings)
+        decision = decide.decide(context)
         inbound.outcome, inbound.ticket_id = decision.outcome, decision.ticket_id
         inbound.detail = _detail([decision.detail, *context.notes])
         inbound.processed_at = now
@@ -216,89 +168,6 @@ def _process(
         else:
             logger.exception("Quarantined inbound e-mail #%s", inbound_id)
         return _quarantine(session, inbound_id, mail, error, now)
-
-
-def _decide(context: _Context) -> actions.Decision:
-    """Choose and carry out what to do with a parsed message."""
-    if context.mail.is_parse_failure:
-        return actions.Decision(InboundOutcome.QUARANTINED, detail="; ".join(context.mail.defects))
-    key = dedupe.dedupe_key(context.inbound, context.mail)
-    earlier = dedupe.duplicate_of(context.session, context.inbound, key)
-    if earlier is not None:
-        return actions.Decision(
-            InboundOutcome.DUPLICATE, ticket=earlier.ticket, detail=f"same as {earlier.label}"
-        )
-    collision = dedupe.collision_with(context.session, context.inbound)
-    dedupe.claim(context.session, context.inbound, key)
-    decision = _act(context)
-    if collision is not None:
-        context.notes.append(f"{dedupe.COLLISION_NOTE} #{collision}")
-        if decision.ticket is not None and decision.outcome in dedupe.TAKEN_IN:
-            dedupe.note_collision(context.session, decision.ticket, collision, context.now)
-    return decision
-
-
-def _act(context: _Context) -> actions.Decision:
-    """Record a bounce, ignore machine mail, or take a person's message in."""
-    mail, settings, session = context.mail, context.settings, context.session
-    kind = classify(
-        mail, own_addresses=settings.own_addresses, own_message_id_domains=settings.own_domains
-    )
-    if kind.is_bounce:
-        return actions.record_bounce(session, mail, kind, context.now)
-    match = find_ticket(
-        session,
-        mail,
-        identity=settings.policy.mail,
-        prefix=settings.policy.reference_prefix,
-        envelope_to=envelope_recipients(context.raw),
-    )
-    reasons = ", ".join(kind.reasons)
-    if kind.is_automatic and (match is not None or not kind.is_weak):
-        ticket = match.ticket if match else None
-        return actions.Decision(InboundOutcome.AUTO_REPLY, ticket=ticket, detail=reasons)
-    if kind.is_automatic:  # only the subject looks automatic: keep it, but do not answer
-        context.notes.append(f"no acknowledgement: {reasons}")
-    return _take_in(context, match, acknowledge=not kind.is_automatic)
-
-
-def _take_in(
-    context: _Context, match: ThreadMatch | None, *, acknowledge: bool
-) -> actions.Decision:
-    """Add a person's message to its ticket, or open one (also when it names a stranger's)."""
-    mail, settings, session = context.mail, context.settings, context.session
-    uploads = actions.uploads_from(
-        mail,
-        limit=settings.max_attachments,
-        max_bytes=settings.max_attachment_bytes,
-        notes=context.notes,
-    )
-    if (
-        match is not None
-        and match.is_guessable
-        and not mentions.is_from_citizen(mail, match.ticket)
-    ):
-        return mentions.open_mentioning(
-            session,
-            context.inbound,
-            mail,
-            match,
-            uploads,
-            settings.policy,
-            context.now,
-            acknowledge=acknowledge,
-        )
-    if match is not None:
-        return actions.append_reply(session, context.inbound, mail, match, uploads, context.now)
-    return actions.open_from_mail(
-        session,
-        context.inbound,
-        mail,
-        uploads,
-        settings.policy,
-        context.now,
-        acknowledge=acknowledge,
-    )
 
 
 def _describe(inbound: InboundEmail, mail: ParsedMail) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from enquiry import audit
-from enquiry.domain.tickets import Policy, add_message
+from enquiry.domain.policy import Policy
+from enquiry.domain.tickets import add_message
 from enquiry.intake.actions import Decision, open_from_mail
 from enquiry.intake.threading import ThreadMatch
 from enquiry.mail.parse.headers import address_key

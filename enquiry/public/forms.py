@@ -22,18 +22,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from enquiry.labels import KIND_LABELS
 from enquiry.mail.header_values import is_address
 from enquiry.models import ApplicantType, DeliveryForm, Kind
 from enquiry.models import tickets as limits
 from enquiry.rules.names import is_gb18030_encodable, normalize_name
 
-KIND_LABELS = {
-    Kind.QUESTION: _l("Question"),
-    Kind.SUGGESTION: _l("Suggestion"),
-    Kind.COMPLAINT: _l("Complaint"),
-    Kind.INFO_APPLICATION: _l("Application for government information"),
-    Kind.OTHER: _l("Other"),
-}
 APPLICANT_LABELS = {
     ApplicantType.CITIZEN: _l("Citizen (natural person)"),
     ApplicantType.BUSINESS: _l("Business"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from enquiry.labels import KIND_LABELS
 from enquiry.models import Kind, Status
-from enquiry.public.forms import KIND_LABELS
 
 STATUS_LABELS = {
     Status.RECEIVED: _l("Received"),

@@ -75,10 +75,10 @@ def rate(token: str) -> Any:
         if form.website.data:  # the honeypot: say no, as the enquiry form does
             form.form_errors.append(_("Your rating could not be accepted."))
         return render_form(answer, form, 400)
-    return record(token, answer, form, identity)
+    return record(token, answer, form)
 
 
-def record(token: str, answer: Message, form: RatingForm, identity: Any) -> Any:
+def record(token: str, answer: Message, form: RatingForm) -> Any:
     try:
         satisfaction.rate(
             db.session,
@@ -86,7 +86,7 @@ def record(token: str, answer: Message, form: RatingForm, identity: Any) -> Any:
             Rating(form.rating.data),
             form.comment.data,
             utcnow(),
-            identity=identity,
+            policy=policy_from_config(current_app.config, session=db.session),
             actor=audit.Actor.citizen(request.remote_addr),
         )
     except satisfaction.AlreadyRatedError:

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from enquiry import audit
-from enquiry.domain import clock, tickets
+from enquiry.domain import tickets
 from enquiry.domain.admin import calendar as calendar_admin
+from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import public as visible
 from enquiry.extensions import db, limiter
 from enquiry.mail.parse.quotes import fold_for_display
@@ -20,6 +21,7 @@ from enquiry.public.blueprint import bp
 from enquiry.public.forms import FollowUpForm, TrackForm
 from enquiry.public.labels import kind_label, status_label
 from enquiry.public.uploads import UploadProblem, read_uploads
+from enquiry.rules import clock
 from enquiry.templating import current_locale
 
 NO_FOLLOW_UP = frozenset({Status.REFUSED, Status.SPAM, Status.MERGED})
@@ -86,6 +88,7 @@ def follow_up(ticket: Ticket, form: FollowUpForm) -> Any:
             attachments=uploads,
             actor=audit.Actor.citizen(request.remote_addr),
             now=utcnow(),
+            policy=policy_from_config(current_app.config, session=db.session),
         )
     except tickets.TicketClosedError:
         db.session.rollback()

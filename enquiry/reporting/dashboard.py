@@ -9,19 +9,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from enquiry.domain.satisfaction import RATING_LABELS
-from enquiry.reporting import charts
-from enquiry.reporting import figures as stats
-from enquiry.staff.forms import CHANNEL_LABELS, KIND_LABELS
+from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
+from enquiry.reporting import charts, mailbox
 
 GOOD_TO_BAD = ("chart-good", "chart-fair", "chart-bad")
 
 
 def month_names() -> list[str]:
     names = get_month_names("abbreviated", context="stand-alone", locale=get_locale())
-    return [str(names[month]) for month in stats.MONTHS]
+    return [str(names[month]) for month in mailbox.MONTHS]
 
 
-def dashboard_charts(figures: stats.MailboxFigures, departments: dict[int, str]) -> list[Any]:
+def dashboard_charts(figures: mailbox.MailboxFigures, departments: dict[int, str]) -> list[Any]:
     """Return the dashboard's charts, ready for the macro."""
     months, month_heading = month_names(), _("Month")
     by_department = {departments.get(d, str(d)): sum(v) for d, v in figures.by_department.items()}
@@ -102,11 +101,11 @@ def dashboard_charts(figures: stats.MailboxFigures, departments: dict[int, str])
 
 
 def dashboard_rows(
-    figures: stats.MailboxFigures, departments: dict[int, str]
+    figures: mailbox.MailboxFigures, departments: dict[int, str]
 ) -> list[list[object]]:
     """Return the dashboard's figures as CSV rows: monthly series, then the summary."""
     rows: list[list[object]] = [
-        [_("Figure"), _("Series"), *stats.MONTHS, _("Total")],
+        [_("Figure"), _("Series"), *mailbox.MONTHS, _("Total")],
         [_("Received"), _("All"), *figures.total_by_month, figures.total],
     ]
     series: list[tuple[str, dict[Any, tuple[int, ...]], dict[Any, Any]]] = [

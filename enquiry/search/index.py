@@ -1,8 +1,8 @@
 """The search index: search_documents kept in step with tickets, and queries against it.
 
-Every flush that adds or changes a ticket's reference, subject, citizen name or description, or
-adds, edits, moves or deletes a message, rewrites that ticket's search document in the same
-transaction (a session event), so no domain verb has to remember to. SQLite indexes the
+Every flush that changes a ticket's searchable text rewrites its search document in the same
+transaction (a session event installed here; see enquiry.search.documents), so no domain verb
+has to remember to. SQLite indexes the
 documents in an FTS5 table kept in sync by triggers. PostgreSQL stores to_tsvector('simple',
 document) in a generated column with a GIN index: ranking reads the stored vector instead of
 parsing every matching document again (an expression index alone made a query matching
@@ -13,33 +13,27 @@ schemas made with `Base.metadata.create_all`, by a DDL event on the search_docum
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, UOWTransaction, selectinload
+from sqlalchemy.orm import Session, selectinload
 
-from enquiry.models import Message, MessageKind, SearchDocument, SessionLike, Ticket, utcnow
-from enquiry.search import tokenizer
+from enquiry.models import SearchDocument, SessionLike, Ticket
+from enquiry.search import documents, tokenizer
 
 logger = logging.getLogger(__name__)
 
 FTS_TABLE = "search_fts"
 GIN_INDEX = "ix_search_documents_tsv"
 VECTOR_COLUMN = "document_tsv"
-INDEXED_KINDS = (MessageKind.CITIZEN, MessageKind.REPLY, MessageKind.NOTE)
 # A broad word matches a third of a city's tickets; ranking all of them took seconds. Only the
 # newest matches the user may see are ranked: the best 50 of the latest 2,000.
 RANKED_CANDIDATES = 2000
-TICKET_FIELDS = ("reference", "subject", "citizen_name", "info_description")
-MESSAGE_FIELDS = ("body", "kind", "ticket_id", "ticket")
 
 # The external-content FTS5 table reads its text from search_documents. The 'ascii' tokenizer
 # splits only on ASCII punctuation and spaces, so the tokens of enquiry.search, all letters and
@@ -81,54 +75,13 @@ def init_app(app: Flask) -> None:
     """Keep search documents in step with every session, and create the index with the schema."""
     table = SearchDocument.__table__
     for target, name, listener in (
-        (Session, "before_flush", _drop_documents_of_deleted_tickets),
-        (Session, "after_flush", _refresh_flushed_tickets),
+        (Session, "before_flush", documents.drop_documents_of_deleted_tickets),
+        (Session, "after_flush", documents.refresh_flushed_tickets),
         (table, "after_create", _create_index),
         (table, "before_drop", _drop_index),
     ):
         if not event.contains(target, name, listener):
             event.listen(target, name, listener)
-
-
-def refresh(connection: sa.Connection, ticket_ids: Collection[int]) -> int:
-    """Rewrite the search documents of these tickets from the database; return how many."""
-    if not ticket_ids:
-        return 0
-    tickets = Ticket.__table__.c
-    messages = Message.__table__.c
-    bodies: dict[int, list[str]] = defaultdict(list)
-    for ticket_id, body in connection.execute(
-        sa.select(messages.ticket_id, messages.body)
-        .where(messages.ticket_id.in_(ticket_ids), messages.kind.in_(INDEXED_KINDS))
-        .order_by(messages.id)
-    ):
-        bodies[ticket_id].append(body)
-    now = utcnow()
-    rows = [
-        {
-            "ticket_id": row.id,
-            "document": tokenizer.document_for(
-                row.reference,
-                row.subject,
-                row.citizen_name,
-                [row.info_description or "", *bodies[row.id]],
-            ),
-            "updated_at": now,
-        }
-        for row in connection.execute(
-            sa.select(
-                tickets.id,
-                tickets.reference,
-                tickets.subject,
-                tickets.citizen_name,
-                tickets.info_description,
-            ).where(tickets.id.in_(ticket_ids))
-        )
-    ]
-    if rows:
-        connection.execute(_upsert(connection.dialect.name), rows)
-    logger.debug("Search documents refreshed for %d tickets", len(rows))
-    return len(rows)
 
 
 def optimize(connection: sa.Connection) -> None:
@@ -237,68 +190,12 @@ def _snippet(ticket: Ticket, tokens: list[str]) -> list[tokenizer.Segment]:
     texts = [
         ticket.subject,
         ticket.info_description or "",
-        *(message.body for message in ticket.messages if message.kind in INDEXED_KINDS),
+        *(message.body for message in ticket.messages if message.kind in documents.INDEXED_KINDS),
         ticket.citizen_name,
         ticket.reference,
     ]
     found = tokenizer.snippet(texts, tokens)
     return found or [tokenizer.Segment(ticket.subject[: tokenizer.SNIPPET_CHARS], False)]
-
-
-@functools.cache  # statements are immutable; building this one took a tenth of a refresh
-def _upsert(dialect: str) -> sa.Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SearchDocument)
-    return statement.on_conflict_do_update(
-        index_elements=["ticket_id"],
-        set_={
-            "document": statement.excluded.document,
-            "updated_at": statement.excluded.updated_at,
-        },
-        # An unchanged document is left alone: no new row version, no index churn.
-        where=SearchDocument.document != statement.excluded.document,
-    )
-
-
-def _drop_documents_of_deleted_tickets(
-    session: Session, flush_context: UOWTransaction, instances: Iterable[Any] | None
-) -> None:
-    """Delete a deleted ticket's document first: it holds a foreign key to the ticket."""
-    ticket_ids = [obj.id for obj in session.deleted if isinstance(obj, Ticket) and obj.id]
-    if ticket_ids:
-        session.connection().execute(
-            sa.delete(SearchDocument).where(SearchDocument.ticket_id.in_(ticket_ids))
-        )
-
-
-def _refresh_flushed_tickets(session: Session, flush_context: UOWTransaction) -> None:
-    """Rewrite the documents of the tickets whose searchable text this flush changed."""
-    new, deleted = session.new, session.deleted
-    ticket_ids: set[int | None] = set()
-    for obj in (*new, *session.dirty, *deleted):
-        if isinstance(obj, Ticket):
-            if obj not in deleted and (obj in new or _changed(obj, TICKET_FIELDS)):
-                ticket_ids.add(obj.id)
-        elif isinstance(obj, Message) and (
-            obj in new or obj in deleted or _changed(obj, MESSAGE_FIELDS)
-        ):
-            ticket_ids.update(_message_ticket_ids(obj))
-    known = {ticket_id for ticket_id in ticket_ids if ticket_id is not None}
-    if known:
-        refresh(session.connection(), known)
-
-
-def _changed(obj: Any, fields: Iterable[str]) -> bool:
-    state = sa.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in fields)
-
-
-def _message_ticket_ids(message: Message) -> set[int | None]:
-    """The message's ticket, and the one it was moved from, if any."""
-    state = sa.inspect(message)
-    ids: set[int | None] = {message.ticket_id, *state.attrs.ticket_id.history.deleted}
-    ids.update(ticket.id for ticket in state.attrs.ticket.history.deleted if ticket is not None)
-    return ids
 
 
 def _create_index(target: sa.Table, connection: sa.Connection, **kw: Any) -> None:

@@ -19,9 +19,10 @@ Rules, applied to NFKC-normalised, case-folded text:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
+
+from enquiry.search.normalize import HAN, WORD, Normalized, normalize
 
 MAX_TOKEN_CHARS = 64  # longer words (hashes, base64) are cut: PostgreSQL skips words > 2047 bytes
 MAX_QUERY_CHARS = 500
@@ -33,24 +34,11 @@ SNIPPET_SCAN_CHARS = 5_000  # a match further into a long text is not looked for
 SNIPPET_LEAD = 40
 ELLIPSIS = "…"
 
-_HAN, _WORD, _SEPARATOR = "H", "W", " "
-_IGNORED, _DIGIT = "X", "D"  # dropped without a trace; a non-ASCII digit, read as ASCII
-_HAN_RANGES = (
-    (0x3005, 0x3005),  # 々 iteration mark
-    (0x3007, 0x3007),  # 〇 ideographic zero, as in 二〇二六
-    (0x3400, 0x4DBF),  # extension A
-    (0x4E00, 0x9FFF),  # unified ideographs
-    (0xF900, 0xFAFF),  # compatibility ideographs (NFKC maps most of them away)
-    (0x20000, 0x2FA1F),  # extensions B-F and the compatibility supplement
-    (0x30000, 0x323AF),  # extensions G-H
-)
-_TATWEEL = "\u0640"  # Arabic-script elongation: typography, not a letter
-_ZERO_WIDTH_SPACE = "\u200b"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014"
 _REFERENCE = re.compile(
     rf"(?<![a-z0-9])([a-z]{{2,10}})[{_DASHES}]([0-9]{{4}})[{_DASHES}]([0-9]{{6,12}})(?![0-9])"
 )
-_RUNS = re.compile(f"{_HAN}+|{_WORD}+")
+_RUNS = re.compile(f"{HAN}+|{WORD}+")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -69,16 +57,9 @@ class Segment(NamedTuple):
     is_match: bool
 
 
-class _Normalized(NamedTuple):
-    chars: str  # NFKC, case-folded, ignorables removed, digits in ASCII
-    classes: str  # one of _HAN, _WORD, _SEPARATOR per char
-    starts: Sequence[int]  # where each char came from in the original text
-    ends: Sequence[int]
-
-
 def tokens(text: str) -> list[str]:
     """Return the tokens of a text: Han bigrams, words, references (with repeats, in order)."""
-    return [piece[0] for piece in _pieces(_normalize(text), unigrams=False)]
+    return [piece[0] for piece in _pieces(normalize(text), unigrams=False)]
 
 
 def document_tokens(text: str) -> list[str]:
@@ -89,7 +70,7 @@ def document_tokens(text: str) -> list[str]:
     (they match any ticket with that character). Prefix queries on bigrams would avoid the
     unigrams but miss a character that ends a run, and need a prefix index on SQLite.
     """
-    return [piece[0] for piece in _pieces(_normalize(text), unigrams=True)]
+    return [piece[0] for piece in _pieces(normalize(text), unigrams=True)]
 
 
 def query_tokens(query: str) -> list[str]:
@@ -171,7 +152,7 @@ def _squeeze(text: str) -> str:
 
 
 def _matching_spans(text: str, wanted: set[str]) -> list[Token]:
-    normalized = _normalize(text)
+    normalized = normalize(text)
     starts, ends = normalized.starts, normalized.ends
     return [
         Token(token, starts[first], ends[last])
@@ -180,7 +161,7 @@ def _matching_spans(text: str, wanted: set[str]) -> list[Token]:
     ]
 
 
-def _pieces(normalized: _Normalized, *, unigrams: bool) -> list[tuple[str, int, int]]:
+def _pieces(normalized: Normalized, *, unigrams: bool) -> list[tuple[str, int, int]]:
     """Return (token, index of its first char, index of its last char): references first."""
     chars, classes = normalized.chars, normalized.classes
     found: list[tuple[str, int, int]] = []
@@ -191,7 +172,7 @@ def _pieces(normalized: _Normalized, *, unigrams: bool) -> list[tuple[str, int, 
             found.append((number.lstrip("0") or "0", match.start(3), match.end() - 1))
     for run in _RUNS.finditer(classes):
         first, last = run.start(), run.end() - 1
-        if classes[first] == _WORD:
+        if classes[first] == WORD:
             found.append((chars[first : last + 1][:MAX_TOKEN_CHARS], first, last))
         elif first == last:
             found.append((chars[first], first, first))
@@ -210,107 +191,3 @@ def _han_pieces(chars: str, first: int, last: int, *, unigrams: bool) -> list[tu
         found.append((chars[index : index + 2], index, index + 1))
     found.append((chars[last], last, last))
     return found
-
-
-def _normalize(text: str) -> _Normalized:
-    """NFKC and case-fold the text, classify its characters, and map them back to the text."""
-    if unicodedata.is_normalized("NFKC", text):
-        folded = text.casefold()
-        if len(folded) == len(text):  # then character i of folded is character i of text
-            classes = _classes(folded)
-            if _IGNORED not in classes and _DIGIT not in classes:
-                return _Normalized(folded, classes, range(len(text)), range(1, len(text) + 1))
-    return _normalize_by_cluster(text)
-
-
-def _normalize_by_cluster(text: str) -> _Normalized:
-    """NFKC and case-fold a cluster (a character and its combining marks) at a time."""
-    distinct = set(text)
-    if not any(unicodedata.combining(char) for char in distinct):
-        return _normalize_by_char(text, {char: _fold(char) for char in distinct})
-    chars: list[str] = []
-    classes: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    index, length = 0, len(text)
-    while index < length:
-        after = index + 1
-        while after < length and unicodedata.combining(text[after]):
-            after += 1
-        for char, kind in zip(*_fold(text[index:after]), strict=True):
-            chars.append(char)
-            classes.append(kind)
-            starts.append(index)
-            ends.append(after)
-        index = after
-    return _Normalized("".join(chars), "".join(classes), starts, ends)
-
-
-def _normalize_by_char(text: str, table: dict[str, tuple[str, str]]) -> _Normalized:
-    """Like _normalize_by_cluster for a text without combining marks (every cluster is one
-    character), folding each distinct character once: Chinese text with full-width
-    punctuation, which NFKC changes, is the common case and took most of the indexing time.
-    """
-    if all(len(folded) == 1 for folded, _ in table.values()):  # one for one: no offsets
-        chars_map = {ord(char): folded for char, (folded, _) in table.items()}
-        classes_map = {ord(char): kinds for char, (_, kinds) in table.items()}
-        length = len(text)
-        return _Normalized(
-            text.translate(chars_map),
-            text.translate(classes_map),
-            range(length),
-            range(1, length + 1),
-        )
-    chars: list[str] = []
-    classes: list[str] = []
-    starts: list[int] = []
-    for index, char in enumerate(text):
-        folded, kinds = table[char]
-        if len(folded) == 1:
-            chars.append(folded)
-            classes.append(kinds)
-            starts.append(index)
-        elif folded:
-            chars.extend(folded)
-            classes.extend(kinds)
-            starts.extend([index] * len(folded))
-    return _Normalized("".join(chars), "".join(classes), starts, [s + 1 for s in starts])
-
-
-def _fold(cluster: str) -> tuple[str, str]:
-    """NFKC and case-fold a cluster; return its kept characters and their classes."""
-    chars: list[str] = []
-    classes: list[str] = []
-    for char in unicodedata.normalize("NFKC", cluster).casefold():
-        kind = _class_of(char)
-        if kind == _IGNORED:
-            continue
-        if kind == _DIGIT:
-            char, kind = str(unicodedata.decimal(char)), _WORD
-        chars.append(char)
-        classes.append(kind)
-    return "".join(chars), "".join(classes)
-
-
-def _classes(folded: str) -> str:
-    table = {char: _class_of(char) for char in set(folded)}
-    return "".join([table[char] for char in folded])
-
-
-def _class_of(char: str) -> str:
-    """Return the class of a normalised character."""
-    if char.isascii():
-        return _WORD if char.isalnum() else _SEPARATOR
-    code = ord(char)
-    if 0x4E00 <= code <= 0x9FFF or any(low <= code <= high for low, high in _HAN_RANGES):
-        return _HAN
-    if char == _ZERO_WIDTH_SPACE:
-        return _SEPARATOR
-    category = unicodedata.category(char)
-    if category in {"Mn", "Me", "Cf"} or char == _TATWEEL:
-        return _IGNORED
-    if category == "Nd":
-        return _DIGIT
-    if category[0] in "LN" or category == "Mc":
-        return _WORD
-    return _SEPARATOR

@@ -15,8 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from enquiry.bounded import MAX_ID, BoundedIntegerField
-from enquiry.domain import clock, supervision
+from enquiry.domain import supervision
 from enquiry.domain.admin import calendar as calendar_admin
+from enquiry.rules import clock
 
 NEXT_MAX = 2048
 EXTENSION_DAYS_BOUND = 366  # the domain applies the configured limit per kind

@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 
 from enquiry.domain import clock, supervision
 from enquiry.domain.admin import calendar as calendar_admin
-from enquiry.domain.policy import extension_rules_from_config, policy_from_config
+from enquiry.domain.policy import Policy, extension_rules_from_config, policy_from_config
 from enquiry.domain.queries.accounts import user_by_id
-from enquiry.domain.tickets import Policy
 from enquiry.extensions import db
 from enquiry.models import Kind, PauseKind, Role, Ticket, User, utcnow
 from enquiry.redirects import safe_next
+from enquiry.rules import clock as clock_rules
 from enquiry.rules import deadlines
 from enquiry.staff import clock_forms
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
@@ -43,7 +43,7 @@ def office_policy() -> Policy:
 
 
 def beijing_today() -> date:
-    return clock.beijing_today(utcnow())
+    return clock_rules.beijing_today(utcnow())
 
 
 def clock_panel(ticket: Ticket, user: User) -> dict[str, Any]:
@@ -52,10 +52,10 @@ def clock_panel(ticket: Ticket, user: User) -> dict[str, Any]:
     rules = extension_rules_from_config(current_app.config)
     approver_id = ticket.extension_approved_by_id if ticket.extended_at else None
     approver = user_by_id(db.session, approver_id)
-    running = clock.is_running(ticket)
+    running = clock_rules.is_running(ticket)
     return {
         "ticket_id": ticket.id,
-        "badge": clock.badge(ticket, today, calendar),
+        "badge": clock_rules.badge(ticket, today, calendar),
         "received_on": ticket.received_on,
         "paused_on": ticket.paused_on,
         "escalated_at": ticket.escalated_at,
@@ -70,12 +70,12 @@ def clock_panel(ticket: Ticket, user: User) -> dict[str, Any]:
         "extension_max": rules.max_days(ticket),
         "can_extend": running
         and ticket.extended_at is None
-        and not clock.is_overdue(ticket, today)
-        and clock.may_approve_extension(user, ticket),
+        and not clock_rules.is_overdue(ticket, today)
+        and clock_rules.may_approve_extension(user, ticket),
         "can_pause": running and ticket.kind is Kind.INFO_APPLICATION,
         "can_resume": ticket.pause_kind is PauseKind.CONSULTATION
-        and ticket.status in clock.RUNNING,
-        "can_remind": ticket.status in clock.OPEN and supervision.may_remind(user, ticket),
+        and ticket.status in clock_rules.RUNNING,
+        "can_remind": ticket.status in clock_rules.OPEN and supervision.may_remind(user, ticket),
     }
 
 

@@ -26,8 +26,8 @@ from enquiry.domain.queries.inbox import (
     SORT_NEWEST,
     SORT_OLDEST,
 )
-from enquiry.models import Channel, Role, Status
-from enquiry.public.forms import KIND_LABELS
+from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
+from enquiry.models import Role, Status
 
 EMAIL_MAX = 254
 PASSWORD_MAX = 1024  # Argon2 takes any length; this only bounds the work per request
@@ -46,7 +46,6 @@ STATUS_LABELS = {
     Status.SPAM: _l("Spam"),
     Status.MERGED: _l("Merged"),
 }
-CHANNEL_LABELS = {Channel.WEB: _l("Web form"), Channel.EMAIL: _l("E-mail")}
 ROLE_LABELS = {Role.AGENT: _l("Agent"), Role.SUPERVISOR: _l("Supervisor"), Role.ADMIN: _l("Admin")}
 
 

@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from enquiry.bounded import parse_id
-from enquiry.domain import clock, outbox
+from enquiry.domain import outbox
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.queries import inbox as queries
 from enquiry.extensions import db
+from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.models import (
     Channel,
     Kind,
@@ -25,7 +26,7 @@ from enquiry.models import (
     User,
     utcnow,
 )
-from enquiry.rules import deadlines
+from enquiry.rules import clock, deadlines
 from enquiry.staff import forms
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
@@ -97,11 +98,11 @@ def row_view(
         "url": ticket_url(ticket.id),
         "reference": ticket.reference,
         "subject": ticket.subject,
-        "kind": forms.KIND_LABELS[ticket.kind],
+        "kind": KIND_LABELS[ticket.kind],
         "status": forms.STATUS_LABELS[ticket.status],
         "department": ticket.department.name_for(locale),
         "assignee": ticket.assignee.display_name if ticket.assignee else None,
-        "channel": forms.CHANNEL_LABELS[ticket.channel],
+        "channel": CHANNEL_LABELS[ticket.channel],
         "created": format_datetime(ticket.created_at, "short"),
         "due": clock.badge(ticket, today, calendar),
         "is_overdue": clock.is_overdue(ticket, today),

@@ -21,7 +21,8 @@ from enquiry.audit import record
 from enquiry.bounded import parse_id
 from enquiry.domain.queries import mailroom as mailroom_queries
 from enquiry.extensions import db
-from enquiry.intake.ingest import REPROCESSABLE, IntakeSettings, NotReprocessableError, reprocess
+from enquiry.intake.ingest import REPROCESSABLE, NotReprocessableError, reprocess
+from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import parse
 from enquiry.models import InboundEmail, InboundOutcome, Role, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required

@@ -9,10 +9,11 @@ from flask import render_template, request, url_for
 
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
+from enquiry.labels import KIND_LABELS
 from enquiry.search import index as search_index
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
-from enquiry.staff.forms import KIND_LABELS, STATUS_LABELS
+from enquiry.staff.forms import STATUS_LABELS
 from enquiry.staff.ticket_forms import SearchForm
 from enquiry.templating import current_locale
 

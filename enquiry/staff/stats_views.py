@@ -14,7 +14,7 @@ from wtforms import Form, SelectChoice, SelectField
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Role, utcnow
-from enquiry.reporting import annual, charts
+from enquiry.reporting import annual, charts, mailbox
 from enquiry.reporting import figures as stats
 from enquiry.reporting.dashboard import dashboard_charts, dashboard_rows
 from enquiry.reporting.scope import department_names, figure_departments
@@ -161,7 +161,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 # The dashboard
 
 
-def _figures(scope: Scope) -> stats.MailboxFigures:
+def _figures(scope: Scope) -> mailbox.MailboxFigures:
     today = utcnow().astimezone(deadlines.BEIJING).date()
     calendar = policy_from_config(current_app.config).calendar
     return stats.mailbox_figures(

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, render_template, url_for
 
-from enquiry.domain import supervision
+from enquiry.domain import attention
 from enquiry.domain.policy import due_soon_days
 from enquiry.domain.queries.supervision import supervised_departments
 from enquiry.extensions import db
@@ -21,7 +21,7 @@ from enquiry.templating import current_locale
 logger = logging.getLogger(__name__)
 
 
-def row_view(row: supervision.DueRow) -> dict[str, Any]:
+def row_view(row: attention.DueRow) -> dict[str, Any]:
     """Return what the page shows of a ticket."""
     return {
         "ticket_id": row.ticket_id,
@@ -45,7 +45,7 @@ def supervision_page() -> str:
     """List each supervised department's overdue and soon-due tickets."""
     departments = supervised_departments(db.session, current_staff())
     soon = due_soon_days(current_app.config)
-    boards = supervision.department_boards(
+    boards = attention.department_boards(
         db.session, departments, beijing_today(), office_calendar(), soon
     )
     locale = current_locale()

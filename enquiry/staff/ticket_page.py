@@ -11,11 +11,11 @@ from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from enquiry.domain import clock
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import choices
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
+from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import (
     CannedReply,
@@ -31,8 +31,8 @@ from enquiry.models import (
     utcnow,
 )
 from enquiry.public.forms import APPLICANT_LABELS, DELIVERY_LABELS
-from enquiry.rules import workflow
-from enquiry.staff.forms import CHANNEL_LABELS, KIND_LABELS, STATUS_LABELS
+from enquiry.rules import clock, workflow
+from enquiry.staff.forms import STATUS_LABELS
 from enquiry.staff.ticket_forms import fill_placeholders
 from enquiry.templating import current_locale
 

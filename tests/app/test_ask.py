@@ -20,7 +20,7 @@ from sqlalchemy import event, func, select
 from werkzeug.test import TestResponse
 
 from enquiry import errors
-from enquiry.domain import formtoken, references
+from enquiry.domain import formtoken
 from enquiry.extensions import db
 from enquiry.mail import outbound
 from enquiry.models import (
@@ -38,6 +38,7 @@ from enquiry.models import (
     UsedFormToken,
     utcnow,
 )
+from enquiry.rules import references
 from tests.conftest import hidden_fields
 
 REFERENCE = re.compile(r"^WLMQ-\d{4}-\d{6}$")

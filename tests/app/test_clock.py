@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from enquiry import audit
-from enquiry.domain import clock, handling, references, tickets
+from enquiry.domain import clock, handling, tickets
 from enquiry.domain.accounts.passwords import create_user
-from enquiry.domain.policy import extension_rules_from_config, policy_from_config
+from enquiry.domain.policy import Policy, extension_rules_from_config, policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
     ApplicantType,
@@ -32,11 +32,13 @@ from enquiry.models import (
     Ticket,
     User,
 )
+from enquiry.rules import clock as clock_rules
+from enquiry.rules import references
 from enquiry.rules.deadlines import BEIJING, WorkCalendar, add_working_days
 from tests.app.conftest import english
 from tests.db_state import database_state
 
-RULES = clock.ExtensionRules()
+RULES = clock_rules.ExtensionRules()
 
 
 def beijing(*args: int) -> datetime:
@@ -49,18 +51,18 @@ def ctx(app: Flask) -> Iterator[Flask]:
         yield app
 
 
-def national_policy(app: Flask) -> tickets.Policy:
+def national_policy(app: Flask) -> Policy:
     return dataclasses.replace(policy_from_config(app.config), calendar=WorkCalendar.national())
 
 
-def xinjiang_policy(app: Flask) -> tickets.Policy:
+def xinjiang_policy(app: Flask) -> Policy:
     return dataclasses.replace(
         policy_from_config(app.config), calendar=WorkCalendar.for_region("xinjiang")
     )
 
 
 def open_ticket(
-    policy: tickets.Policy, now: datetime, kind: Kind = Kind.INFO_APPLICATION
+    policy: Policy, now: datetime, kind: Kind = Kind.INFO_APPLICATION
 ) -> tickets.Opened:
     return tickets.open_ticket(
         db.session,
@@ -117,7 +119,9 @@ def test_application_across_national_day_2013(ctx: Flask) -> None:
     assert ticket.received_on == date(2013, 9, 27)
     assert ticket.due_on == date(2013, 10, 30)
     assert ticket.is_calendar_verified
-    assert clock.remaining_working_days(ticket, date(2013, 9, 27), WorkCalendar.national()) == 20
+    assert (
+        clock_rules.remaining_working_days(ticket, date(2013, 9, 27), WorkCalendar.national()) == 20
+    )
 
 
 def test_application_in_xinjiang_2014_skips_the_cancelled_make_up_days(ctx: Flask) -> None:
@@ -172,7 +176,7 @@ def test_correction_stops_the_clock_and_the_answer_starts_a_fresh_period(ctx: Fl
     assert (ticket.paused_on, ticket.pause_kind) == (date(2024, 5, 8), PauseKind.CORRECTION)
     assert ticket.first_response_at == asked
     # Long after the old due date the ticket is not overdue: the clock waits for the citizen.
-    assert not clock.is_overdue(ticket, date(2024, 7, 1))
+    assert not clock_rules.is_overdue(ticket, date(2024, 7, 1))
 
     # The answer arrives after closing time on Friday 5 July: received Monday 8 July, and the
     # full 20 working days run again from there.
@@ -226,7 +230,7 @@ def test_the_answer_through_the_tracking_page_restarts_with_the_office_calendar(
         ticket = db.session.get(Ticket, ticket_id)
         assert ticket is not None and ticket.status is Status.IN_PROGRESS
         assert ticket.pause_kind is None
-        today = clock.beijing_today(datetime.now(UTC))
+        today = clock_rules.beijing_today(datetime.now(UTC))
         assert ticket.due_on is not None and ticket.due_on > today
 
 
@@ -243,8 +247,8 @@ def test_consultation_time_is_not_counted(ctx: Flask) -> None:
         db.session, ticket, "征求某公司意见", actor=actor, now=beijing(2024, 5, 13, 10, 0)
     )
     assert (ticket.paused_on, ticket.pause_kind) == (date(2024, 5, 13), PauseKind.CONSULTATION)
-    frozen = clock.remaining_working_days(ticket, date(2024, 5, 13), policy.calendar)
-    assert clock.remaining_working_days(ticket, date(2024, 5, 24), policy.calendar) == frozen
+    frozen = clock_rules.remaining_working_days(ticket, date(2024, 5, 13), policy.calendar)
+    assert clock_rules.remaining_working_days(ticket, date(2024, 5, 24), policy.calendar) == frozen
     # The reply comes on Friday 24 May: 14 May to 24 May are 9 working days, not counted.
     excluded = clock.resume_after_consultation(
         db.session, ticket, calendar=policy.calendar, actor=actor, now=beijing(2024, 5, 24, 16, 0)
@@ -252,7 +256,7 @@ def test_consultation_time_is_not_counted(ctx: Flask) -> None:
     assert excluded == 9
     assert ticket.due_on == add_working_days(date(2024, 5, 31), 9, policy.calendar)
     assert ticket.due_on == date(2024, 6, 14)  # 10 June was Dragon Boat Festival
-    assert clock.remaining_working_days(ticket, date(2024, 5, 24), policy.calendar) == frozen
+    assert clock_rules.remaining_working_days(ticket, date(2024, 5, 24), policy.calendar) == frozen
     assert (ticket.paused_on, ticket.pause_kind) == (None, None)
 
 
@@ -422,7 +426,7 @@ def test_extension_limits_come_from_configuration(make_app: Callable[..., Flask]
 
 
 def running_ticket(make_ticket: Callable[..., Any], **fields: Any) -> Any:
-    today = clock.beijing_today(datetime.now(UTC))
+    today = clock_rules.beijing_today(datetime.now(UTC))
     values: dict[str, Any] = {
         "kind": Kind.INFO_APPLICATION,
         "status": Status.IN_PROGRESS,

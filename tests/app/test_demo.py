@@ -8,9 +8,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from enquiry import audit
-from enquiry.domain import clock
 from enquiry.extensions import db
 from enquiry.models import Kind, OutboundEmail, Status, Ticket, utcnow
+from enquiry.rules import clock
 
 PASSWORD = "a demo password for tests"
 

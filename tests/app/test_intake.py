@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from enquiry.extensions import db
 from enquiry.intake.ingest import (
     IngestResult,
-    IntakeSettings,
     NotReprocessableError,
     StoreError,
     ingest,
     reprocess,
 )
+from enquiry.intake.settings import IntakeSettings
 from enquiry.intake.threading import Clue, Via, clues, envelope_recipients
 from enquiry.mail import outbound
 from enquiry.models import (

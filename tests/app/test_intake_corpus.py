@@ -19,7 +19,8 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from enquiry.extensions import db
-from enquiry.intake.ingest import IntakeSettings, ingest
+from enquiry.intake.ingest import ingest
+from enquiry.intake.settings import IntakeSettings
 from enquiry.models import Blob, InboundEmail, InboundOutcome, InboundSource, OutboundEmail
 from tests.conftest import require
 

@@ -18,16 +18,9 @@ from sqlalchemy import select
 
 from enquiry import ROOT
 from enquiry.extensions import db
-from enquiry.intake.ingest import IntakeSettings
-from enquiry.intake.sources import (
-    FetchReport,
-    ImapConfigError,
-    ImapSettings,
-    IntakeHandler,
-    app_store,
-    fetch_new_mail,
-    start_server,
-)
+from enquiry.intake.imap import FetchReport, ImapConfigError, ImapSettings, fetch_new_mail
+from enquiry.intake.settings import IntakeSettings
+from enquiry.intake.smtp_server import IntakeHandler, app_store, start_server
 from enquiry.models import (
     Blob,
     Department,

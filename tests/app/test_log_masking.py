@@ -23,9 +23,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from enquiry import ROOT, create_app
-from enquiry.domain.references import hash_code
 from enquiry.extensions import db
 from enquiry.models import Base, Channel, Department, Kind, Status, Ticket
+from enquiry.rules.references import hash_code
 from tests.conftest import base_config
 
 CODE = "7K2M-9QXR-4TNB-H8WZ-3CVD"

@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from enquiry.extensions import db
-from enquiry.intake.ingest import IntakeSettings, ingest
+from enquiry.intake.ingest import ingest
+from enquiry.intake.settings import IntakeSettings
 from enquiry.models import (
     AuditEvent,
     Department,

@@ -43,6 +43,7 @@ from enquiry.models import (
     Role,
     User,
 )
+from enquiry.rules import clock as clock_rules
 from enquiry.rules.uploads import Upload
 from tests.hostile_strings import ENCODED_WORD_STRINGS, HOSTILE_STRINGS
 from tests.smtp_server import SmtpServer
@@ -164,16 +165,15 @@ def queue_every_kind(app: Flask, hostile: str, locale: str) -> None:
             Rating.DISSATISFIED,
             text,
             NOW,
-            identity=identity,
-            actor=audit.Actor.citizen(),
             policy=policy,
+            actor=audit.Actor.citizen(),
         )
         handling.transfer(db.session, asked, egov, text, actor=by_chief, now=NOW)
         handling.acknowledge(db.session, asked, actor=by_agent, now=NOW)
         handling.request_info(db.session, asked, text, identity=identity, actor=by_agent, now=NOW)
         handling.refuse(db.session, refused, text, identity=identity, actor=by_agent, now=NOW)
         handling.merge(db.session, merged, extended, identity=identity, actor=by_agent, now=NOW)
-        rules = clock.ExtensionRules()
+        rules = clock_rules.ExtensionRules()
         days = rules.max_days(extended)
         clock.extend(
             db.session,

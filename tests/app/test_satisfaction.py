@@ -180,7 +180,7 @@ def test_a_second_rating_of_the_same_answer_is_refused(app: Flask, citizen: Flas
     assert "already been rated" in again.get_data(as_text=True)
     assert ratings(app) == [(answer_id, Rating.SATISFIED, None)]
     with app.app_context(), app.test_request_context():
-        identity = policy_from_config(app.config).mail
+        policy = policy_from_config(app.config)
         with pytest.raises(satisfaction.AlreadyRatedError):
             satisfaction.rate(
                 db.session,
@@ -188,7 +188,7 @@ def test_a_second_rating_of_the_same_answer_is_refused(app: Flask, citizen: Flas
                 Rating.DISSATISFIED,
                 None,
                 LATER,
-                identity=identity,
+                policy=policy,
                 actor=audit.Actor.citizen(),
             )
 

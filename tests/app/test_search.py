@@ -231,6 +231,7 @@ def test_a_follow_up_becomes_searchable(app: Flask, opened: dict[str, Ticket]) -
         attachments=(),
         actor=audit.Actor.citizen(),
         now=NOW,
+        policy=policy_from_config(app.config),
     )
     assert keys_found(opened, "地铁站") == ["road"]  # in the same transaction, before commit
     db.session.commit()

@@ -274,6 +274,7 @@ def test_thread_marks_internal_notes_events_and_flags(
             now=NOW,
             channel=Channel.EMAIL,
             flag_reason="sent from another address",
+            policy=policy_from_config(app.config),
         )
         db.session.commit()
     staff_login(client, role=Role.AGENT)

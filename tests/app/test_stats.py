@@ -35,6 +35,7 @@ from enquiry.models import (
 )
 from enquiry.reporting import annual
 from enquiry.reporting import figures as stats
+from enquiry.reporting.mailbox import TicketTimes, summarise
 from enquiry.rules import deadlines, outcomes
 from tests.app.conftest import english
 from tests.unit.test_annual import EXPECTED, ZERO
@@ -433,8 +434,8 @@ def times(
     due: date,
     status: Status = Status.ANSWERED,
     kind: Kind = Kind.QUESTION,
-) -> stats.TicketTimes:
-    return stats.TicketTimes(kind, Channel.WEB, 1, status, received, due, first, answered)
+) -> TicketTimes:
+    return TicketTimes(kind, Channel.WEB, 1, status, received, due, first, answered)
 
 
 FIXED = [
@@ -450,7 +451,7 @@ FIXED = [
 
 
 def test_medians_and_on_time_share_on_a_fixed_data_set() -> None:
-    figures = stats.summarise(
+    figures = summarise(
         FIXED, YEAR, today=date(2024, 4, 10), calendar=deadlines.WorkCalendar.national()
     )
     assert figures.median_first_response == 1.0  # 1, 1, 1, 1, 4
@@ -467,12 +468,12 @@ def test_medians_and_on_time_share_on_a_fixed_data_set() -> None:
     assert figures.total_by_month[2:4] == (4, 2) and figures.total == 6
     assert figures.by_kind[Kind.QUESTION][2] == 4
     # Later, the open one of April is overdue too.
-    later = stats.summarise(
+    later = summarise(
         FIXED, YEAR, today=date(2024, 5, 1), calendar=deadlines.WorkCalendar.national()
     )
     assert later.on_time_share == pytest.approx(0.5)
     assert (
-        stats.summarise(
+        summarise(
             [], YEAR, today=date(2024, 5, 1), calendar=deadlines.WorkCalendar.national()
         ).on_time_share
         is None

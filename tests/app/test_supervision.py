@@ -12,7 +12,6 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from enquiry.cli import deadlines as deadline_cli
-from enquiry.domain import clock
 from enquiry.extensions import db
 from enquiry.models import (
     AuditEvent,
@@ -25,6 +24,7 @@ from enquiry.models import (
     Status,
     Ticket,
 )
+from enquiry.rules import clock
 from enquiry.rules.deadlines import BEIJING, WorkCalendar, add_working_days
 from tests.app.conftest import english
 from tests.db_state import database_state

@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from enquiry import errors
-from enquiry.domain import references
 from enquiry.extensions import db
 from enquiry.models import (
     AuditEvent,
@@ -24,6 +23,7 @@ from enquiry.models import (
     utcnow,
 )
 from enquiry.public import labels
+from enquiry.rules import references
 from enquiry.templating import format_day
 from tests.app.test_ask import (
     EXECUTABLE,

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from enquiry.domain.clock import beijing_today
 from enquiry.extensions import db
 from enquiry.models import Rating, SatisfactionRating, Status, Ticket, utcnow
+from enquiry.rules.clock import beijing_today
 from tests.browser.citizen import (
     Question,
     Receipt,

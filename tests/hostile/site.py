@@ -35,7 +35,8 @@ from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.satisfaction import make_token
 from enquiry.extensions import db
-from enquiry.intake.ingest import IntakeSettings, ingest
+from enquiry.intake.ingest import ingest
+from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.mime import Claimed, build_message
 from enquiry.models import (
     ApplicantType,

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from enquiry.extensions import db
-from enquiry.intake.ingest import IntakeSettings, ingest
+from enquiry.intake.ingest import ingest
+from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import ParsedMail, parse
 from enquiry.models import Blob, InboundEmail, InboundSource, utcnow
 from tests.hostile.site import Site

@@ -18,7 +18,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from enquiry.extensions import db
-from enquiry.intake.ingest import IntakeSettings, ingest
+from enquiry.intake.ingest import ingest
+from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.classify import classify
 from enquiry.mail.parse.inbound import parse
 from enquiry.models import (

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from enquiry.domain import routing
 from enquiry.domain.admin import InvalidInputError, fill_placeholders
 from enquiry.domain.admin.common import clean_domain, clean_email, clean_text
 from enquiry.domain.admin.departments import CODE_PATTERN
 from enquiry.domain.admin.replies import unknown_placeholders
 from enquiry.domain.admin.rules import clean_keywords
+from enquiry.models import Kind
+from enquiry.rules import routing
 
 
 @pytest.mark.parametrize(
@@ -53,7 +54,7 @@ def test_a_clean_domain_matches_like_the_router() -> None:
     rule = routing.RuleView(
         id=1, priority=1, department_id=1, sender_domain=clean_domain("@Gov.CN")
     )
-    facts = routing.Facts(kind=routing.Kind.QUESTION, sender_email="a@jtj.gov.cn")
+    facts = routing.Facts(kind=Kind.QUESTION, sender_email="a@jtj.gov.cn")
     assert routing.matches(rule, facts)
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from enquiry.cli.deadlines import DailyAt, parse_now
-from enquiry.domain import clock
 from enquiry.models import Kind, PauseKind, Status, Ticket
+from enquiry.rules import clock
 from enquiry.rules.deadlines import BEIJING, WorkCalendar
 
 NATIONAL = WorkCalendar.national()

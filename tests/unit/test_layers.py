@@ -19,6 +19,7 @@ LAYERS = {
     "enquiry.redirects": 0,
     "enquiry.access_log": 0,
     "enquiry.i18n": 0,
+    "enquiry.labels": 0,
     "enquiry.audit": 1,
     "enquiry.mail": 1,
     "enquiry.search": 1,

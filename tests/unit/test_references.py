@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from enquiry.domain.references import (
+from enquiry.rules.references import (
     CODE_ALPHABET,
     CODE_LENGTH,
     REFERENCE_PATTERN,

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from enquiry.domain.routing import Facts, RuleView, first_match, matches, parse_keywords
-from enquiry.models import Kind
+from enquiry.models import Kind, RoutingRule
+from enquiry.rules.routing import (
+    Facts,
+    RuleView,
+    first_match,
+    matches,
+    parse_keywords,
+    rule_view,
+)
 
 HOUSING, TRANSPORT, ENVIRONMENT = 2, 3, 4
 
@@ -59,3 +66,20 @@ def test_report_section_condition() -> None:
     by_section = rule(1, 1, TRANSPORT, report_section_id=7)
     assert matches(by_section, Facts(kind=Kind.QUESTION, report_section_id=7))
     assert not matches(by_section, Facts(kind=Kind.QUESTION, report_section_id=8))
+
+
+def test_a_stored_rule_is_matched_by_its_view_without_a_database() -> None:
+    stored = RoutingRule(
+        id=9,
+        name="Roads",
+        priority=20,
+        department_id=TRANSPORT,
+        kind=Kind.COMPLAINT,
+        keywords="田字路\nBus",
+        sender_domain=None,
+    )
+    view = rule_view(stored)
+    assert view == RuleView(
+        id=9, priority=20, department_id=TRANSPORT, kind=Kind.COMPLAINT, keywords=("田字路", "bus")
+    )
+    assert matches(view, Facts(kind=Kind.COMPLAINT, text="BUS 52 路"))

@@ -19,9 +19,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from enquiry import audit
-from enquiry.domain import clock
 from enquiry.models import HolidayOverride, SessionLike, Ticket
-from enquiry.rules import deadlines
+from enquiry.rules import clock, deadlines
 from enquiry.rules.calendar_overrides import REGIONS, OverrideEntry
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from enquiry.audit import Actor
-from enquiry.domain import routing
 from enquiry.domain.admin.common import (
     N_,
     ConflictError,
@@ -23,6 +22,7 @@ from enquiry.domain.admin.common import (
 )
 from enquiry.models import Department, Kind, ReportSection, RoutingRule, SessionLike, Ticket
 from enquiry.models.routing import KEYWORDS_MAX, RULE_NAME_MAX
+from enquiry.rules import routing
 
 PRIORITY_MIN, PRIORITY_MAX = 0, 10_000
 

@@ -6,7 +6,6 @@ from collections.abc import Container
 
 import sqlalchemy as sa
 
-from enquiry.domain import references
 from enquiry.models import (
     CITIZEN_VISIBLE_KINDS,
     Message,
@@ -15,6 +14,7 @@ from enquiry.models import (
     SessionLike,
     Ticket,
 )
+from enquiry.rules import references
 
 # Hashing a code for an unknown reference too keeps both failures equally slow.
 _DUMMY_HASH = references.hash_code("0000-0000-0000-0000-0000")

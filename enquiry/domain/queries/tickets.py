@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from enquiry.domain import references
 from enquiry.domain.queries.access import ticket_scope
 from enquiry.models import (
     Attachment,
@@ -21,6 +20,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
+from enquiry.rules import references
 from enquiry.search import index as search_index
 
 

@@ -32,10 +32,11 @@ from enquiry.domain.admin.users import DISPLAY_NAME_MAX
 from enquiry.domain.queries import admin as admin_queries
 from enquiry.extensions import db
 from enquiry.i18n import LANGUAGE_NAMES
+from enquiry.labels import KIND_LABELS
 from enquiry.models.org import DEPARTMENT_CODE_MAX, DEPARTMENT_NAME_MAX
 from enquiry.models.routing import CANNED_BODY_MAX, CANNED_TITLE_MAX, KEYWORDS_MAX, RULE_NAME_MAX
 from enquiry.models.tickets import BODY_MAX
-from enquiry.staff.forms import KIND_LABELS, PASSWORD_MAX, ROLE_LABELS
+from enquiry.staff.forms import PASSWORD_MAX, ROLE_LABELS
 from enquiry.templating import current_locale
 
 FILTER_MAX = 254

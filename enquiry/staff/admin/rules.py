@@ -13,7 +13,9 @@ from werkzeug.wrappers import Response
 from enquiry.domain import admin, routing
 from enquiry.domain.queries import admin as admin_queries
 from enquiry.extensions import db
+from enquiry.labels import KIND_LABELS
 from enquiry.models import Kind, Role, RoutingRule, utcnow
+from enquiry.rules.routing import Facts, matches, parse_keywords, rule_view
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.admin.forms import (
     RuleForm,
@@ -25,7 +27,6 @@ from enquiry.staff.admin.forms import (
     show_error,
 )
 from enquiry.staff.blueprint import bp
-from enquiry.staff.forms import KIND_LABELS
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def rule_conditions(rule: RoutingRule) -> list[str]:
         section = admin_queries.report_section(db.session, rule.report_section_id)
         label = f"{section.number} {section.heading}" if section else rule.report_section_id
         conditions.append(_("Part of a report: %(section)s", section=label))
-    keywords = routing.parse_keywords(rule.keywords)
+    keywords = parse_keywords(rule.keywords)
     if keywords:
         conditions.append(_("Text contains any of: %(words)s", words="、".join(keywords)))
     if rule.sender_domain:
@@ -189,7 +190,7 @@ def test_form() -> RuleTestForm:
     return form
 
 
-def trial_outcome(facts: routing.Facts) -> dict[str, Any]:
+def trial_outcome(facts: Facts) -> dict[str, Any]:
     """Return the rule and department a ticket with these facts would get, and other matches."""
     decision = routing.route(db.session, facts)
     locale = current_locale()
@@ -198,7 +199,7 @@ def trial_outcome(facts: routing.Facts) -> dict[str, Any]:
     others = [
         rule_row(rule, 0, locale)
         for rule in rules
-        if rule.id != decision.rule_id and routing.matches(routing.rule_view(rule), facts)
+        if rule.id != decision.rule_id and matches(rule_view(rule), facts)
     ]
     return {
         "rule": rule_row(chosen, 0, locale) if chosen else None,
@@ -223,7 +224,7 @@ def admin_test_rules() -> tuple[str, int]:
         return render_trial(form, None, 200)
     if not form.validate():
         return render_trial(form, None, 400)
-    facts = routing.Facts(
+    facts = Facts(
         kind=Kind(form.kind.data),
         report_section_id=optional_id(form.section),
         text=form.text.data or "",
