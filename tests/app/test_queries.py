@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from enquiry.domain import references
+from enquiry.rules import references
 from enquiry.domain.blobs import store_blob
 from enquiry.domain.queries import choices
 from enquiry.domain.queries import public as visible
