@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter, Rule
 
 from enquiry import create_app
+from enquiry.audit import Actor
 from enquiry.bounded import MAX_ID, IdConverter
+from enquiry.domain.admin.tokens import create_token
 from enquiry.extensions import db
-from enquiry.models import OutboundEmail
+from enquiry.models import OutboundEmail, User, utcnow
 from tests.hostile.site import Site
 
 BAD_NUMBERS = (
@@ -46,6 +48,7 @@ VALID = {
     "override_id": "override",
     "outbound_id": "outbound",
     "year": "year",
+    "token_id": "token",
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -95,20 +98,37 @@ def outbound(site: Site) -> None:
         site.ids["outbound"] = db.session.scalar(sa.select(sa.func.max(OutboundEmail.id)))
 
 
+@pytest.fixture
+def token(site: Site) -> None:
+    """An API token of the seeded admin, for the /api/v1 routes."""
+    with site.app.app_context():
+        admin = db.session.get(User, site.ids["user_admin"])
+        issued = create_token(db.session, name="t", user=admin, actor=Actor.system(), now=utcnow())
+        db.session.commit()
+        site.ids["token"] = issued.token.id
+        site.ids["token_secret"] = issued.secret
+
+
 @pytest.mark.parametrize("rule", numeric_rules(), ids=lambda rule: f"{rule.endpoint}")
-def test_bad_numbers_in_the_path_are_404(site: Site, rule: Rule, outbound: None) -> None:
+def test_bad_numbers_in_the_path_are_404(
+    site: Site, rule: Rule, outbound: None, token: None
+) -> None:
     client = site.client("admin")
+    is_api = rule.endpoint.startswith("api.")
+    headers = {"Authorization": f"Bearer {site.ids['token_secret']}"} if is_api else {}
+    clear = '"not_found"' if is_api else "does not exist"  # the API answers JSON
     problems = []
     for method in sorted((rule.methods or set()) & {"GET", "POST"}):
         for value in BAD_NUMBERS:
             data = {"csrf_token": site.csrf(client)} if method == "POST" else None
-            response = client.open(fill(rule, site, value), method=method, data=data)
+            url = fill(rule, site, value)
+            response = client.open(url, method=method, data=data, headers=headers)
             if response.status_code != 404:
                 problems.append(f"{method} {value!r}: {response.status_code}")
-            elif "does not exist" not in response.get_data(as_text=True):
+            elif clear not in response.get_data(as_text=True):
                 problems.append(f"{method} {value!r}: 404 without the clear message")
         if method == "GET":
-            valid = client.get(fill(rule, site, None))
+            valid = client.get(fill(rule, site, None), headers=headers)
             assert valid.status_code < 400, (rule.rule, valid.status_code)
     site.flashes(client)
     assert not problems, problems
