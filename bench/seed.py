@@ -113,7 +113,7 @@ class Seeder:
         """Departments, report, staff and routing rules: through the app's own functions."""
         from enquiry.cli import demo
         from enquiry.domain import reports
-        from enquiry.domain.accounts import create_user
+        from enquiry.domain.accounts.passwords import create_user
         from enquiry.models import Department, Role, RoutingRule, User
 
         session = self.db.session

@@ -125,9 +125,8 @@ def peak_rss_mb(pid: int) -> float:
 
 def fixtures(uri: str) -> dict[str, Any]:
     """Tracking codes, deep cursors, filters and the long threads' ids, from the seeded data."""
+    from enquiry.domain.queries.inbox import SORT_NEWEST, Cursor, encode_cursor
     from enquiry.models import Department, Ticket
-    from enquiry.staff import forms
-    from enquiry.staff.inbox import Cursor, encode_cursor
 
     sidecar = json.loads(sidecar_path(uri).read_text())
     app = appconfig.make_app(uri)
@@ -145,7 +144,11 @@ def fixtures(uri: str) -> dict[str, Any]:
                 .offset(depth - 1)
                 .limit(1)
             ).one()
-            cursors.append(encode_cursor(forms.SORT_NEWEST, Cursor(row.created_at, row.id)))
+            cursors.append(
+                encode_cursor(
+                    str(app.config["SECRET_KEY"]), SORT_NEWEST, Cursor(row.created_at, row.id)
+                )
+            )
         departments = list(db.session.scalars(sa.select(Department.id)))
         long_ids = list(
             db.session.scalars(

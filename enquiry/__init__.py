@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["id"] = IdConverter  # `<id:...>`: bounded, ASCII (enquiry/bounded.py)
     from enquiry import errors, security, templating
+    from enquiry.api import bp as api_bp
     from enquiry.cli import commands as cli
     from enquiry.public import bp as public_bp
     from enquiry.search import index as search_index
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(api_bp)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)

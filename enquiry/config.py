@@ -62,6 +62,7 @@ class Defaults:
     TRACK_RATE_LIMIT = "10 per minute; 60 per hour"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    API_RATE_LIMIT = "120 per minute"  # per API token, across all of /api/v1
 
     # Security
     # The audit chain's key (>= 32 characters); unset: instance/audit_key, made on first run.

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import Conflict, HTTPException, ServiceUnavailable
+from werkzeug.wrappers import Response
+
+from enquiry.api.blueprint import handle_http_error
 
 logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
 
 MESSAGES = {
     400: _l("The request could not be understood. Please go back and try again."),
@@ -37,7 +42,14 @@ TITLES = {
 }
 
 
-def render_error(error: HTTPException) -> tuple[str, int]:
+def render_error(error: HTTPException) -> tuple[str, int] | Response:
+    """Answer an HTTP error: JSON under /api/ (even where no API route matched), else a page."""
+    if request.path.startswith(API_PREFIX):
+        return handle_http_error(error)
+    return render_page(error)
+
+
+def render_page(error: HTTPException) -> tuple[str, int]:
     """Render an HTTP error with the localised page."""
     code = error.code or 500
     if code >= 500:
@@ -69,7 +81,7 @@ def render_integrity_error(error: IntegrityError) -> tuple[str, int]:
     """A unique or foreign key constraint lost a race with another request: 409, not 500."""
     _roll_back()
     logger.warning("Constraint refused a change, answered 409: %s", error.orig)
-    return render_error(Conflict())
+    return render_page(Conflict())
 
 
 def render_operational_error(error: OperationalError) -> tuple[str, int, dict[str, str]]:
@@ -78,7 +90,7 @@ def render_operational_error(error: OperationalError) -> tuple[str, int, dict[st
         raise error
     _roll_back()
     logger.warning("Database locked past the busy timeout; answered 503")
-    page, code = render_error(ServiceUnavailable())
+    page, code = render_page(ServiceUnavailable())
     return page, code, {"Retry-After": "5"}
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from enquiry.cli import demo
 from enquiry.domain import reports
-from enquiry.domain.accounts import WeakPasswordError, create_user, generate_password
+from enquiry.domain.accounts.passwords import WeakPasswordError, create_user, generate_password
 from enquiry.extensions import db
 from enquiry.models import Department, Role, Ticket, User
 

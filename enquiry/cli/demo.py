@@ -10,7 +10,7 @@ from flask import current_app
 
 from enquiry import audit
 from enquiry.domain import handling, reports, tickets
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import Policy, policy_from_config
 from enquiry.models import (
     ApplicantType,

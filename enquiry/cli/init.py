@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 
 from enquiry.audit import Actor
 from enquiry.domain import admin
-from enquiry.domain.accounts import generate_password
+from enquiry.domain.accounts.passwords import generate_password
 from enquiry.domain.admin import install
 from enquiry.domain.admin.departments import current_default
 from enquiry.extensions import db

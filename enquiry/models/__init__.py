@@ -1,5 +1,6 @@
 """All models, importable from one place."""
 
+from enquiry.models.api_token import ApiToken
 from enquiry.models.base import Base, SessionLike, utcnow
 from enquiry.models.calendar import HolidayOverride, SearchDocument
 from enquiry.models.confirmation import PendingConfirmation
@@ -43,6 +44,7 @@ from enquiry.models.tickets import (
 __all__ = [
     "CITIZEN_VISIBLE_KINDS",
     "FINAL_STATUSES",
+    "ApiToken",
     "ApplicantType",
     "Attachment",
     "AuditChainHead",

@@ -13,6 +13,6 @@ def grant(ticket_id: int) -> None:
     session["tracked"] = [*granted, ticket_id][-MAX_GRANTS:]
 
 
-def is_granted(ticket_id: int) -> bool:
-    """True when this session has shown the ticket's code."""
-    return ticket_id in session.get("tracked", [])
+def granted() -> list[int]:
+    """The ids of the tickets this session has shown the code for."""
+    return list(session.get("tracked", []))

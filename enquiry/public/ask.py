@@ -8,15 +8,15 @@ from typing import Any
 from flask import current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from enquiry import audit
 from enquiry.bounded import parse_id
 from enquiry.domain import confirmations, formtoken, tickets
 from enquiry.domain.policy import policy_from_config
+from enquiry.domain.queries import public as visible
 from enquiry.extensions import csrf, db, limiter
-from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Report, ReportSection, utcnow
+from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, utcnow
 from enquiry.public import access
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import AskForm
@@ -151,13 +151,8 @@ def submitted() -> Any:
 
 def section_choices() -> list[SelectChoice]:
     """Report sections grouped by report, for the select box."""
-    rows = db.session.execute(
-        select(Report.year, ReportSection.id, ReportSection.number, ReportSection.heading)
-        .join(ReportSection.report)
-        .order_by(Report.year.desc(), ReportSection.position)
-    ).all()
     choices = [SelectChoice("", _("Not about a particular part"))]
-    for year, section_id, number, heading in rows:
+    for year, section_id, number, heading in visible.section_rows(db.session):
         label = _("%(year)d report", year=year)
         choices.append(SelectChoice(str(section_id), f"{number} {heading}".strip(), optgroup=label))
     return choices
@@ -168,9 +163,5 @@ def preselected_section(args: Any) -> str:
     year, anchor = args.get("report", type=int), args.get("section", type=str)
     if not year or not anchor:
         return ""
-    section_id = db.session.scalar(
-        select(ReportSection.id)
-        .join(ReportSection.report)
-        .where(Report.year == year, ReportSection.anchor == anchor)
-    )
+    section_id = visible.section_id(db.session, year, anchor)
     return str(section_id) if section_id else ""

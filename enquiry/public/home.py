@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from enquiry.domain.queries import public as visible
 from enquiry.extensions import db
-from enquiry.models import Report
 from enquiry.public.blueprint import bp
 from enquiry.redirects import safe_next
 
@@ -15,7 +14,7 @@ from enquiry.redirects import safe_next
 @bp.get("/")
 def index() -> str:
     """Show the office, the reports and the ways to ask."""
-    reports = db.session.scalars(select(Report).order_by(Report.year.desc())).all()
+    reports = visible.reports_newest_first(db.session)
     return render_template("public/index.html", reports=reports)
 
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 from flask import abort, redirect, render_template, url_for
 from flask_babel import format_date, gettext
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from enquiry.domain.queries import public as visible
 from enquiry.extensions import db
-from enquiry.models import Report, ReportSection
+from enquiry.models import ReportSection
 from enquiry.public.blueprint import bp
 from enquiry.rules.report_split import CLOSING_ANCHOR, INTRO_ANCHOR
 
@@ -33,7 +33,7 @@ class SectionView:
 @bp.get("/report")
 def reports() -> Response:
     """Send the reader to the latest report."""
-    year = db.session.scalar(select(func.max(Report.year)))
+    year = visible.latest_report_year(db.session)
     if year is None:
         abort(404)
     return redirect(url_for("public.report", year=year))
@@ -42,7 +42,7 @@ def reports() -> Response:
 @bp.get("/report/<id:year>")
 def report(year: int) -> str:
     """Show a report with an anchor and an "ask about this" link per section."""
-    found = db.session.scalars(select(Report).filter_by(year=year)).one_or_none()
+    found = visible.report_for_year(db.session, year)
     if found is None:
         abort(404)
     sections = [section_view(section, year) for section in found.sections]

@@ -6,41 +6,29 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from enquiry import audit
 from enquiry.domain import tickets
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.policy import policy_from_config
+from enquiry.domain.queries import public as visible
 from enquiry.extensions import db, limiter
 from enquiry.mail.parse.quotes import fold_for_display
-from enquiry.models import CITIZEN_VISIBLE_KINDS, Channel, Message, Status, Ticket, utcnow
+from enquiry.models import Channel, Status, Ticket, utcnow
 from enquiry.public import access
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import FollowUpForm, TrackForm
 from enquiry.public.labels import kind_label, status_label
 from enquiry.public.uploads import UploadProblem, read_uploads
-from enquiry.rules import clock, references
+from enquiry.rules import clock
 from enquiry.templating import current_locale
 
 NO_FOLLOW_UP = frozenset({Status.REFUSED, Status.SPAM, Status.MERGED})
-# Hashing a code for an unknown reference too keeps both failures equally slow.
-_DUMMY_HASH = references.hash_code("0000-0000-0000-0000-0000")
 
 
 def track_limit() -> str:
     return str(current_app.config["TRACK_RATE_LIMIT"])
-
-
-def find_ticket(reference: str, code: str) -> Ticket | None:
-    """Return the ticket only when reference and code match; None otherwise, alike."""
-    ticket = db.session.scalar(
-        select(Ticket).where(Ticket.reference == references.normalize_reference(reference))
-    )
-    stored = ticket.access_code_hash if ticket is not None else _DUMMY_HASH
-    matches = references.code_matches(code, stored)
-    return ticket if ticket is not None and matches else None
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -53,7 +41,7 @@ def track() -> Any:
         return render_template("public/track.html", form=form)
     if not form.validate_on_submit():
         return render_template("public/track.html", form=form), 400
-    ticket = find_ticket(form.reference.data, form.code.data)
+    ticket = visible.ticket_by_code(db.session, form.reference.data, form.code.data)
     if ticket is None:
         form.form_errors.append(_("No enquiry matches this reference number and code."))
         return render_template("public/track.html", form=form), 404
@@ -65,25 +53,18 @@ def track() -> Any:
 @limiter.limit(track_limit)
 def track_link(reference: str, code: str) -> Response:
     """The link from the confirmation page and e-mails: check, remember, then drop the code."""
-    ticket = find_ticket(reference, code)
+    ticket = visible.ticket_by_code(db.session, reference, code)
     if ticket is None:
         abort(404)
     access.grant(ticket.id)
     return redirect(url_for("public.tracked", reference=ticket.reference), code=303)
 
 
-def granted_ticket(reference: str) -> Ticket | None:
-    ticket = db.session.scalar(
-        select(Ticket).where(Ticket.reference == references.normalize_reference(reference))
-    )
-    return ticket if ticket is not None and access.is_granted(ticket.id) else None
-
-
 @bp.route("/track/<reference>", methods=["GET", "POST"])
 @limiter.limit(track_limit, methods=["POST"])
 def tracked(reference: str) -> Any:
     """Show an enquiry this browser has the code for, and take a follow-up."""
-    ticket = granted_ticket(reference)
+    ticket = visible.granted_ticket(db.session, reference, access.granted())
     if ticket is None:
         return redirect(url_for("public.track", reference=reference[:40]))
     form = FollowUpForm()
@@ -118,11 +99,7 @@ def follow_up(ticket: Ticket, form: FollowUpForm) -> Any:
 
 
 def render_ticket(ticket: Ticket, form: FollowUpForm, status: int) -> tuple[str, int]:
-    messages = db.session.scalars(
-        select(Message)
-        .where(Message.ticket_id == ticket.id, Message.kind.in_(CITIZEN_VISIBLE_KINDS))
-        .order_by(Message.created_at, Message.id)
-    ).all()
+    messages = visible.citizen_messages(db.session, ticket)
     folded = {
         message.id: fold_for_display(message.body, is_email=message.channel is Channel.EMAIL)
         for message in messages

@@ -20,6 +20,7 @@ from enquiry.staff.admin import audit as admin_audit
 from enquiry.staff.admin import departments as admin_departments
 from enquiry.staff.admin import replies as admin_replies
 from enquiry.staff.admin import rules as admin_rules
+from enquiry.staff.admin import tokens as admin_tokens
 from enquiry.staff.admin import users as admin_users
 from enquiry.staff.blueprint import bp
 
@@ -30,6 +31,7 @@ __all__ = [
     "admin_departments",
     "admin_replies",
     "admin_rules",
+    "admin_tokens",
     "admin_users",
     "attachments",
     "auth",

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar, cast
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from enquiry.audit import Actor, record
+from enquiry.domain.queries.access import TicketNotFoundError, load_ticket
 from enquiry.extensions import db
 from enquiry.models import Role, Ticket, User, utcnow
 from enquiry.models.settings import TOTP_REQUIRED_ROLES, get_setting
@@ -151,21 +151,12 @@ def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R | Re
     return decorator
 
 
-def ticket_scope(user: User) -> sa.ColumnElement[bool]:
-    """Return the condition selecting the tickets the user may see."""
-    if user.role is Role.ADMIN:
-        return sa.true()
-    if user.department_id is None:
-        return sa.false()
-    return Ticket.department_id == user.department_id
-
-
 def load_ticket_for(user: User, ticket_id: int) -> Ticket:
     """Return a ticket the user may see, or abort 404 (another department's ticket too)."""
-    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.id == ticket_id, ticket_scope(user)))
-    if ticket is None:
+    try:
+        return load_ticket(db.session, user, ticket_id)
+    except TicketNotFoundError:
         abort(404)
-    return ticket
 
 
 def may_open(endpoint: str, user: User) -> bool:

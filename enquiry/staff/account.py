@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import logging
 
-import pyotp
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
-from enquiry.audit import record
-from enquiry.domain.accounts import end_sessions, hash_password, verify_password
+from enquiry.domain.accounts import passwords, totp
 from enquiry.extensions import db
-from enquiry.models import Role, User, utcnow
-from enquiry.models.settings import TOTP_REQUIRED_ROLES, put_setting
-from enquiry.staff.access import actor_for, current_staff, role_required, totp_required_roles
-from enquiry.staff.auth import account_rate_limit, matching_totp_step
+from enquiry.models import Role, utcnow
+from enquiry.staff.access import actor_for, current_staff, role_required
+from enquiry.staff.auth import account_rate_limit
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import ROLE_LABELS, ChangePasswordForm, SecuritySettingsForm, TotpForm
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_TOTP_ISSUER = "Enquiry"
 
 
 @bp.get("/account")
@@ -37,7 +31,7 @@ def account() -> str:
         user=user,
         role=ROLE_LABELS[user.role],
         department=department,
-        is_totp_required=user.role in totp_required_roles(),
+        is_totp_required=user.role in totp.required_roles(db.session),
     )
 
 
@@ -49,42 +43,19 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return render_template("staff/change_password.html", form=form)
-    now = utcnow()
-    if not verify_password(user.password_hash, form.current_password.data or ""):
-        record(db.session, action="auth.password_change_failed", actor=actor_for(user), now=now)
-        db.session.commit()
+    current, new = form.current_password.data or "", form.new_password.data or ""
+    try:
+        passwords.change_password(
+            db.session, user, current, new, actor=actor_for(user), now=utcnow()
+        )
+    except passwords.WrongPasswordError:
+        db.session.commit()  # the refused attempt is recorded
         form.current_password.errors.append(_("The current password is not correct."))
         return render_template("staff/change_password.html", form=form)
-    user.password_hash = hash_password(form.new_password.data or "")
-    end_sessions(db.session, user)
-    record(db.session, action="auth.password_changed", actor=actor_for(user), now=now)
     db.session.commit()
     login_user(user)  # the session follows the new password; older sessions are now invalid
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("staff.account"))
-
-
-def enrolment_secret(user: User) -> str:
-    """Return the secret being enrolled, creating one the first time."""
-    # Kept on the user's row, never in the session cookie, which the browser can read. Set only
-    # if still empty, so that two tabs opened at once show the same key.
-    if user.totp_pending_secret is None:
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == user.id, User.totp_pending_secret.is_(None))
-            .values(totp_pending_secret=pyotp.random_base32())
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        db.session.refresh(user, ["totp_pending_secret"])
-    assert user.totp_pending_secret is not None
-    return user.totp_pending_secret
-
-
-def provisioning_uri(secret: str, email: str) -> str:
-    """Return the otpauth:// URI an authenticator app reads."""
-    issuer = str(current_app.config.get("TOTP_ISSUER", DEFAULT_TOTP_ISSUER))
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])
@@ -94,34 +65,39 @@ def enrol_totp() -> str | Response:
     user = current_staff()
     if user.has_totp:
         return render_template("staff/enrol_totp.html", is_enrolled=True)
-    secret = enrolment_secret(user)
+    secret = totp.enrolment_secret(db.session, user)
+    db.session.commit()  # two tabs opened at once show the same secret
     form = TotpForm()
     if form.validate_on_submit():
-        now = utcnow()
-        step = matching_totp_step(secret, form.code.data or "", now, None)
-        if step is not None:
-            user.totp_secret, user.totp_pending_secret = secret, None
-            user.totp_last_step = step
-            record(db.session, action="auth.totp_enrolled", actor=actor_for(user), now=now)
+        try:
+            totp.enrol(
+                db.session, user, secret, form.code.data or "", actor=actor_for(user), now=utcnow()
+            )
+        except totp.WrongCodeError:
+            form.code.errors.append(_("The code is not correct. Check the time on your device."))
+        else:
             db.session.commit()
             flash(_("One-time passwords are now required when you sign in."), "success")
             return redirect(url_for("staff.account"))
-        form.code.errors.append(_("The code is not correct. Check the time on your device."))
+    return render_enrolment(form, secret, user.email)
+
+
+def render_enrolment(form: TotpForm, secret: str, email: str) -> str:
+    """Show the secret to enrol, as groups of four and as a QR code's URI, with the form."""
+    issuer = str(current_app.config.get("TOTP_ISSUER", totp.DEFAULT_ISSUER))
     return render_template(
         "staff/enrol_totp.html",
         is_enrolled=False,
         form=form,
         secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
-        uri=provisioning_uri(secret, user.email),
+        uri=totp.provisioning_uri(secret, email, issuer),
     )
 
 
 @bp.post("/account/totp/cancel")
 def cancel_totp() -> Response:
     """Drop the secret shown for enrolment; the next visit shows a new one."""
-    user = current_staff()
-    if user.totp_pending_secret is not None:
-        user.totp_pending_secret = None
+    if totp.cancel_enrolment(db.session, current_staff()):
         db.session.commit()
     flash(_("The set-up of the one-time password was cancelled."), "info")
     return redirect(url_for("staff.account"))
@@ -132,23 +108,15 @@ def cancel_totp() -> Response:
 def security_settings() -> str | Response:
     """Let an admin choose the roles that must use one-time passwords."""
     form = SecuritySettingsForm()
-    before = sorted(role.value for role in totp_required_roles())
     if request.method == "GET":
+        required = totp.required_roles(db.session)
         for role, field in form.role_fields().items():
-            field.data = role.value in before
+            field.data = role in required
     if not form.validate_on_submit():
         return render_template("staff/security_settings.html", form=form)
-    after = sorted(role.value for role, field in form.role_fields().items() if field.data)
-    now = utcnow()
-    put_setting(db.session, TOTP_REQUIRED_ROLES, after, now=now)
-    detail = {"key": TOTP_REQUIRED_ROLES, "before": before, "after": after}
-    record(
-        db.session,
-        action="settings.changed",
-        actor=actor_for(current_staff()),
-        now=now,
-        detail=detail,
-    )
+    roles = [role for role, field in form.role_fields().items() if field.data]
+    actor = actor_for(current_staff())
+    totp.require_for_roles(db.session, roles, actor=actor, now=utcnow())
     db.session.commit()
     flash(_("The security settings have been saved."), "success")
     return redirect(url_for("staff.security_settings"))

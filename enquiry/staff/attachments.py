@@ -7,13 +7,12 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from flask import abort
 from werkzeug.wrappers import Response
 
+from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
-from enquiry.models import Attachment, Blob, Message, Ticket
-from enquiry.staff.access import current_staff, ticket_scope
+from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
 
 logger = logging.getLogger(__name__)
@@ -29,14 +28,7 @@ FALLBACK_CONTENT_TYPE = "application/octet-stream"
 @bp.get("/attachments/<id:attachment_id>", endpoint="attachment")
 def attachment(attachment_id: int) -> Response:
     """Download an attachment of a ticket the user may see (never shown inline)."""
-    query = (
-        sa.select(Attachment, Blob.data)
-        .join(Message, Attachment.message_id == Message.id)
-        .join(Ticket, Message.ticket_id == Ticket.id)
-        .join(Blob, Attachment.blob_sha256 == Blob.sha256)
-        .where(Attachment.id == attachment_id, ticket_scope(current_staff()))
-    )
-    found = db.session.execute(query).first()
+    found = loaded.visible_attachment(db.session, current_staff(), attachment_id)
     if found is None:
         abort(404)
     stored, data = found

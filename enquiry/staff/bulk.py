@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -24,12 +23,14 @@ from werkzeug.wrappers import Response
 from enquiry import audit
 from enquiry.bounded import get_by_id
 from enquiry.domain import handling
+from enquiry.domain.queries import choices
+from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
-from enquiry.models import FINAL_STATUSES, Department, Role, Ticket, User, utcnow
+from enquiry.models import FINAL_STATUSES, Department, Ticket, User, utcnow
 from enquiry.redirects import safe_next
 from enquiry.rules import workflow
 from enquiry.staff import ticket_page as page
-from enquiry.staff.access import actor_for, current_staff, ticket_scope
+from enquiry.staff.access import actor_for, current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import STATUS_LABELS
 from enquiry.staff.ticket_forms import HANDLING_MESSAGES, BulkForm
@@ -63,12 +64,7 @@ def allowed_bulk_actions(user: User) -> list[str]:
 
 def assignee_choices(user: User) -> list[tuple[str, str]]:
     """Leads assign colleagues (admins anyone active); agents only themselves."""
-    if user.role not in page.LEADS:
-        return [(str(user.id), user.display_name)]
-    query = sa.select(User).where(User.is_active).order_by(User.display_name, User.id)
-    if user.role is not Role.ADMIN:
-        query = query.where(User.department_id == user.department_id)
-    return [(str(u.id), u.display_name) for u in db.session.scalars(query)]
+    return [(str(u.id), u.display_name) for u in choices.bulk_assignees(db.session, user)]
 
 
 def make_bulk_form(user: User, *, submitted: bool = False) -> BulkForm:
@@ -135,9 +131,7 @@ def apply(user: User, ticket_ids: list[int], verb: Verb) -> Report:
     report = Report()
     actor = actor_for(user)
     for ticket_id in ticket_ids:
-        ticket = db.session.scalar(
-            sa.select(Ticket).where(Ticket.id == ticket_id, ticket_scope(user))
-        )
+        ticket = loaded.visible_ticket(db.session, user, ticket_id)
         if ticket is None:  # another department's ticket looks exactly like a missing one
             report.failed[_("not found")].append(f"#{ticket_id}")
             continue

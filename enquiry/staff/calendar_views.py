@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.extensions import db
-from enquiry.models import HolidayOverride, Role, utcnow
+from enquiry.models import Role, utcnow
 from enquiry.rules import deadlines
 from enquiry.staff import clock_forms
 from enquiry.staff.access import actor_for, current_staff, role_required
@@ -56,6 +56,16 @@ def overlap_message(error: deadlines.OverlappingOverrideError) -> str:
     )
 
 
+def new_override(form: clock_forms.OverrideForm) -> calendar_admin.NewOverride:
+    """Return the override the form describes."""
+    return calendar_admin.NewOverride(
+        day=form.day.data,
+        is_workday=form.kind.data == clock_forms.WORKDAY,
+        note=form.note.data,
+        source=form.source.data,
+    )
+
+
 @bp.get("/admin/calendar", endpoint="calendar")
 @role_required(Role.ADMIN)
 def calendar_page() -> tuple[str, int]:
@@ -70,16 +80,10 @@ def add_holiday_override() -> Response | tuple[str, int]:
     form = clock_forms.OverrideForm()
     if not form.validate_on_submit():
         return render_calendar(form, 400)
-    user = current_staff()
-    new = calendar_admin.NewOverride(
-        day=form.day.data,
-        is_workday=form.kind.data == clock_forms.WORKDAY,
-        note=form.note.data,
-        source=form.source.data,
-    )
+    actor = actor_for(current_staff())
     try:
         _row, moved = calendar_admin.add_override(
-            db.session, region(), new, actor=actor_for(user), now=utcnow()
+            db.session, region(), new_override(form), actor=actor, now=utcnow()
         )
         db.session.commit()
     except calendar_admin.OverrideInputError as error:
@@ -99,8 +103,8 @@ def add_holiday_override() -> Response | tuple[str, int]:
 @role_required(Role.ADMIN)
 def delete_holiday_override(override_id: int) -> Response | tuple[str, int]:
     """Remove one of the administrators' overrides."""
-    row = db.session.get(HolidayOverride, override_id)
-    if row is None or row.region != region():
+    row = calendar_admin.find_override(db.session, region(), override_id)
+    if row is None:
         abort(404)
     if not clock_forms.DeleteOverrideForm().validate_on_submit():
         abort(400)

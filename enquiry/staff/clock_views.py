@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from enquiry.domain import clock, supervision
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.policy import Policy, extension_rules_from_config, policy_from_config
+from enquiry.domain.queries.accounts import user_by_id
 from enquiry.extensions import db
 from enquiry.models import Kind, PauseKind, Role, Ticket, User, utcnow
 from enquiry.redirects import safe_next
@@ -49,7 +50,8 @@ def clock_panel(ticket: Ticket, user: User) -> dict[str, Any]:
     """Return what templates/staff/_clock.html shows of a ticket (its `clock` variable)."""
     calendar, today = office_calendar(), beijing_today()
     rules = extension_rules_from_config(current_app.config)
-    approver = db.session.get(User, ticket.extension_approved_by_id) if ticket.extended_at else None
+    approver_id = ticket.extension_approved_by_id if ticket.extended_at else None
+    approver = user_by_id(db.session, approver_id)
     running = clock_rules.is_running(ticket)
     return {
         "ticket_id": ticket.id,

@@ -15,7 +15,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from enquiry.domain.accounts import MIN_PASSWORD_LENGTH
+from enquiry.domain.accounts.passwords import MIN_PASSWORD_LENGTH
+from enquiry.domain.queries.inbox import (
+    ASSIGNEE_MINE,
+    ASSIGNEE_NONE,
+    DUE_OVERDUE,
+    DUE_SOON,
+    DUE_SOON_DAYS,
+    SORT_DUE,
+    SORT_NEWEST,
+    SORT_OLDEST,
+)
 from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.models import Role, Status
 
@@ -37,15 +47,6 @@ STATUS_LABELS = {
     Status.MERGED: _l("Merged"),
 }
 ROLE_LABELS = {Role.AGENT: _l("Agent"), Role.SUPERVISOR: _l("Supervisor"), Role.ADMIN: _l("Admin")}
-
-ASSIGNEE_MINE = "mine"
-ASSIGNEE_NONE = "unassigned"
-DUE_SOON = "soon"
-DUE_OVERDUE = "overdue"
-SORT_NEWEST = "newest"
-SORT_OLDEST = "oldest"
-SORT_DUE = "due"
-DUE_SOON_DAYS = 3
 
 
 def _six_digits(value: str | None) -> str | None:

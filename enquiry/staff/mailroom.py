@@ -1,9 +1,8 @@
 """The mailroom: every message received, by outcome; quarantined ones can be downloaded and
 processed again.
 
-A message is seen by the department of the ticket it belongs to; a message with no ticket
-(quarantined, ignored, not yet processed) by the routing office, whose work it is to sort
-mail; admins see everything. Anything else answers 404, as another department's ticket does.
+Who sees which message is decided in enquiry.domain.queries.mailroom; anything else answers
+404, as another department's ticket does.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import io
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -21,21 +19,13 @@ from werkzeug.wrappers import Response
 
 from enquiry.audit import record
 from enquiry.bounded import parse_id
+from enquiry.domain.queries import mailroom as mailroom_queries
 from enquiry.extensions import db
 from enquiry.intake.ingest import REPROCESSABLE, NotReprocessableError, reprocess
 from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import parse
-from enquiry.models import (
-    Blob,
-    Department,
-    InboundEmail,
-    InboundOutcome,
-    Role,
-    Ticket,
-    User,
-    utcnow,
-)
-from enquiry.staff.access import actor_for, current_staff, role_required, ticket_scope
+from enquiry.models import InboundEmail, InboundOutcome, Role, utcnow
+from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.blueprint import bp
 
 logger = logging.getLogger(__name__)
@@ -53,34 +43,17 @@ OUTCOME_LABELS = {
 }
 
 
-def inbound_scope(user: User) -> sa.ColumnElement[bool]:
-    """Return the condition selecting the received messages the user may see."""
-    if user.role is Role.ADMIN:
-        return sa.true()
-    own_tickets = InboundEmail.ticket_id.in_(sa.select(Ticket.id).where(ticket_scope(user)))
-    office = db.session.scalar(sa.select(Department.id).where(Department.is_default))
-    if office is None or user.department_id != office:
-        return own_tickets
-    return sa.or_(own_tickets, InboundEmail.ticket_id.is_(None))
-
-
-def visible_inbound(user: User, inbound_id: int) -> InboundEmail | None:
-    """Return a received message the user may see, or None."""
-    query = sa.select(InboundEmail).where(InboundEmail.id == inbound_id, inbound_scope(user))
-    return db.session.scalar(query)
-
-
 def load_inbound(inbound_id: int) -> InboundEmail:
     """Return a received message the signed-in user may see, or abort 404."""
-    inbound = visible_inbound(current_staff(), inbound_id)
+    inbound = mailroom_queries.visible_inbound(db.session, current_staff(), inbound_id)
     if inbound is None:
         abort(404)
     return inbound
 
 
-def ticket_link(ticket_id: int | None) -> dict[str, str] | None:
-    """Return the reference and staff URL of a ticket, if there is one."""
-    ticket = db.session.get(Ticket, ticket_id) if ticket_id is not None else None
+def ticket_link(inbound: InboundEmail) -> dict[str, str] | None:
+    """Return the reference and staff URL of the message's ticket, if there is one."""
+    ticket = mailroom_queries.inbound_ticket(db.session, inbound)
     if ticket is None:
         return None
     if "staff.ticket" in current_app.view_functions:
@@ -92,13 +65,7 @@ def ticket_link(ticket_id: int | None) -> dict[str, str] | None:
 
 def outcome_counts() -> list[dict[str, Any]]:
     """Return a link per outcome with its count, quarantined first."""
-    counts = dict(
-        db.session.execute(
-            sa.select(InboundEmail.outcome, sa.func.count())
-            .where(inbound_scope(current_staff()))
-            .group_by(InboundEmail.outcome)
-        ).all()
-    )
+    counts = mailroom_queries.outcome_counts(db.session, current_staff())
     current = request.args.get("outcome")
     return [
         {
@@ -131,22 +98,15 @@ def row_view(inbound: InboundEmail) -> dict[str, Any]:
 @role_required(*MAILROOM_ROLES)
 def mailroom() -> str:
     """List received messages, newest first, optionally of one outcome."""
-    query = (
-        sa.select(InboundEmail)
-        .where(inbound_scope(current_staff()))
-        .order_by(InboundEmail.id.desc())
-    )
     outcome = request.args.get("outcome", "")
-    if outcome in InboundOutcome._value2member_map_:
-        query = query.where(InboundEmail.outcome == InboundOutcome(outcome))
+    wanted = InboundOutcome(outcome) if outcome in InboundOutcome._value2member_map_ else None
     before = parse_id(request.args.get("before"))
-    if before:
-        query = query.where(InboundEmail.id < before)
-    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    rows = mailroom_queries.inbound_page(
+        db.session, current_staff(), outcome=wanted, before=before, limit=PAGE_SIZE + 1
+    )
     next_url = None
-    if more:
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
         args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "before"}
         next_url = url_for("staff.mailroom", **args, before=rows[-1].id)
     return render_template(
@@ -156,12 +116,6 @@ def mailroom() -> str:
         next_url=next_url,
         is_filtered=bool(outcome or before),
     )
-
-
-def raw_bytes(inbound: InboundEmail) -> bytes:
-    """Return the message exactly as received."""
-    data = db.session.scalar(sa.select(Blob.data).where(Blob.sha256 == inbound.raw_sha256))
-    return data or b""
 
 
 def parsed_view(raw: bytes) -> dict[str, Any]:
@@ -196,8 +150,8 @@ def mailroom_detail(inbound_id: int) -> str:
         processed=format_datetime(inbound.processed_at, "short") if inbound.processed_at else None,
         sha256=inbound.raw_sha256,
         message_id=inbound.message_id,
-        ticket=ticket_link(inbound.ticket_id),
-        parsed=parsed_view(raw_bytes(inbound)),
+        ticket=ticket_link(inbound),
+        parsed=parsed_view(mailroom_queries.raw_bytes(db.session, inbound)),
         can_reprocess=inbound.outcome in REPROCESSABLE,
     )
 
@@ -212,7 +166,7 @@ def mailroom_download(inbound_id: int) -> Response:
     record(db.session, action="mail.downloaded", actor=actor, now=utcnow(), detail=detail)
     db.session.commit()
     return send_file(
-        io.BytesIO(raw_bytes(inbound)),
+        io.BytesIO(mailroom_queries.raw_bytes(db.session, inbound)),
         mimetype="message/rfc822",
         as_attachment=True,
         download_name=f"inbound-{inbound.id}.eml",
@@ -247,6 +201,6 @@ def mailroom_reprocess(inbound_id: int) -> Response:
 
 def mailroom_place(inbound_id: int) -> str:
     """Return the message's page, or the mailroom once it belongs to another department."""
-    if visible_inbound(current_staff(), inbound_id) is None:
+    if mailroom_queries.visible_inbound(db.session, current_staff(), inbound_id) is None:
         return url_for("staff.mailroom")
     return url_for("staff.mailroom_detail", inbound_id=inbound_id)

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import render_template, request, url_for
 
+from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
 from enquiry.labels import KIND_LABELS
-from enquiry.models import Role, User
 from enquiry.search import index as search_index
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
@@ -20,13 +20,6 @@ from enquiry.templating import current_locale
 logger = logging.getLogger(__name__)
 
 RESULT_LIMIT = 50
-
-
-def visible_departments(user: User) -> set[int] | None:
-    """The departments whose tickets the user may see (None: all), as `ticket_scope` rules."""
-    if user.role is Role.ADMIN:
-        return None
-    return {user.department_id} if user.department_id is not None else set()
 
 
 def hit_view(hit: search_index.SearchHit, locale: str) -> dict[str, Any]:
@@ -52,12 +45,7 @@ def search() -> tuple[str, int]:
         return render_template("staff/search.html", form=form, query="", hits=None), 200
     if not form.validate():
         return render_template("staff/search.html", form=form, query=query, hits=None), 400
-    hits = search_index.search(
-        db.session,
-        query,
-        visible_department_ids=visible_departments(current_staff()),
-        limit=RESULT_LIMIT,
-    )
+    hits = loaded.search(db.session, current_staff(), query, RESULT_LIMIT)
     locale = current_locale()
     views = [hit_view(hit, locale) for hit in hits]
     return render_template("staff/search.html", form=form, query=query, hits=views), 200

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,10 +13,11 @@ from wtforms import Form, SelectChoice, SelectField
 
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
-from enquiry.models import Department, Role, User, utcnow
+from enquiry.models import Department, Role, utcnow
 from enquiry.reporting import annual, charts, mailbox
 from enquiry.reporting import figures as stats
 from enquiry.reporting.dashboard import dashboard_charts, dashboard_rows
+from enquiry.reporting.scope import department_names, figure_departments
 from enquiry.rules import deadlines
 from enquiry.staff import exports
 from enquiry.staff.access import current_staff, role_required
@@ -42,14 +42,6 @@ def valid_year(year: int) -> int:
     return year
 
 
-def scoped_departments(user: User) -> list[Department]:
-    """Return the departments whose figures the user may see."""
-    query = sa.select(Department).order_by(Department.code)
-    if user.role is not Role.ADMIN:
-        query = query.where(Department.id == user.department_id)
-    return list(db.session.scalars(query))
-
-
 class FiguresFilterForm(Form):
     """Year and department of the figures (GET parameters)."""
 
@@ -71,7 +63,7 @@ def figures_scope(default_year: int) -> Scope:
     user = current_staff()
     if user.role is not Role.ADMIN and user.department_id is None:
         abort(403)
-    departments = scoped_departments(user)
+    departments = figure_departments(db.session, user)
     form = FiguresFilterForm(request.args)
     form.year.choices = [(y, str(y)) for y in range(this_year(), FIRST_YEAR - 1, -1)]
     locale = current_locale()
@@ -216,5 +208,4 @@ def query_args() -> dict[str, Any]:
 
 
 def _department_names() -> dict[int, str]:
-    locale = current_locale()
-    return {d.id: d.name_for(locale) for d in db.session.scalars(sa.select(Department))}
+    return department_names(db.session, current_locale())

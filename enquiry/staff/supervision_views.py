@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
 from enquiry.domain import attention
 from enquiry.domain.policy import due_soon_days
+from enquiry.domain.queries.supervision import supervised_departments
 from enquiry.extensions import db
-from enquiry.models import Department, Role, User
+from enquiry.models import Role
 from enquiry.staff.access import current_staff, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.clock_views import beijing_today, office_calendar
@@ -19,14 +19,6 @@ from enquiry.staff.inbox import ticket_url
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
-
-
-def departments_for(user: User) -> list[Department]:
-    """Return the departments a user supervises: all active ones for an admin."""
-    if user.role is Role.ADMIN:
-        query = sa.select(Department).where(Department.is_active.is_(True))
-        return list(db.session.scalars(query.order_by(Department.code)))
-    return [user.department] if user.department is not None else []
 
 
 def row_view(row: attention.DueRow) -> dict[str, Any]:
@@ -51,10 +43,10 @@ def row_view(row: attention.DueRow) -> dict[str, Any]:
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def supervision_page() -> str:
     """List each supervised department's overdue and soon-due tickets."""
-    user = current_staff()
+    departments = supervised_departments(db.session, current_staff())
     soon = due_soon_days(current_app.config)
     boards = attention.department_boards(
-        db.session, departments_for(user), beijing_today(), office_calendar(), soon
+        db.session, departments, beijing_today(), office_calendar(), soon
     )
     locale = current_locale()
     views = [

@@ -2,153 +2,36 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from enquiry import audit
 from enquiry.bounded import get_by_id
 from enquiry.domain import handling
-from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
-from enquiry.models import FINAL_STATUSES, Department, Kind, Ticket, User, utcnow
-from enquiry.rules import outcomes, references, workflow
-from enquiry.staff import clock_views, outbox_views
+from enquiry.models import Department, Ticket, User
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
-from enquiry.staff.access import actor_for, current_staff, load_ticket_for, ticket_scope
+from enquiry.staff.access import current_staff, load_ticket_for
 from enquiry.staff.blueprint import bp
-from enquiry.templating import current_locale
-
-logger = logging.getLogger(__name__)
-
-Action = workflow.Action
-Run = Callable[[Ticket, Any, audit.Actor, datetime], None]
-FORMS: dict[str, type[FlaskForm]] = {
-    "reply": tf.ReplyForm,
-    "note": tf.NoteForm,
-    "transfer": tf.TransferForm,
-    "return": tf.ReturnForm,
-    "refuse": tf.RefuseForm,
-    "spam": tf.SpamForm,
-    "merge": tf.MergeForm,
-    "assign": tf.AssignForm,
-    "action": tf.ActionForm,
-    "close": tf.CloseForm,
-}
-UNPREFIXED = frozenset({"action", "close"})  # no fields of their own, or shared partials
-
-
-def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False) -> Any:
-    """Return one of the page's forms, its choices set; read the request only when submitted."""
-    prefix = "" if name in UNPREFIXED else name
-    form: Any = (
-        FORMS[name](prefix=prefix) if submitted else FORMS[name](prefix=prefix, formdata=None)
-    )
-    if name == "reply":
-        form.set_canned_choices([(str(c.id), c.title) for c in page.canned_replies(user, ticket)])
-    elif name == "transfer":
-        form.set_departments(page.transfer_choices(current_locale()))
-    elif name == "assign":
-        mine = [(str(user.id), user.display_name)]
-        choices = page.colleague_choices(ticket) if page.may_assign_others(user) else mine
-        form.set_assignees(choices, allow_nobody=page.may_assign_others(user))
-    return form
-
-
-def render_page(
-    ticket: Ticket, status: int = 200, *, forms: dict[str, Any] | None = None, error: str = ""
-) -> tuple[str, int]:
-    """Render the ticket page; forms given replace the blank ones (to show input and errors)."""
-    user = current_staff()
-    built = {name: make_form(name, user, ticket) for name in FORMS} | (forms or {})
-    offered = {action.value for action in page.offered_actions(user, ticket)}
-    is_application = ticket.kind is Kind.INFO_APPLICATION
-    is_open = ticket.status not in FINAL_STATUSES
-    return render_template(
-        "staff/ticket.html",
-        ticket=ticket,
-        clock=clock_views.clock_panel(ticket, user),
-        outcome_groups=outcomes.choice_groups() if is_application else None,
-        outcome_selected=built["close"].outcome.data,
-        outcome_error=error if "close" in (forms or {}) and is_application else None,
-        header=page.header_view(ticket),
-        thread=page.thread_view(ticket),
-        mails=outbox_views.ticket_mail(ticket),
-        history=page.history_view(ticket),
-        forms=built,
-        offered=offered,
-        may_assign=page.may_assign_others(user) and is_open,
-        may_take=page.may_take(user, ticket) and is_open and ticket.assignee_id != user.id,
-        error=error,
-        problems=[
-            (field.label.text, message)
-            for form in (forms or {}).values()
-            for field in form
-            for message in field.errors
-        ],
-    ), status
+from enquiry.staff.ticket_perform import (
+    Action,
+    find_in_scope,
+    mail_identity,
+    make_form,
+    perform,
+    render_page,
+    simple_run,
+)
 
 
 @bp.get("/tickets/<id:ticket_id>", endpoint="ticket")
 def show_ticket(ticket_id: int) -> tuple[str, int]:
     """Show a ticket: header, thread, history and the actions the user may take."""
     return render_page(load_ticket_for(current_staff(), ticket_id))
-
-
-def perform(
-    ticket_id: int,
-    form_name: str,
-    action: Action | None,
-    run: Run,
-    done: str,
-    *,
-    label: object = None,
-) -> Any:
-    """Check scope, role and form; run one domain verb; commit and redirect, or explain why not."""
-    user = current_staff()
-    ticket = load_ticket_for(user, ticket_id)
-    if action is not None and not page.role_permits(user, ticket, action):
-        abort(403)
-    form = make_form(form_name, user, ticket, submitted=True)
-    if not form.validate_on_submit():
-        error = _("Please correct the following. Nothing was changed.")
-        return render_page(ticket, 400, forms={form_name: form}, error=error)
-    try:
-        run(ticket, form, actor_for(user), utcnow())
-    except workflow.TransitionError as error:
-        db.session.rollback()
-        message = tf.transition_message(error, label)
-        return render_page(
-            load_ticket_for(user, ticket_id), 409, forms={form_name: form}, error=message
-        )
-    except handling.HandlingError as error:
-        db.session.rollback()
-        message = tf.handling_message(error)
-        return render_page(
-            load_ticket_for(user, ticket_id), 400, forms={form_name: form}, error=message
-        )
-    db.session.commit()
-    flash(done, "success")
-    return redirect(after_action_url(user, ticket_id))
-
-
-def after_action_url(user: User, ticket_id: int) -> str:
-    """The ticket's page, or the inbox when the action took the ticket out of the user's scope."""
-    query = sa.select(Ticket.id).where(Ticket.id == ticket_id, ticket_scope(user))
-    if db.session.scalar(query) is None:
-        return url_for("staff.inbox")
-    return url_for("staff.ticket", ticket_id=ticket_id)
-
-
-def mail_identity() -> Any:
-    return policy_from_config(current_app.config).mail
 
 
 @bp.post("/tickets/<id:ticket_id>/reply", endpoint="reply")
@@ -220,25 +103,18 @@ def transfer(ticket_id: int) -> Any:
     )
 
 
-def _simple(verb: Callable[..., object]) -> Run:
-    def run(ticket: Ticket, form: Any, actor: audit.Actor, now: datetime) -> None:
-        verb(db.session, ticket, actor=actor, now=now)
-
-    return run
-
-
 @bp.post("/tickets/<id:ticket_id>/acknowledge", endpoint="acknowledge")
 def acknowledge(ticket_id: int) -> Any:
     """签收: the department accepts the ticket."""
     done = _("The ticket has been acknowledged.")
-    return perform(ticket_id, "action", Action.ACKNOWLEDGE, _simple(handling.acknowledge), done)
+    return perform(ticket_id, "action", Action.ACKNOWLEDGE, simple_run(handling.acknowledge), done)
 
 
 @bp.post("/tickets/<id:ticket_id>/start", endpoint="start")
 def start(ticket_id: int) -> Any:
     """办理: work on the ticket begins."""
     done = _("Work on the ticket has started.")
-    return perform(ticket_id, "action", Action.START, _simple(handling.start), done)
+    return perform(ticket_id, "action", Action.START, simple_run(handling.start), done)
 
 
 @bp.post("/tickets/<id:ticket_id>/close", endpoint="close")
@@ -299,13 +175,6 @@ def merge(ticket_id: int) -> Any:
         handling.merge(db.session, ticket, into, identity=mail_identity(), actor=actor, now=now)
 
     return perform(ticket_id, "merge", Action.MERGE, run, _("The ticket has been merged."))
-
-
-def find_in_scope(user: User, reference: str) -> Ticket | None:
-    """Return the ticket with this reference if the user may see it (else None, alike)."""
-    wanted = references.normalize_reference(reference)
-    query = sa.select(Ticket).where(Ticket.reference == wanted, ticket_scope(user))
-    return db.session.scalar(query)
 
 
 @bp.post("/tickets/<id:ticket_id>/assign", endpoint="assign")

@@ -6,19 +6,18 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
 from enquiry.domain.policy import policy_from_config
+from enquiry.domain.queries import choices
+from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
 from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import (
-    AuditEvent,
     CannedReply,
     Channel,
     Department,
@@ -26,7 +25,6 @@ from enquiry.models import (
     Message,
     MessageKind,
     Role,
-    RoutingRule,
     Status,
     Ticket,
     User,
@@ -45,7 +43,7 @@ Action = workflow.Action
 TRIAGE = frozenset({Action.TRANSFER, Action.REFUSE, Action.MARK_SPAM, Action.MERGE})
 # Work on the ticket: anyone who may see it.
 HANDLING = frozenset({Action.ACKNOWLEDGE, Action.START, Action.REQUEST_INFO, Action.ANSWER})
-LEADS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+LEADS = choices.LEADS
 
 MESSAGE_LABELS = {
     MessageKind.CITIZEN: _l("Citizen"),
@@ -90,7 +88,7 @@ DETAIL_LABELS = {
 
 def default_department() -> Department:
     """Return the routing office (the default department)."""
-    department = db.session.scalar(sa.select(Department).where(Department.is_default))
+    department = choices.routing_office(db.session)
     if department is None:
         raise RuntimeError("no default department: run `flask init`")
     return department
@@ -132,28 +130,17 @@ def offered_actions(user: User, ticket: Ticket) -> list[Action]:
 
 
 def transfer_choices(locale: str) -> list[tuple[str, str]]:
-    query = sa.select(Department).where(Department.is_active).order_by(Department.code)
-    return [(str(d.id), d.name_for(locale)) for d in db.session.scalars(query)]
+    return [(str(d.id), d.name_for(locale)) for d in choices.active_departments(db.session)]
 
 
 def colleague_choices(ticket: Ticket) -> list[tuple[str, str]]:
     """Active users of the ticket's department: who it can be assigned to."""
-    query = (
-        sa.select(User)
-        .where(User.is_active, User.department_id == ticket.department_id)
-        .order_by(User.display_name, User.id)
-    )
-    return [(str(u.id), u.display_name) for u in db.session.scalars(query)]
+    return [(str(u.id), u.display_name) for u in choices.colleagues(db.session, ticket)]
 
 
 def canned_replies(user: User, ticket: Ticket) -> list[CannedReply]:
     """Active canned replies of the user's department or global; the ticket's locale first."""
-    scope: sa.ColumnElement[bool] = CannedReply.department_id.is_(None)
-    if user.department_id is not None:
-        scope = sa.or_(scope, CannedReply.department_id == user.department_id)
-    query = sa.select(CannedReply).where(CannedReply.is_active, scope)
-    first = sa.case((CannedReply.locale == ticket.locale, 0), else_=1)
-    return list(db.session.scalars(query.order_by(first, CannedReply.title, CannedReply.id)))
+    return choices.canned_replies(db.session, user, ticket)
 
 
 def placeholder_values(ticket: Ticket) -> dict[str, str]:
@@ -190,9 +177,9 @@ def due_badge(ticket: Ticket) -> dict[str, Any]:
 def header_view(ticket: Ticket) -> dict[str, Any]:
     """Ready-to-show values of the ticket's header."""
     locale = current_locale()
-    rule = db.session.get(RoutingRule, ticket.routing_rule_id) if ticket.routing_rule_id else None
+    rule = loaded.routing_rule(db.session, ticket)
     section = ticket.report_section
-    merged_into = db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    merged_into = loaded.merged_into(db.session, ticket)
     return {
         "kind": KIND_LABELS[ticket.kind],
         "status": STATUS_LABELS[ticket.status],
@@ -213,13 +200,7 @@ def header_view(ticket: Ticket) -> dict[str, Any]:
 
 def thread_view(ticket: Ticket) -> list[dict[str, Any]]:
     """Every message of the thread, oldest first, with staff download links."""
-    query = (
-        sa.select(Message)
-        .where(Message.ticket_id == ticket.id)
-        .options(selectinload(Message.attachments), selectinload(Message.author))
-    )
-    messages = db.session.scalars(query.order_by(Message.created_at, Message.id))
-    return [_message_view(message, ticket) for message in messages]
+    return [_message_view(message, ticket) for message in loaded.thread(db.session, ticket)]
 
 
 def _message_view(message: Message, ticket: Ticket) -> dict[str, Any]:
@@ -255,7 +236,6 @@ def _author(message: Message, ticket: Ticket) -> str:
 
 def history_view(ticket: Ticket) -> list[dict[str, Any]]:
     """The ticket's audit events, oldest first: what, who, when, before and after."""
-    query = sa.select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
     return [
         {
             "action": AUDIT_LABELS.get(event.action, event.action),
@@ -264,7 +244,7 @@ def history_view(ticket: Ticket) -> list[dict[str, Any]]:
             "iso_time": event.created_at.isoformat(),
             "changes": detail_view(event.detail),
         }
-        for event in db.session.scalars(query.order_by(AuditEvent.id))
+        for event in loaded.history(db.session, ticket)
     ]
 
 

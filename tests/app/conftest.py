@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.extensions import db
 from enquiry.models import (
     ApplicantType,
@@ -170,3 +170,22 @@ def audit_actions(app: Flask) -> Callable[[], list[str]]:
             return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
     return actions
+
+
+@pytest.fixture
+def make_token(app: Flask) -> Callable[..., str]:
+    """Return a factory of API tokens: make_token(user) gives the secret to send as Bearer."""
+    from enquiry.audit import Actor
+    from enquiry.domain.admin.tokens import create_token
+    from enquiry.models import User, utcnow
+
+    def factory(user: Any, name: str = "12345 hotline") -> str:
+        with app.app_context():
+            owner = db.session.get(User, user.id)
+            issued = create_token(
+                db.session, name=name, user=owner, actor=Actor.system(), now=utcnow()
+            )
+            db.session.commit()
+            return issued.secret
+
+    return factory

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from enquiry import audit
 from enquiry.domain import clock, handling, tickets
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import Policy, extension_rules_from_config, policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (

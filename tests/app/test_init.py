@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from enquiry.domain.accounts import verify_password
+from enquiry.domain.accounts.passwords import verify_password
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Department, InboundOutcome, Role, Ticket, User
 from tests.app.test_intake import eml, take

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from enquiry.config import Defaults
-from enquiry.domain.accounts import hash_password, verify_password
+from enquiry.domain.accounts.passwords import hash_password, verify_password
 
 PRODUCTION = {
     "PASSWORD_HASH_TIME_COST": Defaults.PASSWORD_HASH_TIME_COST,

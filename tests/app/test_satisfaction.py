@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from enquiry import audit
 from enquiry.domain import handling, satisfaction, tickets
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (

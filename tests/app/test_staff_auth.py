@@ -14,11 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
+from enquiry.domain.accounts.totp import matching_totp_step
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Role, User, utcnow
 from enquiry.models.settings import TOTP_REQUIRED_ROLES, get_setting
 from enquiry.staff.access import LAST_SEEN_KEY
-from enquiry.staff.auth import PENDING_KEY, matching_totp_step
+from enquiry.staff.auth import PENDING_KEY
 from tests.app.conftest import DEFAULT_PASSWORD, english
 
 SAME_MESSAGE = "The e-mail address or password is not correct."

@@ -27,7 +27,7 @@ import enquiry
 from enquiry import audit
 from enquiry.cli import demo
 from enquiry.domain import handling
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Role, Ticket, User, utcnow

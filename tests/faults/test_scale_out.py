@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from enquiry import audit
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.extensions import db
 from enquiry.models import Department, OutboundEmail, OutboxStatus, Role, Ticket
 from tests.app.test_ask import CONFIRMATION, valid_form

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from enquiry import audit
 from enquiry.domain import handling
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail.sending import Outcome

@@ -31,7 +31,7 @@ from werkzeug.test import TestResponse
 from enquiry import audit, create_app
 from enquiry.cli import demo
 from enquiry.domain import formtoken, handling, tickets
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.satisfaction import make_token
 from enquiry.extensions import db

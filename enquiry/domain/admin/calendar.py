@@ -55,6 +55,12 @@ def override_rows(session: SessionLike, region: str) -> list[HolidayOverride]:
     return list(session.scalars(query.order_by(HolidayOverride.day)))
 
 
+def find_override(session: SessionLike, region: str, override_id: int) -> HolidayOverride | None:
+    """Return an administrators' override of the calendar, or None."""
+    row = session.get(HolidayOverride, override_id)
+    return row if row is not None and row.region == region else None
+
+
 def as_override(row: HolidayOverride) -> deadlines.Override:
     """Return the calendar's view of a stored override."""
     return deadlines.Override(row.day, row.is_workday, row.region, row.note, row.source)

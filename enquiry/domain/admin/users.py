@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from enquiry.audit import Actor
-from enquiry.domain.accounts import MIN_PASSWORD_LENGTH, create_user, end_sessions
+from enquiry.domain.accounts.passwords import MIN_PASSWORD_LENGTH, create_user
+from enquiry.domain.accounts.sessions import end_sessions
 from enquiry.domain.admin.common import (
     N_,
     ConflictError,

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from enquiry.domain import admin
+from enquiry.domain.queries import admin as admin_queries
 from enquiry.extensions import db
-from enquiry.models import FINAL_STATUSES, Department, Role, Ticket, utcnow
+from enquiry.models import Department, Role, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.admin.forms import DepartmentForm, NewDepartmentForm, error_status, show_error
 from enquiry.staff.blueprint import bp
@@ -35,20 +35,11 @@ REFERENCE_LABELS = {
 }
 
 
-def ticket_counts() -> dict[int, tuple[int, int]]:
-    """Return each department's tickets: (all, still open)."""
-    is_open = sa.case((Ticket.status.not_in(FINAL_STATUSES), 1), else_=0)
-    query = sa.select(Ticket.department_id, sa.func.count(), sa.func.sum(is_open)).group_by(
-        Ticket.department_id
-    )
-    return {row[0]: (row[1], int(row[2] or 0)) for row in db.session.execute(query)}
-
-
 @bp.get("/admin/departments")
 @role_required(Role.ADMIN)
 def admin_departments() -> str:
     """List the departments with their ticket counts."""
-    counts = ticket_counts()
+    counts = admin_queries.ticket_counts(db.session)
     locale = current_locale()
     rows = [
         {
@@ -62,7 +53,7 @@ def admin_departments() -> str:
             "tickets": counts.get(department.id, (0, 0))[0],
             "open_tickets": counts.get(department.id, (0, 0))[1],
         }
-        for department in db.session.scalars(sa.select(Department).order_by(Department.code))
+        for department in admin_queries.departments_by_code(db.session)
     ]
     return render_template("staff/admin/departments.html", rows=rows)
 
@@ -103,7 +94,7 @@ def admin_create_department() -> tuple[str, int] | Response:
 
 
 def load_department(department_id: int) -> Department:
-    department = db.session.get(Department, department_id)
+    department = admin_queries.department_by_id(db.session, department_id)
     if department is None:
         abort(404)
     return department

@@ -9,7 +9,6 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -27,13 +26,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from enquiry.bounded import MAX_ID, BoundedIntegerField, parse_id
 from enquiry.domain import admin
-from enquiry.domain.accounts import MIN_PASSWORD_LENGTH
+from enquiry.domain.accounts.passwords import MIN_PASSWORD_LENGTH
 from enquiry.domain.admin.common import DOMAIN_MAX, EMAIL_MAX
 from enquiry.domain.admin.users import DISPLAY_NAME_MAX
+from enquiry.domain.queries import admin as admin_queries
 from enquiry.extensions import db
 from enquiry.i18n import LANGUAGE_NAMES
 from enquiry.labels import KIND_LABELS
-from enquiry.models import Department, Report, ReportSection
 from enquiry.models.org import DEPARTMENT_CODE_MAX, DEPARTMENT_NAME_MAX
 from enquiry.models.routing import CANNED_BODY_MAX, CANNED_TITLE_MAX, KEYWORDS_MAX, RULE_NAME_MAX
 from enquiry.models.tickets import BODY_MAX
@@ -223,15 +222,9 @@ def department_choices(
     *, keep: int | None = None, blank: Any = None, only: int | None = None
 ) -> list[SelectChoice]:
     """Active departments (plus `keep`, the current one even if inactive) for a select box."""
-    query = sa.select(Department).order_by(Department.code)
-    wanted: sa.ColumnElement[bool] = Department.is_active.is_(True)
-    if keep is not None:
-        wanted = sa.or_(wanted, Department.id == keep)
-    if only is not None:
-        wanted = Department.id == only
     locale = current_locale()
     choices = [SelectChoice("", blank)] if blank is not None else []
-    for department in db.session.scalars(query.where(wanted)):
+    for department in admin_queries.choosable_departments(db.session, keep=keep, only=only):
         label = department.name_for(locale)
         if not department.is_active:
             label = _("%(name)s (inactive)", name=label)
@@ -241,13 +234,8 @@ def department_choices(
 
 def section_choices(blank: Any) -> list[SelectChoice]:
     """Report sections grouped by report, for a select box."""
-    rows = db.session.execute(
-        sa.select(Report.year, ReportSection.id, ReportSection.number, ReportSection.heading)
-        .join(ReportSection.report)
-        .order_by(Report.year.desc(), ReportSection.position)
-    ).all()
     choices = [SelectChoice("", blank)]
-    for year, section_id, number, heading in rows:
+    for year, section_id, number, heading in admin_queries.report_sections(db.session):
         group = _("%(year)d report", year=year)
         choices.append(SelectChoice(str(section_id), f"{number} {heading}".strip(), optgroup=group))
     return choices

@@ -11,17 +11,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from enquiry.domain import admin
+from enquiry.domain.queries import admin as admin_queries
 from enquiry.extensions import db
 from enquiry.i18n import LANGUAGE_NAMES
-from enquiry.models import CannedReply, Role, User, utcnow
+from enquiry.models import CannedReply, Role, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.admin.forms import (
     ReplyForm,
@@ -46,19 +45,9 @@ PLACEHOLDER_HELP = {
 }
 
 
-def reply_scope(user: User) -> sa.ColumnElement[bool]:
-    """Return the condition selecting the canned replies the user may manage."""
-    if user.role is Role.ADMIN:
-        return sa.true()
-    if user.department_id is None:
-        return sa.false()
-    return CannedReply.department_id == user.department_id
-
-
 def load_reply(reply_id: int) -> CannedReply:
     """Return a reply the user may manage, or abort 404."""
-    query = sa.select(CannedReply).where(CannedReply.id == reply_id, reply_scope(current_staff()))
-    reply = db.session.scalar(query)
+    reply = admin_queries.manageable_reply(db.session, current_staff(), reply_id)
     if reply is None:
         abort(404)
     return reply
@@ -81,14 +70,9 @@ def reply_row(reply: CannedReply, locale: str) -> dict[str, Any]:
 @role_required(*REPLY_MANAGERS)
 def admin_replies() -> str:
     """List the canned replies the user may manage."""
-    query = (
-        sa.select(CannedReply)
-        .where(reply_scope(current_staff()))
-        .options(joinedload(CannedReply.department))
-        .order_by(CannedReply.is_active.desc(), CannedReply.title, CannedReply.id)
-    )
+    replies = admin_queries.manageable_replies(db.session, current_staff())
     locale = current_locale()
-    rows = [reply_row(reply, locale) for reply in db.session.scalars(query)]
+    rows = [reply_row(reply, locale) for reply in replies]
     return render_template("staff/admin/replies.html", rows=rows)
 
 

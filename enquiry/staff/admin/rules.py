@@ -6,16 +6,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from enquiry.domain import admin, routing
+from enquiry.domain.queries import admin as admin_queries
 from enquiry.extensions import db
 from enquiry.labels import KIND_LABELS
-from enquiry.models import Kind, ReportSection, Role, RoutingRule, Ticket, utcnow
+from enquiry.models import Kind, Role, RoutingRule, utcnow
 from enquiry.rules.routing import Facts, matches, parse_keywords, rule_view
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.admin.forms import (
@@ -39,7 +38,7 @@ def rule_conditions(rule: RoutingRule) -> list[str]:
     if rule.kind is not None:
         conditions.append(_("Kind: %(kind)s", kind=KIND_LABELS[rule.kind]))
     if rule.report_section_id is not None:
-        section = db.session.get(ReportSection, rule.report_section_id)
+        section = admin_queries.report_section(db.session, rule.report_section_id)
         label = f"{section.number} {section.heading}" if section else rule.report_section_id
         conditions.append(_("Part of a report: %(section)s", section=label))
     keywords = parse_keywords(rule.keywords)
@@ -65,20 +64,16 @@ def rule_row(rule: RoutingRule, tickets: int, locale: str) -> dict[str, Any]:
     }
 
 
-def all_rules() -> list[RoutingRule]:
-    """Return every rule in the order they are tried."""
-    query = sa.select(RoutingRule).options(joinedload(RoutingRule.department))
-    return list(db.session.scalars(query.order_by(RoutingRule.priority, RoutingRule.id)))
-
-
 @bp.get("/admin/rules")
 @role_required(Role.ADMIN)
 def admin_rules() -> str:
     """List the routing rules in the order they are tried."""
-    counted = sa.select(Ticket.routing_rule_id, sa.func.count()).group_by(Ticket.routing_rule_id)
-    tickets: dict[int | None, int] = {row[0]: row[1] for row in db.session.execute(counted)}
+    tickets = admin_queries.tickets_per_rule(db.session)
     locale = current_locale()
-    rows = [rule_row(rule, tickets.get(rule.id, 0), locale) for rule in all_rules()]
+    rows = [
+        rule_row(rule, tickets.get(rule.id, 0), locale)
+        for rule in admin_queries.rules_in_order(db.session)
+    ]
     return render_template("staff/admin/rules.html", rows=rows, test_form=test_form())
 
 
@@ -140,7 +135,7 @@ def admin_create_rule() -> tuple[str, int] | Response:
 
 
 def load_rule(rule_id: int) -> RoutingRule:
-    rule = db.session.get(RoutingRule, rule_id)
+    rule = admin_queries.rule_by_id(db.session, rule_id)
     if rule is None:
         abort(404)
     return rule
@@ -199,7 +194,7 @@ def trial_outcome(facts: Facts) -> dict[str, Any]:
     """Return the rule and department a ticket with these facts would get, and other matches."""
     decision = routing.route(db.session, facts)
     locale = current_locale()
-    rules = all_rules()
+    rules = admin_queries.rules_in_order(db.session)
     chosen = next((rule for rule in rules if rule.id == decision.rule_id), None)
     others = [
         rule_row(rule, 0, locale)

@@ -7,16 +7,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from enquiry.domain import admin
-from enquiry.domain.accounts import generate_password
+from enquiry.domain.accounts.passwords import generate_password
+from enquiry.domain.queries.accounts import staff_users, user_by_id
 from enquiry.extensions import db
 from enquiry.models import Role, User, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required
@@ -43,6 +42,7 @@ SECTIONS = [
     ("staff.admin_replies", _l("Canned replies"), ADMINS | {Role.SUPERVISOR}, "repl"),
     ("staff.admin_audit", _l("Audit record"), ADMINS, "audit"),
     ("staff.security_settings", _l("Security"), ADMINS, "security"),
+    ("staff.admin_tokens", _l("API tokens"), ADMINS, "token"),
 ]
 
 
@@ -89,13 +89,8 @@ def user_row(user: User, locale: str) -> dict[str, Any]:
 @role_required(Role.ADMIN)
 def admin_users() -> str:
     """List the staff users."""
-    query = (
-        sa.select(User)
-        .options(joinedload(User.department))
-        .order_by(User.is_active.desc(), User.display_name, User.id)
-    )
     locale = current_locale()
-    rows = [user_row(user, locale) for user in db.session.scalars(query)]
+    rows = [user_row(user, locale) for user in staff_users(db.session)]
     return render_template("staff/admin/users.html", rows=rows)
 
 
@@ -116,15 +111,11 @@ def admin_create_user() -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("staff/admin/user_new.html", form=form), status
-    password = form.password.data or generate_password()
+    email, password = form.email.data or "", form.password.data or generate_password()
+    actor = actor_for(current_staff())
     try:
         user = admin.create_account(
-            db.session,
-            form.email.data or "",
-            user_fields(form),
-            password,
-            actor=actor_for(current_staff()),
-            now=utcnow(),
+            db.session, email, user_fields(form), password, actor=actor, now=utcnow()
         )
     except admin.AdminError as error:
         db.session.rollback()
@@ -134,8 +125,13 @@ def admin_create_user() -> tuple[str, int] | Response:
     flash(_("The user %(email)s has been created.", email=user.email), "success")
     if form.password.data:
         return redirect(url_for("staff.admin_edit_user", user_id=user.id))
-    # A generated password is shown in this answer only: kept nowhere, not even in the
-    # session cookie (signed, but readable by whoever holds it), and never cached.
+    return show_generated_password(user, password)
+
+
+def show_generated_password(user: User, password: str) -> Response:
+    """Show a new user's page with the generated password, in this answer only."""
+    # Kept nowhere, not even in the session cookie (signed, but readable by whoever holds it),
+    # and never cached.
     page, _status = render_user(user, user_form(user), new_password=password)
     response = make_response(page, 201)
     response.headers["Cache-Control"] = "no-store"
@@ -143,7 +139,7 @@ def admin_create_user() -> tuple[str, int] | Response:
 
 
 def load_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = user_by_id(db.session, user_id)
     if user is None:
         abort(404)
     return user

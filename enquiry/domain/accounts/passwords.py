@@ -1,14 +1,16 @@
-"""Staff accounts: password hashing and creation."""
+"""Passwords: hashing (Argon2id), the initial password of a new account, changing one."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
+from enquiry.audit import Actor, record
+from enquiry.domain.accounts.sessions import end_sessions
 from enquiry.models import Department, Role, SessionLike, User
 
 MIN_PASSWORD_LENGTH = 12
@@ -17,6 +19,10 @@ HASHER_KEY = "enquiry.password_hasher"
 
 class WeakPasswordError(ValueError):
     """The password is too short."""
+
+
+class WrongPasswordError(ValueError):
+    """The current password given to change it is not correct; the attempt is recorded."""
 
 
 def hash_password(password: str) -> str:
@@ -77,13 +83,15 @@ def create_user(
     return user
 
 
-def end_sessions(session: SessionLike, user: User) -> None:
-    """End every session of the user, on every device: their session ids no longer match."""
-    # Raised in SQL, so that two changes at the same moment both count.
-    session.execute(
-        sa.update(User)
-        .where(User.id == user.id)
-        .values(session_generation=User.session_generation + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(user, ["session_generation"])
+def change_password(
+    session: SessionLike, user: User, current: str, new: str, *, actor: Actor, now: datetime
+) -> None:
+    """Replace the password, given the current one; every session of the user ends."""
+    if not verify_password(user.password_hash, current):
+        record(session, action="auth.password_change_failed", actor=actor, now=now)
+        session.flush()
+        raise WrongPasswordError("the current password is not correct")
+    user.password_hash = hash_password(new)
+    end_sessions(session, user)
+    record(session, action="auth.password_changed", actor=actor, now=now)
+    session.flush()

@@ -1,0 +1,1 @@
+"""Staff accounts: passwords, signing in (lockout, one-time passwords) and sessions."""

@@ -1,0 +1,1 @@
+"""Read-only queries: the one place that decides what a user may see."""

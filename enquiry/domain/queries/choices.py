@@ -1,0 +1,50 @@
+"""What a staff form may offer: departments, colleagues, assignees, canned replies."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from enquiry.models import CannedReply, Department, Role, SessionLike, Ticket, User
+
+LEADS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def routing_office(session: SessionLike) -> Department | None:
+    """The routing office (the default department), or None before `flask init`."""
+    return session.scalar(sa.select(Department).where(Department.is_default))
+
+
+def active_departments(session: SessionLike) -> list[Department]:
+    """The departments a ticket may be transferred to, by code."""
+    query = sa.select(Department).where(Department.is_active).order_by(Department.code)
+    return list(session.scalars(query))
+
+
+def colleagues(session: SessionLike, ticket: Ticket) -> list[User]:
+    """Active users of the ticket's department: who it can be assigned to."""
+    query = (
+        sa.select(User)
+        .where(User.is_active, User.department_id == ticket.department_id)
+        .order_by(User.display_name, User.id)
+    )
+    return list(session.scalars(query))
+
+
+def bulk_assignees(session: SessionLike, user: User) -> list[User]:
+    """Whom the user may assign tickets to in bulk (an agent: only themselves)."""
+    if user.role not in LEADS:
+        return [user]
+    query = sa.select(User).where(User.is_active).order_by(User.display_name, User.id)
+    if user.role is not Role.ADMIN:
+        query = query.where(User.department_id == user.department_id)
+    return list(session.scalars(query))
+
+
+def canned_replies(session: SessionLike, user: User, ticket: Ticket) -> list[CannedReply]:
+    """Active canned replies of the user's department or global; the ticket's locale first."""
+    scope: sa.ColumnElement[bool] = CannedReply.department_id.is_(None)
+    if user.department_id is not None:
+        scope = sa.or_(scope, CannedReply.department_id == user.department_id)
+    query = sa.select(CannedReply).where(CannedReply.is_active, scope)
+    first = sa.case((CannedReply.locale == ticket.locale, 0), else_=1)
+    return list(session.scalars(query.order_by(first, CannedReply.title, CannedReply.id)))
