@@ -11,12 +11,12 @@ from enquiry.api import schemas as s
 from enquiry.api.blueprint import api_user, bp, json_response
 from enquiry.api.io import domain_errors, parse_query
 from enquiry.api.openapi import documented
-from enquiry.domain import clock
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import access, tickets
 from enquiry.extensions import db
 from enquiry.models import utcnow
-from enquiry.reporting import annual, figures
+from enquiry.reporting import annual, figures, mailbox
+from enquiry.rules import clock
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def list_report_sections() -> Response:
     return json_response(s.SectionList(items=items).model_dump(mode="json"))
 
 
-def mailbox_out(found: figures.MailboxFigures) -> s.MailboxFiguresOut:
+def mailbox_out(found: mailbox.MailboxFigures) -> s.MailboxFiguresOut:
     """Return the dashboard's numbers as the API shows them."""
     return s.MailboxFiguresOut(
         year=found.year,

@@ -13,13 +13,13 @@ from enquiry.api.blueprint import api_user, bp, fail, json_response
 from enquiry.api.io import etag_of, load, parse_body, parse_query, ticket_out
 from enquiry.api.openapi import documented
 from enquiry.audit import Actor
-from enquiry.domain import clock
 from enquiry.domain.channels import open_from_channel
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import inbox
 from enquiry.domain.tickets import NewEnquiry
 from enquiry.extensions import db
 from enquiry.models import Channel, utcnow
+from enquiry.rules import clock
 
 logger = logging.getLogger(__name__)
 

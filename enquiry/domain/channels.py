@@ -6,7 +6,8 @@ import logging
 from datetime import datetime
 
 from enquiry import audit
-from enquiry.domain.tickets import NewEnquiry, Opened, Policy, open_ticket
+from enquiry.domain.policy import Policy
+from enquiry.domain.tickets import NewEnquiry, Opened, open_ticket
 from enquiry.models import SessionLike
 
 logger = logging.getLogger(__name__)
