@@ -19,6 +19,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from enquiry.cli import deadlines as deadline_cli
+from enquiry.cli import webhooks as webhooks_cli
 from enquiry.cli.worker import Job, Scheduler, stop_on_signals
 from enquiry.extensions import db
 from enquiry.intake.ingest import (
@@ -150,6 +151,7 @@ def worker_command(once: bool) -> None:
     stop = threading.Event()
     jobs = [Job("mail", poll, _mail_job), *_imap_jobs()]
     jobs += deadline_cli.worker_jobs(current_app.config)
+    jobs += webhooks_cli.worker_jobs(current_app.config)
     scheduler = Scheduler(jobs, stop)
     with stop_on_signals(stop, click.echo):
         if once:

@@ -39,6 +39,7 @@ from enquiry.models.tickets import (
     Status,
     Ticket,
 )
+from enquiry.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookStatus
 
 __all__ = [
     "CITIZEN_VISIBLE_KINDS",
@@ -80,5 +81,8 @@ __all__ = [
     "Ticket",
     "UsedFormToken",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookStatus",
     "utcnow",
 ]

@@ -1,0 +1,86 @@
+"""Post a signed body to an endpoint: resolve the host, refuse private addresses, connect to
+the address that was checked (never resolve twice: DNS rebinding), follow no redirects."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from enquiry.rules.webhooks import WebhookUrlError, check_url, forbidden_reason
+
+Resolver = Callable[[str, int], list[str]]
+
+
+class PostError(Exception):
+    """The receiver could not be reached, or answered nothing usable."""
+
+    def __init__(self, text: str, *, is_connection: bool = False) -> None:
+        super().__init__(text)
+        self.text = text
+        self.is_connection = is_connection  # the host was unreachable: skip its other rows
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Return every address the host name resolves to (an address literal resolves to itself)."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise WebhookUrlError(f"the host {host} does not resolve: {error}") from error
+    return list(dict.fromkeys(str(info[4][0]) for info in found))
+
+
+def checked_address(url: str, *, allow_private_network: bool, resolver: Resolver = resolve) -> str:
+    """Return the address to connect to, or raise WebhookUrlError.
+
+    Every address the name resolves to must be public unless private networks are allowed:
+    a name that also points inside the network is refused as a whole.
+    """
+    host, port = check_url(url)
+    addresses = resolver(host, port)
+    if not addresses:
+        raise WebhookUrlError(f"the host {host} does not resolve")
+    if not allow_private_network:
+        for address in addresses:
+            if why := forbidden_reason(address):
+                raise WebhookUrlError(f"refused: {host} resolves to {why}")
+    return addresses[0]
+
+
+class HttpPoster:
+    """POST over HTTP(S) with short timeouts; one client (and its connections) per pass."""
+
+    def __init__(self, timeout: float = 10.0, resolver: Resolver = resolve) -> None:
+        self.resolver = resolver
+        # trust_env=False: a proxy from the environment would resolve the name itself.
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False
+        )
+
+    def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, allow_private_network: bool
+    ) -> int:
+        """Send the body; return the status code, or raise PostError / WebhookUrlError."""
+        address = checked_address(
+            url, allow_private_network=allow_private_network, resolver=self.resolver
+        )
+        target = httpx.URL(url)
+        extensions: dict[str, Any] = {}
+        if target.scheme == "https":  # TLS names and verifies the host, not the address
+            extensions["sni_hostname"] = target.host
+        pinned = target.copy_with(host=address)
+        all_headers = {**headers, "Host": target.netloc.decode("ascii")}
+        try:
+            with self.client.stream(
+                "POST", pinned, content=body, headers=all_headers, extensions=extensions
+            ) as response:
+                return response.status_code
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            raise PostError(f"cannot connect: {error}", is_connection=True) from error
+        except httpx.HTTPError as error:
+            raise PostError(f"{type(error).__name__}: {error}") from error
+
+    def close(self) -> None:
+        self.client.close()
