@@ -12,7 +12,8 @@ from flask.cli import AppGroup
 from enquiry.cli.worker import Job, stop_on_signals
 from enquiry.extensions import db
 from enquiry.models import utcnow
-from enquiry.webhooks.delivery import WebhookReport, WebhookSettings, deliver_due
+from enquiry.webhooks.delivery import deliver_due
+from enquiry.webhooks.sending import WebhookReport, WebhookSettings
 from enquiry.webhooks.transport import HttpPoster
 
 webhooks_cli = AppGroup("webhooks", help="Signed webhooks to the office's other systems.")

@@ -46,19 +46,35 @@ def payload(
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def ticket_fields(session: SessionLike, ticket: Ticket) -> dict[str, Any]:
-    """What a receiver learns of a ticket: no personal data."""
+def ticket_fields(
+    session: SessionLike, ticket: Ticket, change: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What a receiver learns of a ticket: no personal data.
+
+    `change` is the audit event's detail: a verb records the event before it moves the ticket,
+    so a `[before, after]` pair there (department, status) says where the ticket is going.
+    """
     department = session.get(Department, ticket.department_id)
-    return {
+    fields = {
         "reference": ticket.reference,
         "kind": ticket.kind.value,
         "status": ticket.status.value,
         "department": department.code if department is not None else None,
     }
+    for name in ("department", "status"):
+        pair = (change or {}).get(name)
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str):
+            fields[name] = pair[1]
+    return fields
 
 
 def queue(
-    session: SessionLike, event_type: str, *, now: datetime, ticket: Ticket | None = None
+    session: SessionLike,
+    event_type: str,
+    *,
+    now: datetime,
+    ticket: Ticket | None = None,
+    change: dict[str, Any] | None = None,
 ) -> list[WebhookDelivery]:
     """Write one delivery per enabled endpoint subscribed to the event (flush is the caller's)."""
     endpoints = [
@@ -70,7 +86,7 @@ def queue(
     ]
     if not endpoints:
         return []
-    fields = ticket_fields(session, ticket) if ticket is not None else None
+    fields = ticket_fields(session, ticket, change) if ticket is not None else None
     event_id = str(uuid.uuid4())
     body = payload(event_id, event_type, now, fields)
     deliveries = [
@@ -122,7 +138,8 @@ def _queue_for_audit_events(session: Session, _context: Any, _instances: Any) ->
             ticket = session.get(Ticket, audit_event.ticket_id)
             if ticket is not None:
                 public = AUDIT_ACTIONS[audit_event.action]
-                queue(session, public, now=audit_event.created_at, ticket=ticket)
+                when, change = audit_event.created_at, audit_event.detail
+                queue(session, public, now=when, ticket=ticket, change=change)
 
 
 def listen(session: scoped_session[Any]) -> None:

@@ -21,6 +21,7 @@ from enquiry.staff.admin import departments as admin_departments
 from enquiry.staff.admin import replies as admin_replies
 from enquiry.staff.admin import rules as admin_rules
 from enquiry.staff.admin import users as admin_users
+from enquiry.staff.admin import webhooks as admin_webhooks
 from enquiry.staff.blueprint import bp
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "admin_replies",
     "admin_rules",
     "admin_users",
+    "admin_webhooks",
     "attachments",
     "auth",
     "bp",

@@ -22,8 +22,8 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
@@ -31,6 +31,7 @@ from sqlalchemy import CursorResult, and_, or_, select, update
 from enquiry import audit
 from enquiry.models import SessionLike, WebhookDelivery, WebhookEndpoint, WebhookStatus
 from enquiry.rules.webhooks import SIGNATURE_HEADER, WebhookUrlError, retry_delay, sign
+from enquiry.webhooks.sending import WebhookReport, WebhookSettings
 from enquiry.webhooks.transport import PostError
 
 logger = logging.getLogger(__name__)
@@ -43,36 +44,6 @@ class Poster(Protocol):
     ) -> int: ...
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class WebhookSettings:
-    """How the worker delivers, from configuration."""
-
-    batch_size: int = 20
-    lease: timedelta = timedelta(minutes=5)
-    timeout: float = 10.0
-    retry_base: timedelta = timedelta(minutes=1)
-    retry_max_delay: timedelta = timedelta(hours=6)
-    retry_window: timedelta = timedelta(days=2)
-    max_failures: int = 10
-
-    @classmethod
-    def from_config(cls, config: Any) -> WebhookSettings:
-        """Read the WEBHOOK_* settings."""
-
-        def seconds(key: str, default: float) -> timedelta:
-            return timedelta(seconds=float(config.get(key, default)))
-
-        return cls(
-            batch_size=int(config.get("WEBHOOK_BATCH_SIZE", 20)),
-            lease=seconds("WEBHOOK_LEASE_SECONDS", 300),
-            timeout=float(config.get("WEBHOOK_TIMEOUT_SECONDS", 10)),
-            retry_base=seconds("WEBHOOK_RETRY_BASE_SECONDS", 60),
-            retry_max_delay=seconds("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 6 * 3600),
-            retry_window=seconds("WEBHOOK_RETRY_WINDOW_SECONDS", 2 * 86400),
-            max_failures=int(config.get("WEBHOOK_MAX_FAILURES", 10)),
-        )
 
 
 @dataclass(frozen=True)
@@ -89,21 +60,6 @@ class Claim:
     payload: str
     attempts: int
     lease_until: datetime
-
-
-@dataclass
-class WebhookReport:
-    """What one pass did: the outcome of each claimed row."""
-
-    outcomes: list[tuple[int, str, str]] = field(default_factory=list)  # id, outcome, detail
-
-    def count(self, outcome: str) -> int:
-        return sum(row[1] == outcome for row in self.outcomes)
-
-    def summary(self) -> str:
-        """One line: "delivered 3, retry 1, failed 0, released 0"."""
-        names = ("delivered", "retry", "failed", "released")
-        return ", ".join(f"{name} {self.count(name)}" for name in names)
 
 
 def deliver_due(
