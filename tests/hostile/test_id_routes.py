@@ -45,6 +45,7 @@ VALID = {
     "attachment_id": "attachment",
     "override_id": "override",
     "outbound_id": "outbound",
+    "webhook_id": "webhook",
     "year": "year",
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -29,7 +29,7 @@ def pending_counts(session: SessionLike) -> dict[int, int]:
         .where(waiting)
         .group_by(WebhookDelivery.endpoint_id)
     )
-    return dict(rows.tuples().all())
+    return {int(row[0]): int(row[1]) for row in rows}
 
 
 def delivery_log(

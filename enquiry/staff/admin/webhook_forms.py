@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -32,7 +32,7 @@ class WebhookForm(FlaskForm):
     )
     events = SelectMultipleField(
         _l("Events"),
-        choices=[(name, EVENT_LABELS[name]) for name in EVENT_TYPES],
+        choices=[SelectChoice(name, EVENT_LABELS[name]) for name in EVENT_TYPES],
         validators=[DataRequired(message=_l("Choose at least one event."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),

@@ -40,7 +40,7 @@ def endpoint_row(endpoint: WebhookEndpoint, waiting: Mapping[int, int]) -> dict[
     return {
         "id": endpoint.id,
         "url": endpoint.url,
-        "link": url_for("staff.admin_webhook", endpoint_id=endpoint.id),
+        "link": url_for("staff.admin_webhook", webhook_id=endpoint.id),
         "events": event_names(endpoint.events),
         "is_enabled": endpoint.is_enabled,
         "allow_private_network": endpoint.allow_private_network,
@@ -109,8 +109,8 @@ def admin_create_webhook() -> tuple[str, int] | Response:
     return response
 
 
-def load_endpoint(endpoint_id: int) -> WebhookEndpoint:
-    endpoint = queries.endpoint(db.session, endpoint_id)
+def load_endpoint(webhook_id: int) -> WebhookEndpoint:
+    endpoint = queries.endpoint(db.session, webhook_id)
     if endpoint is None:
         abort(404)
     return endpoint
@@ -135,18 +135,18 @@ def render_endpoint(
     ), status
 
 
-@bp.get("/admin/webhooks/<id:endpoint_id>")
+@bp.get("/admin/webhooks/<id:webhook_id>")
 @role_required(Role.ADMIN)
-def admin_webhook(endpoint_id: int) -> tuple[str, int]:
+def admin_webhook(webhook_id: int) -> tuple[str, int]:
     """Show an endpoint and its delivery log."""
-    return render_endpoint(load_endpoint(endpoint_id))
+    return render_endpoint(load_endpoint(webhook_id))
 
 
 def webhook_action(
-    endpoint_id: int, verb: Callable[..., Any], done: str, then: str | None = None
+    webhook_id: int, verb: Callable[..., Any], done: str, then: str | None = None
 ) -> tuple[str, int] | Response:
     """Apply an action to an endpoint, then go on (or show its page with the refusal)."""
-    endpoint = load_endpoint(endpoint_id)
+    endpoint = load_endpoint(webhook_id)
     try:
         changed = verb(db.session, endpoint, actor=actor_for(current_staff()), now=utcnow())
     except admin.AdminError as error:
@@ -156,36 +156,36 @@ def webhook_action(
     flash(done if changed is not False else _("Nothing was changed."), "success")
     if then is not None:
         return redirect(url_for(then))
-    return redirect(url_for("staff.admin_webhook", endpoint_id=endpoint_id))
+    return redirect(url_for("staff.admin_webhook", webhook_id=webhook_id))
 
 
-@bp.post("/admin/webhooks/<id:endpoint_id>/ping")
+@bp.post("/admin/webhooks/<id:webhook_id>/ping")
 @role_required(Role.ADMIN)
-def admin_ping_webhook(endpoint_id: int) -> tuple[str, int] | Response:
+def admin_ping_webhook(webhook_id: int) -> tuple[str, int] | Response:
     """Queue a test event for the endpoint."""
     done = _("A test event has been queued; the worker sends it within a few seconds.")
-    return webhook_action(endpoint_id, webhook_admin.send_test_event, done)
+    return webhook_action(webhook_id, webhook_admin.send_test_event, done)
 
 
-@bp.post("/admin/webhooks/<id:endpoint_id>/disable")
+@bp.post("/admin/webhooks/<id:webhook_id>/disable")
 @role_required(Role.ADMIN)
-def admin_disable_webhook(endpoint_id: int) -> tuple[str, int] | Response:
+def admin_disable_webhook(webhook_id: int) -> tuple[str, int] | Response:
     """Stop delivering to the endpoint; waiting deliveries are kept."""
     verb = functools.partial(webhook_admin.set_endpoint_enabled, is_enabled=False)
-    return webhook_action(endpoint_id, verb, _("The endpoint has been disabled."))
+    return webhook_action(webhook_id, verb, _("The endpoint has been disabled."))
 
 
-@bp.post("/admin/webhooks/<id:endpoint_id>/enable")
+@bp.post("/admin/webhooks/<id:webhook_id>/enable")
 @role_required(Role.ADMIN)
-def admin_enable_webhook(endpoint_id: int) -> tuple[str, int] | Response:
+def admin_enable_webhook(webhook_id: int) -> tuple[str, int] | Response:
     """Deliver to the endpoint again; its failure count starts from zero."""
     verb = functools.partial(webhook_admin.set_endpoint_enabled, is_enabled=True)
-    return webhook_action(endpoint_id, verb, _("The endpoint has been enabled."))
+    return webhook_action(webhook_id, verb, _("The endpoint has been enabled."))
 
 
-@bp.post("/admin/webhooks/<id:endpoint_id>/delete")
+@bp.post("/admin/webhooks/<id:webhook_id>/delete")
 @role_required(Role.ADMIN)
-def admin_delete_webhook(endpoint_id: int) -> tuple[str, int] | Response:
+def admin_delete_webhook(webhook_id: int) -> tuple[str, int] | Response:
     """Delete the endpoint and its delivery log."""
     done = _("The endpoint has been deleted.")
-    return webhook_action(endpoint_id, webhook_admin.delete_endpoint, done, "staff.admin_webhooks")
+    return webhook_action(webhook_id, webhook_admin.delete_endpoint, done, "staff.admin_webhooks")
