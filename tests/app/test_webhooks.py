@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from enquiry import audit
-from enquiry.domain import handling, tickets
+from enquiry.domain import handling, satisfaction, supervision, tickets
 from enquiry.domain.admin import InvalidInputError
 from enquiry.domain.admin import webhooks as webhook_admin
 from enquiry.domain.policy import policy_from_config
@@ -25,6 +25,7 @@ from enquiry.models import (
     Channel,
     Department,
     Kind,
+    Rating,
     Ticket,
     WebhookDelivery,
     WebhookEndpoint,
@@ -172,6 +173,36 @@ def test_each_verb_queues_its_public_event_for_subscribed_endpoints_only(
     payload = json.loads(deliveries()[1].payload)
     assert payload["ticket"]["department"] == "housing"
     assert payload["ticket"]["status"] == "routed"
+
+
+def test_every_public_event_of_a_tickets_life_is_queued(ctx: Flask) -> None:
+    register("http://127.0.0.1:9/hook")
+    policy = policy_from_config(ctx.config)
+    actor = audit.Actor.system()
+    ticket = open_ticket(ctx)
+    later = NOW + timedelta(days=60)
+    supervision.escalate_overdue(
+        db.session, identity=policy.mail, calendar=policy.calendar, now=later
+    )
+    answer = handling.reply(
+        db.session, ticket, "您好，答复如下。", identity=policy.mail, actor=actor, now=later
+    )
+    token = satisfaction.make_token(policy.mail.secret, answer)
+    satisfaction.rate(
+        db.session, token, Rating.SATISFIED, None, later, identity=policy.mail, actor=actor
+    )
+    handling.close(db.session, ticket, actor=actor, now=later)
+    db.session.commit()
+    bodies = [json.loads(row.payload) for row in deliveries()]
+    assert [body["type"] for body in bodies] == [
+        "ticket.opened",
+        "ticket.overdue",
+        "ticket.replied",
+        "ticket.rated",
+        "ticket.closed",
+    ]
+    assert [body["ticket"]["status"] for body in bodies][-1] == "closed"
+    assert len({body["id"] for body in bodies}) == 5
 
 
 def test_a_rolled_back_change_leaves_no_delivery(ctx: Flask, receiver: WebhookReceiver) -> None:
