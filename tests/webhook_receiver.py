@@ -1,7 +1,8 @@
 """A real HTTP receiver for webhook tests: http.server on a free loopback port, in a thread.
 
 It records every request and answers with the status codes it is told (200 once they run
-out); it can be stopped and started again on the same port (the receiver is down, then up).
+out), over TLS when given a server context; it can be stopped and started again on the
+same port (the receiver is down, then up).
 
     with WebhookReceiver.running() as receiver:
         receiver.answers.append(500)
@@ -12,6 +13,7 @@ out); it can be stopped and started again on the same port (the receiver is down
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +42,9 @@ def free_port() -> int:
 class WebhookReceiver:
     """Record requests; answer each with the next status in `answers` (200 when empty)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.port = port or free_port()
+        self.tls = tls
         self.requests: list[Request] = []
         self.answers: list[int] = []
         self.lock = threading.Lock()
@@ -50,7 +53,12 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}/hooks/enquiry"
+        return self.url_at(HOST)
+
+    def url_at(self, host: str) -> str:
+        """The receiver's URL under another name for the same address (https with TLS)."""
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self.port}/hooks/enquiry"
 
     def start(self) -> None:
         receiver = self
@@ -74,6 +82,8 @@ class WebhookReceiver:
 
         ThreadingHTTPServer.allow_reuse_address = True
         self.server = ThreadingHTTPServer((HOST, self.port), Handler)
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -88,8 +98,10 @@ class WebhookReceiver:
 
     @classmethod
     @contextmanager
-    def running(cls, port: int | None = None) -> Iterator[WebhookReceiver]:
-        receiver = cls(port)
+    def running(
+        cls, port: int | None = None, tls: ssl.SSLContext | None = None
+    ) -> Iterator[WebhookReceiver]:
+        receiver = cls(port, tls)
         receiver.start()
         try:
             yield receiver

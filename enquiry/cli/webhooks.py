@@ -29,7 +29,7 @@ def deliver_all_due(stop: threading.Event) -> WebhookReport:
                 db.session,
                 now=utcnow(),
                 settings=settings,
-                poster=HttpPoster(timeout=settings.timeout),
+                poster=HttpPoster(timeout=settings.timeout, ca_file=settings.ca_file),
                 should_stop=stop.is_set,
                 clock=utcnow,
             )

@@ -18,6 +18,7 @@ class WebhookSettings:
     retry_max_delay: timedelta = timedelta(hours=6)
     retry_window: timedelta = timedelta(days=2)
     max_failures: int = 10
+    ca_file: str | None = None  # PEM of the authorities trusted for https (else the system's)
 
     @classmethod
     def from_config(cls, config: Any) -> WebhookSettings:
@@ -34,6 +35,7 @@ class WebhookSettings:
             retry_max_delay=seconds("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 6 * 3600),
             retry_window=seconds("WEBHOOK_RETRY_WINDOW_SECONDS", 2 * 86400),
             max_failures=int(config.get("WEBHOOK_MAX_FAILURES", 10)),
+            ca_file=config.get("WEBHOOK_CA_FILE") or None,
         )
 
 

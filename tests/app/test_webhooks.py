@@ -35,6 +35,8 @@ from enquiry.rules.webhooks import EVENT_TYPES
 from enquiry.webhooks.delivery import deliver_due
 from enquiry.webhooks.sending import WebhookReport, WebhookSettings
 from enquiry.webhooks.transport import HttpPoster
+from tests.conftest import require
+from tests.tls_smtp_server import CertificateAuthority, openssl_available
 from tests.webhook_receiver import WebhookReceiver, free_port
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # a Tuesday, 11:00 in Beijing
@@ -107,7 +109,7 @@ def deliver(now: datetime = NOW, **settings: Any) -> WebhookReport:
         db.session,
         now=now,
         settings=WebhookSettings(**fields),
-        poster=HttpPoster(timeout=fields["timeout"]),
+        poster=HttpPoster(timeout=fields["timeout"], ca_file=fields.get("ca_file")),
     )
 
 
@@ -367,3 +369,28 @@ def test_the_cli_delivers_one_pass(app: Flask, receiver: WebhookReceiver, runner
     assert result.exit_code == 0, result.output
     assert "delivered 1, retry 0, failed 0, released 0" in result.output
     assert len(receiver.requests) == 1
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_name(
+    ctx: Flask, tmp_path: Path
+) -> None:
+    """The request goes to the address that was checked, TLS still names and verifies the host."""
+    require(openssl_available(), "openssl is not installed")
+    ca = CertificateAuthority.create(tmp_path / "ca")
+    ca_file = str(ca.root.cert)
+    with WebhookReceiver.running(tls=ca.issue("localhost").server_context()) as receiver:
+        genuine, _ = register(receiver.url_at("localhost"))
+        open_ticket(ctx)
+        db.session.commit()
+        assert deliver(ca_file=ca_file).summary().startswith("delivered 1")
+        [request] = receiver.requests
+        assert request.headers["Host"] == f"localhost:{receiver.port}"
+    webhook_admin.delete_endpoint(db.session, genuine, actor=audit.Actor.system(), now=NOW)
+    with WebhookReceiver.running(tls=ca.issue("other.example").server_context()) as impostor:
+        register(impostor.url_at("localhost"))
+        open_ticket(ctx)
+        db.session.commit()
+        report = deliver(NOW + timedelta(minutes=1), ca_file=ca_file)
+        assert [outcome for _id, outcome, _detail in report.outcomes] == ["retry"]
+        assert "certificate" in report.outcomes[0][2].lower()
+        assert impostor.requests == []

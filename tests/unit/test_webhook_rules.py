@@ -18,7 +18,7 @@ from enquiry.rules.webhooks import (
     sign,
     verify,
 )
-from enquiry.webhooks.transport import checked_address
+from enquiry.webhooks.transport import checked_addresses
 
 
 @pytest.mark.parametrize(
@@ -95,16 +95,15 @@ def test_a_name_is_refused_when_any_of_its_addresses_is_private() -> None:
     def resolver(host: str, port: int) -> list[str]:
         return ["93.184.215.14", "127.0.0.1"] if host == "mixed.example" else ["93.184.215.14"]
 
-    assert (
-        checked_address("https://public.example/", allow_private_network=False, resolver=resolver)
-        == "93.184.215.14"
-    )
+    def check(url: str, allow_private_network: bool) -> list[str]:
+        return checked_addresses(
+            url, allow_private_network=allow_private_network, resolver=resolver
+        )
+
+    assert check("https://public.example/", False) == ["93.184.215.14"]
     with pytest.raises(WebhookUrlError, match="loopback"):
-        checked_address("https://mixed.example/", allow_private_network=False, resolver=resolver)
-    assert (
-        checked_address("https://mixed.example/", allow_private_network=True, resolver=resolver)
-        == "93.184.215.14"
-    )
+        check("https://mixed.example/", False)
+    assert check("https://mixed.example/", True) == ["93.184.215.14", "127.0.0.1"]
 
 
 def test_the_signature_is_an_hmac_over_timestamp_dot_body() -> None:

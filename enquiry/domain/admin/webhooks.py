@@ -17,7 +17,7 @@ from enquiry.domain.admin.common import N_, ConflictError, InvalidInputError, re
 from enquiry.models import SessionLike, WebhookDelivery, WebhookEndpoint
 from enquiry.models.webhooks import URL_MAX
 from enquiry.rules.webhooks import EVENT_TYPES, WebhookUrlError
-from enquiry.webhooks.transport import Resolver, checked_address, resolve
+from enquiry.webhooks.transport import Resolver, checked_addresses, resolve
 
 MANUALLY_DISABLED = "disabled by an administrator"
 
@@ -44,7 +44,7 @@ def clean_url(url: str | None, *, allow_private_network: bool, resolver: Resolve
     if len(cleaned) > URL_MAX:
         raise InvalidInputError(N_("At most %(max)d characters."), field="url", max=URL_MAX)
     try:
-        checked_address(cleaned, allow_private_network=allow_private_network, resolver=resolver)
+        checked_addresses(cleaned, allow_private_network=allow_private_network, resolver=resolver)
     except WebhookUrlError as error:
         message = N_("This URL cannot receive webhooks: %(reason)s.")
         raise InvalidInputError(message, field="url", reason=str(error)) from error
