@@ -36,6 +36,7 @@ from enquiry.webhooks.transport import PostError
 
 logger = logging.getLogger(__name__)
 D = WebhookDelivery
+ABANDONED = "a worker stopped while posting; the lease expired"
 
 
 class Poster(Protocol):
@@ -114,11 +115,15 @@ def _swap(
     lease: datetime | None,
     lease_until: datetime,
 ) -> bool:
+    """Claim one row if it is still as read; count the try of a worker that died mid-post."""
     held = D.lease_until.is_(None) if lease is None else D.lease_until == lease
+    values: dict[str, Any] = {"status": WebhookStatus.SENDING, "lease_until": lease_until}
+    if status is WebhookStatus.SENDING:
+        values |= {"attempts": D.attempts + 1, "last_error": ABANDONED}
     result = session.execute(
         update(D)
         .where(D.id == delivery_id, D.status == status, held)
-        .values(status=WebhookStatus.SENDING, lease_until=lease_until)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return cast(CursorResult[Any], result).rowcount == 1

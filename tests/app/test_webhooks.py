@@ -32,7 +32,7 @@ from enquiry.models import (
     WebhookStatus,
 )
 from enquiry.rules.webhooks import EVENT_TYPES
-from enquiry.webhooks.delivery import deliver_due
+from enquiry.webhooks.delivery import claim_due, deliver_due
 from enquiry.webhooks.sending import WebhookReport, WebhookSettings
 from enquiry.webhooks.transport import HttpPoster
 from tests.conftest import require
@@ -394,3 +394,19 @@ def test_https_connects_to_the_checked_address_and_verifies_the_name(
         assert [outcome for _id, outcome, _detail in report.outcomes] == ["retry"]
         assert "certificate" in report.outcomes[0][2].lower()
         assert impostor.requests == []
+
+
+def test_a_claim_left_by_a_dead_worker_is_posted_once_its_lease_expires(
+    ctx: Flask, receiver: WebhookReceiver
+) -> None:
+    register(receiver.url)
+    open_ticket(ctx)
+    db.session.commit()
+    settings = WebhookSettings(lease=timedelta(minutes=5))
+    assert len(claim_due(db.session, now=NOW, settings=settings)) == 1  # then the worker dies
+    assert claim_due(db.session, now=NOW + timedelta(minutes=4), settings=settings) == []
+    assert deliver(NOW + timedelta(minutes=4)).outcomes == []  # still leased
+    assert deliver(NOW + timedelta(minutes=6)).summary().startswith("delivered 1")
+    assert len(receiver.requests) == 1
+    row = deliveries()[0]
+    assert (row.status, row.attempts) == (WebhookStatus.DELIVERED, 2)
