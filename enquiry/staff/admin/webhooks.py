@@ -24,7 +24,7 @@ from enquiry.staff.blueprint import bp
 from enquiry.templating import format_time
 
 STATUS_LABELS = {
-    WebhookStatus.PENDING: _l("Waiting"),
+    WebhookStatus.PENDING: _l("Pending"),
     WebhookStatus.SENDING: _l("Sending"),
     WebhookStatus.DELIVERED: _l("Delivered"),
     WebhookStatus.FAILED: _l("Failed"),
