@@ -54,6 +54,7 @@ def endpoint_row(endpoint: WebhookEndpoint, waiting: Mapping[int, int]) -> dict[
 def delivery_row(delivery: WebhookDelivery) -> dict[str, Any]:
     """Return one line of the delivery log."""
     waiting = delivery.status in (WebhookStatus.PENDING, WebhookStatus.SENDING)
+    code_text = f"HTTP {delivery.last_status_code}"
     return {
         "event": EVENT_LABELS.get(delivery.event_type, delivery.event_type),
         "event_type": delivery.event_type,
@@ -65,7 +66,8 @@ def delivery_row(delivery: WebhookDelivery) -> dict[str, Any]:
         "next_attempt": format_time(delivery.next_attempt_at) if waiting else None,
         "delivered": format_time(delivery.delivered_at),
         "status_code": delivery.last_status_code,
-        "error": delivery.last_error,
+        # "HTTP 500" says no more than the status code beside it.
+        "error": None if delivery.last_error == code_text else delivery.last_error,
     }
 
 
