@@ -98,6 +98,9 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     login_manager.init_app(app)
+    from enquiry.domain import events
+
+    events.listen(db.session)  # public audit events become webhook deliveries, same transaction
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
 

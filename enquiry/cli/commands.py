@@ -145,6 +145,7 @@ def init_app(app: Flask) -> None:
     from enquiry.cli import init as init_cli
     from enquiry.cli import mail as mail_commands
     from enquiry.cli import search as search_cli
+    from enquiry.cli import webhooks as webhooks_cli
 
     for command in (init_cli.init_command, report_cli, demo_cli, users_cli, run_all_command):
         app.cli.add_command(command)
@@ -153,5 +154,6 @@ def init_app(app: Flask) -> None:
         *audit_cli.COMMANDS,
         *search_cli.COMMANDS,
         *deadline_cli.COMMANDS,
+        *webhooks_cli.COMMANDS,
     ]:
         app.cli.add_command(command)

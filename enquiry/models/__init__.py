@@ -40,6 +40,7 @@ from enquiry.models.tickets import (
     Status,
     Ticket,
 )
+from enquiry.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookStatus
 
 __all__ = [
     "CITIZEN_VISIBLE_KINDS",
@@ -82,5 +83,8 @@ __all__ = [
     "Ticket",
     "UsedFormToken",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookStatus",
     "utcnow",
 ]

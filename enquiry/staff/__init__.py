@@ -22,6 +22,7 @@ from enquiry.staff.admin import replies as admin_replies
 from enquiry.staff.admin import rules as admin_rules
 from enquiry.staff.admin import tokens as admin_tokens
 from enquiry.staff.admin import users as admin_users
+from enquiry.staff.admin import webhooks as admin_webhooks
 from enquiry.staff.blueprint import bp
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "admin_rules",
     "admin_tokens",
     "admin_users",
+    "admin_webhooks",
     "attachments",
     "auth",
     "bp",

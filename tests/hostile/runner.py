@@ -46,6 +46,7 @@ MAY_SHRINK = {
     "staff.admin_delete_department": {"departments"},
     "staff.admin_delete_rule": {"routing_rules"},
     "staff.delete_holiday_override": {"holiday_overrides"},
+    "staff.admin_delete_webhook": {"webhook_endpoints", "webhook_deliveries"},
 }
 numbers = itertools.count(1)
 

@@ -53,6 +53,7 @@ from enquiry.models import (
     RoutingRule,
     Status,
     User,
+    WebhookEndpoint,
     utcnow,
 )
 from enquiry.rules.uploads import Upload
@@ -287,6 +288,15 @@ class Site:
         self.ids["reply"] = session.scalar(sa.select(sa.func.max(CannedReply.id)))
         self.ids["rule"] = session.scalar(sa.select(sa.func.max(RoutingRule.id)))
         self.ids["override"] = session.scalar(sa.select(sa.func.max(HolidayOverride.id)))
+        webhook = WebhookEndpoint(
+            url="http://127.0.0.1:9/hook",
+            events=["ticket.rated"],
+            secret="0" * 64,
+            allow_private_network=True,
+        )
+        session.add(webhook)
+        session.flush()
+        self.ids["webhook"] = webhook.id
         raw = (MAIL_DIR / "intake-gbk-new.eml").read_bytes()
         settings = IntakeSettings.from_config(self.app.config, session=session)
         result = ingest(session, raw, source=InboundSource.PIPE, now=utcnow(), settings=settings)

@@ -28,6 +28,7 @@ from enquiry.models import (
     OutboxStatus,
     RoutingRule,
     Status,
+    WebhookEndpoint,
     utcnow,
 )
 from enquiry.models.settings import TOTP_REQUIRED_ROLES, put_setting
@@ -93,6 +94,16 @@ def new_token(site: Site) -> dict[str, Any]:
 def new_department(site: Site) -> dict[str, Any]:
     number = next(site.numbers)
     return {"department": site.add(Department(code=f"x{number}", name_zh="临时局", name_en="T"))}
+
+
+def new_webhook(site: Site) -> dict[str, Any]:
+    endpoint = WebhookEndpoint(
+        url="http://127.0.0.1:9/hook",
+        events=["ticket.opened"],
+        secret="0" * 64,
+        allow_private_network=True,
+    )
+    return {"webhook": site.add(endpoint)}
 
 
 def failed_mail(site: Site) -> dict[str, Any]:
@@ -428,6 +439,22 @@ POSTS: dict[str, Post] = {
         stored={"name": "api_tokens.name"},
     ),
     "staff.admin_revoke_token": Post("/staff/admin/tokens/{token}/revoke", setup=new_token),
+    "staff.admin_create_webhook": Post(
+        "/staff/admin/webhooks/new",
+        # A loopback address literal: accepted without a DNS look-up, never contacted.
+        valid={
+            "url": "http://127.0.0.1:9/hook/{n}",
+            "events": "ticket.opened",
+            "allow_private_network": "y",
+        },
+        stored={"url": "webhook_endpoints.url"},
+    ),
+    "staff.admin_ping_webhook": Post("/staff/admin/webhooks/{webhook}/ping", setup=new_webhook),
+    "staff.admin_disable_webhook": Post(
+        "/staff/admin/webhooks/{webhook}/disable", setup=new_webhook
+    ),
+    "staff.admin_enable_webhook": Post("/staff/admin/webhooks/{webhook}/enable", setup=new_webhook),
+    "staff.admin_delete_webhook": Post("/staff/admin/webhooks/{webhook}/delete", setup=new_webhook),
     "staff.outbox_retry": Post(
         "/staff/outbox/{outbound}/retry",
         role="supervisor",
@@ -477,6 +504,9 @@ PAGES: dict[str, Page] = {
     "staff.admin_create_reply": Page("/staff/admin/replies/new"),
     "staff.admin_edit_reply": Page("/staff/admin/replies/{reply}"),
     "staff.calendar": Page("/staff/admin/calendar"),
+    "staff.admin_webhooks": Page("/staff/admin/webhooks"),
+    "staff.admin_create_webhook": Page("/staff/admin/webhooks/new"),
+    "staff.admin_webhook": Page("/staff/admin/webhooks/{webhook}"),
     "staff.dashboard": Page("/staff/dashboard"),
     "staff.dashboard_csv": Page("/staff/dashboard.csv"),
     "staff.supervision": Page("/staff/supervision"),

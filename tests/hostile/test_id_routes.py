@@ -47,6 +47,7 @@ VALID = {
     "attachment_id": "attachment",
     "override_id": "override",
     "outbound_id": "outbound",
+    "webhook_id": "webhook",
     "year": "year",
     "token_id": "token",
 }

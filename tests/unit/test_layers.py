@@ -23,6 +23,7 @@ LAYERS = {
     "enquiry.audit": 1,
     "enquiry.mail": 1,
     "enquiry.search": 1,
+    "enquiry.webhooks": 1,
     "enquiry.domain": 2,
     "enquiry.intake": 3,
     "enquiry.reporting": 3,

@@ -41,6 +41,7 @@ SECTIONS = [
     ("staff.admin_rules", _l("Routing rules"), ADMINS, "rule"),
     ("staff.admin_replies", _l("Canned replies"), ADMINS | {Role.SUPERVISOR}, "repl"),
     ("staff.admin_audit", _l("Audit record"), ADMINS, "audit"),
+    ("staff.admin_webhooks", _l("Webhooks"), ADMINS, "webhook"),
     ("staff.security_settings", _l("Security"), ADMINS, "security"),
     ("staff.admin_tokens", _l("API tokens"), ADMINS, "token"),
 ]

@@ -1,0 +1,148 @@
+"""What happened, for audit, notifications and webhooks.
+
+Every verb records an audit event (enquiry.audit) in its transaction. The audit actions that
+are public events (enquiry.rules.webhooks.AUDIT_ACTIONS: opened, replied, transferred, closed,
+rated, overdue) also become webhook deliveries: a flush listener, installed by `create_app`,
+writes one delivery row per enabled endpoint subscribed to the event, in the same flush as the
+audit event, so a change that is rolled back leaves no delivery and a committed one always has
+its deliveries.
+
+The payload names the ticket (reference, kind, status, department) and nothing about the
+citizen: no name, e-mail address, phone number or message text. A receiver that needs more asks
+the API with a token of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, scoped_session
+
+from enquiry.models import (
+    AuditEvent,
+    Department,
+    SessionLike,
+    Ticket,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from enquiry.rules.webhooks import AUDIT_ACTIONS, PING
+
+
+def payload(
+    event_id: str, event_type: str, occurred_at: datetime, ticket: dict[str, Any] | None
+) -> str:
+    """Return the JSON body sent for an event (the bytes the signature covers)."""
+    body = {
+        "id": event_id,
+        "type": event_type,
+        "occurred_at": occurred_at.isoformat(),
+        "ticket": ticket,
+    }
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def ticket_fields(
+    session: SessionLike, ticket: Ticket, change: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What a receiver learns of a ticket: no personal data.
+
+    `change` is the audit event's detail: a verb records the event before it moves the ticket,
+    so a `[before, after]` pair there (department, status) says where the ticket is going.
+    """
+    department = session.get(Department, ticket.department_id)
+    fields = {
+        "reference": ticket.reference,
+        "kind": ticket.kind.value,
+        "status": ticket.status.value,
+        "department": department.code if department is not None else None,
+    }
+    for name in ("department", "status"):
+        pair = (change or {}).get(name)
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str):
+            fields[name] = pair[1]
+    return fields
+
+
+def queue(
+    session: SessionLike,
+    event_type: str,
+    *,
+    now: datetime,
+    ticket: Ticket | None = None,
+    change: dict[str, Any] | None = None,
+) -> list[WebhookDelivery]:
+    """Write one delivery per enabled endpoint subscribed to the event (flush is the caller's)."""
+    endpoints = [
+        endpoint
+        for endpoint in session.scalars(
+            select(WebhookEndpoint).where(WebhookEndpoint.is_enabled.is_(True))
+        )
+        if event_type in endpoint.events
+    ]
+    if not endpoints:
+        return []
+    fields = ticket_fields(session, ticket, change) if ticket is not None else None
+    event_id = str(uuid.uuid4())
+    body = payload(event_id, event_type, now, fields)
+    deliveries = [
+        WebhookDelivery(
+            endpoint_id=endpoint.id,
+            event_id=event_id,
+            event_type=event_type,
+            payload=body,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for endpoint in endpoints
+    ]
+    session.add_all(deliveries)
+    return deliveries
+
+
+def queue_ping(
+    session: SessionLike, endpoint: WebhookEndpoint, *, now: datetime
+) -> WebhookDelivery:
+    """Queue a test event for one endpoint, enabled or not; flush."""
+    event_id = str(uuid.uuid4())
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id,
+        event_id=event_id,
+        event_type=PING,
+        payload=payload(event_id, PING, now, None),
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+def _queue_for_audit_events(session: Session, _context: Any, _instances: Any) -> None:
+    """Before a flush: turn each new public audit event into webhook deliveries."""
+    new_events = [
+        item
+        for item in session.new
+        if isinstance(item, AuditEvent)
+        and item.action in AUDIT_ACTIONS
+        and item.ticket_id is not None
+    ]
+    if not new_events:
+        return
+    with session.no_autoflush:
+        for audit_event in new_events:
+            ticket = session.get(Ticket, audit_event.ticket_id)
+            if ticket is not None:
+                public = AUDIT_ACTIONS[audit_event.action]
+                when, change = audit_event.created_at, audit_event.detail
+                queue(session, public, now=when, ticket=ticket, change=change)
+
+
+def listen(session: scoped_session[Any]) -> None:
+    """Queue webhook deliveries for audit events flushed through this session (once)."""
+    if not event.contains(session, "before_flush", _queue_for_audit_events):
+        event.listen(session, "before_flush", _queue_for_audit_events)
