@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from enquiry.rules import references
 from enquiry.domain.blobs import store_blob
 from enquiry.domain.queries import choices
 from enquiry.domain.queries import public as visible
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
 from enquiry.models import Attachment, CannedReply, Message, MessageKind, Role, Ticket, User
+from enquiry.rules import references
 
 CODE = "0123-4567-89AB-CDEF-GHJK"
 NOW = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
