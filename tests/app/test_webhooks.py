@@ -190,9 +190,7 @@ def test_every_public_event_of_a_tickets_life_is_queued(ctx: Flask) -> None:
         db.session, ticket, "您好，答复如下。", identity=policy.mail, actor=actor, now=later
     )
     token = satisfaction.make_token(policy.mail.secret, answer)
-    satisfaction.rate(
-        db.session, token, Rating.SATISFIED, None, later, identity=policy.mail, actor=actor
-    )
+    satisfaction.rate(db.session, token, Rating.SATISFIED, None, later, policy=policy, actor=actor)
     handling.close(db.session, ticket, actor=actor, now=later)
     db.session.commit()
     bodies = [json.loads(row.payload) for row in deliveries()]
