@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from enquiry.domain.accounts import create_user
+from enquiry.domain.accounts.passwords import create_user
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Role, WebhookDelivery, WebhookEndpoint
 from tests.app.conftest import english
