@@ -14,10 +14,10 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from enquiry.audit import Actor, record
+from enquiry.domain.accounts import totp
 from enquiry.domain.queries.access import TicketNotFoundError, load_ticket
 from enquiry.extensions import db
 from enquiry.models import Role, Ticket, User, utcnow
-from enquiry.models.settings import TOTP_REQUIRED_ROLES, get_setting
 from enquiry.staff.blueprint import bp
 
 logger = logging.getLogger(__name__)
@@ -53,15 +53,9 @@ def login_redirect() -> Response:
     return redirect(url_for("staff.login"))
 
 
-def totp_required_roles() -> frozenset[Role]:
-    """Return the roles whose members must use a one-time password."""
-    values = get_setting(db.session, TOTP_REQUIRED_ROLES, default=[])
-    return frozenset(Role(value) for value in values if value in Role._value2member_map_)
-
-
 def needs_totp_enrolment(user: User) -> bool:
     """True when the user's role requires a one-time password the user has not set up."""
-    return not user.has_totp and user.role in totp_required_roles()
+    return not user.has_totp and user.role in totp.required_roles(db.session)
 
 
 def idle_limit() -> timedelta:
