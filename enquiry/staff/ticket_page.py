@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from enquiry.domain.policy import policy_from_config
-from enquiry.domain.queries import choices
+from enquiry.domain.queries import access, choices
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
 from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
@@ -39,10 +39,6 @@ from enquiry.templating import current_locale
 logger = logging.getLogger(__name__)
 
 Action = workflow.Action
-# Decisions about the ticket as a whole: the routing office, department leads and admins.
-TRIAGE = frozenset({Action.TRANSFER, Action.REFUSE, Action.MARK_SPAM, Action.MERGE})
-# Work on the ticket: anyone who may see it.
-HANDLING = frozenset({Action.ACKNOWLEDGE, Action.START, Action.REQUEST_INFO, Action.ANSWER})
 LEADS = choices.LEADS
 
 MESSAGE_LABELS = {
@@ -99,17 +95,8 @@ def is_routing_office(user: User) -> bool:
 
 
 def role_permits(user: User, ticket: Ticket, action: Action) -> bool:
-    """True when the user's role and department allow the action on a ticket they can see."""
-    if action in HANDLING:
-        return True
-    if action in TRIAGE:
-        return user.role in LEADS or is_routing_office(user)
-    if action is Action.CLOSE:
-        return user.role in LEADS
-    if action is Action.RETURN:
-        office = default_department().id
-        return user.department_id != office and ticket.department_id != office
-    return False  # route is done by transferring; reopening has no staff verb
+    """True when the user's role and department allow the action (the API asks the same)."""
+    return access.may_act(db.session, user, ticket, action)
 
 
 def may_assign_others(user: User) -> bool:

@@ -63,7 +63,10 @@ def may_act(session: SessionLike, user: User, ticket: Ticket, action: Action) ->
         return user.role in LEADS or is_routing_office(session, user)
     if action is Action.CLOSE:
         return user.role in LEADS
-    return False
+    if action is Action.RETURN:
+        office = session.scalar(sa.select(Department.id).where(Department.is_default))
+        return user.department_id != office and ticket.department_id != office
+    return False  # route is done by transferring; reopening has no staff verb
 
 
 def require_action(session: SessionLike, user: User, ticket: Ticket, action: Action) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from enquiry.domain.queries.access import LEADS
 from enquiry.models import CannedReply, Department, Role, SessionLike, Ticket, User
-
-LEADS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 def routing_office(session: SessionLike) -> Department | None:
