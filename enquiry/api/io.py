@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 
 from enquiry.api.blueprint import ApiError, api_user, fail
@@ -25,10 +26,38 @@ logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 
+# pydantic's error types, said in the office's languages; any other type gets the general line.
+PROBLEMS = {
+    "missing": _l("This field is required."),
+    "extra_forbidden": _l("This field is not known."),
+    "string_type": _l("Give text here."),
+    "string_too_short": _l("This is too short."),
+    "string_too_long": _l("This is too long: at most %(max_length)s characters."),
+    "int_type": _l("Give a whole number here."),
+    "int_parsing": _l("Give a whole number here."),
+    "greater_than_equal": _l("The number is too small."),
+    "less_than_equal": _l("The number is too large."),
+    "enum": _l("Choose one of: %(expected)s."),
+    "literal_error": _l("Choose one of: %(expected)s."),
+}
+
+
+def problem(first: Mapping[str, Any]) -> str:
+    """Return the translated message for one pydantic error."""
+    message = PROBLEMS.get(str(first.get("type")))
+    if message is None:
+        return _("A value is not valid.")
+    context = {key: str(value) for key, value in (first.get("ctx") or {}).items()}
+    try:
+        return str(message) % context
+    except (KeyError, ValueError):
+        return _("A value is not valid.")
+
+
 def _invalid(error: ValidationError) -> ApiError:
     first = error.errors(include_url=False)[0]
     field = ".".join(str(part) for part in first["loc"]) or None
-    return ApiError(422, str(first["msg"]), field=field)
+    return ApiError(422, problem(first), field=field)
 
 
 def parse_body(model: type[M]) -> M:

@@ -135,3 +135,25 @@ def test_another_departments_ticket_is_404_for_every_action(
         response = method(f"/api/v1/tickets/{theirs.id}/{path}", json={}, headers=headers)
         assert response.status_code == 404, path
         assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_422_says_what_is_wrong_in_the_callers_language(
+    client: FlaskClient, make_user: Factory, make_ticket: Factory, make_token: Factory
+) -> None:
+    ticket = make_ticket(status=Status.IN_PROGRESS)
+    headers = bearer(make_token(make_user(role=Role.AGENT)))
+    url = f"/api/v1/tickets/{ticket.id}/notes"
+    chinese = client.post(url, json={}, headers={**headers, "Accept-Language": "zh-CN"})
+    assert chinese.status_code == 422
+    assert chinese.get_json()["error"] == {
+        "code": "invalid",
+        "field": "body",
+        "message": "此项为必填项。",
+    }
+    english = client.post(url, json={"body": 5}, headers={**headers, "Accept-Language": "en"})
+    assert english.get_json()["error"]["message"] == "Give text here."
+    uyghur = client.post(
+        url, json={"body": "x", "x": 1}, headers={**headers, "Accept-Language": "ug"}
+    )
+    assert uyghur.get_json()["error"]["field"] == "x"
+    assert uyghur.get_json()["error"]["message"] == "بۇ سۆز بۆلىكى تونۇلمايدۇ."
