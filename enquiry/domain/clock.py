@@ -26,6 +26,7 @@ from enquiry.rules import deadlines
 from enquiry.rules.clock import (
     REASON_MAX,
     ExtensionRules,
+    answer_days,
     beijing_today,
     is_running,
     may_approve_extension,
@@ -107,7 +108,7 @@ def _fresh_period(
 ) -> None:
     """Start a full period of the ticket's kind from the legal receipt date of `now`."""
     received = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
-    days = policy.deadline_days[ticket.kind]
+    days = answer_days(ticket.kind, ticket.received_on, policy.deadline_days)
     due = deadlines.due_date(received, days, policy.calendar)
     before = ticket.due_on
     ticket.due_on = due.day

@@ -27,6 +27,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
+from enquiry.rules import clock as clock_rules
 from enquiry.rules import deadlines, workflow
 from enquiry.rules.references import generate_access_code, hash_code
 from enquiry.rules.routing import Facts
@@ -84,7 +85,8 @@ def open_ticket(
     acknowledge=False queues no acknowledgement (mail that may have come from a machine).
     """
     received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
-    due = deadlines.due_date(received_on, policy.deadline_days[enquiry.kind], policy.calendar)
+    days = clock_rules.answer_days(enquiry.kind, received_on, policy.deadline_days)
+    due = deadlines.due_date(received_on, days, policy.calendar)
     facts = Facts(
         kind=enquiry.kind,
         report_section_id=enquiry.report_section_id,

@@ -6,6 +6,7 @@ Legal dates are Beijing dates (see `enquiry.rules.deadlines`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +15,11 @@ from enquiry.models import Kind, PauseKind, Role, Status, Ticket, User
 from enquiry.rules import deadlines
 
 EXTENSION_MAX_DAYS_INFO_APPLICATION = 20  # 2019 Regulations, art. 33
+# The 2008 Regulations (art. 24) apply to applications received before the 2019 text took effect:
+# 15 working days, extended once by at most 15.
+REGULATIONS_2019_IN_FORCE = date(2019, 5, 15)
+DAYS_2008 = 15
+EXTENSION_MAX_DAYS_2008 = 15
 EXTENSION_MAX_DAYS_OTHER = 10
 DUE_SOON_DAYS = 3
 REASON_MAX = 2000
@@ -31,8 +37,24 @@ class ExtensionRules:
     other: int = EXTENSION_MAX_DAYS_OTHER
 
     def max_days(self, ticket: Ticket) -> int:
-        """Return the longest extension allowed for the ticket's kind."""
-        return self.info_application if ticket.kind is Kind.INFO_APPLICATION else self.other
+        """Return the longest extension allowed for the ticket's kind and receipt date."""
+        if ticket.kind is not Kind.INFO_APPLICATION:
+            return self.other
+        if under_2008_regulations(ticket.kind, ticket.received_on):
+            return min(self.info_application, EXTENSION_MAX_DAYS_2008)
+        return self.info_application
+
+
+def under_2008_regulations(kind: Kind, received_on: date) -> bool:
+    """True for an information application received before the 2019 Regulations took effect."""
+    return kind is Kind.INFO_APPLICATION and received_on < REGULATIONS_2019_IN_FORCE
+
+
+def answer_days(kind: Kind, received_on: date, configured: Mapping[Kind, int]) -> int:
+    """Return the working days to answer: the configured period, or 15 under the 2008 text."""
+    if under_2008_regulations(kind, received_on):
+        return DAYS_2008
+    return configured[kind]
 
 
 def beijing_today(now: datetime) -> date:

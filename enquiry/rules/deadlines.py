@@ -2,9 +2,11 @@
 
 Pure: no Flask, no database. The national calendar comes from `chinese_calendar` (holidays and
 make-up working Saturdays/Sundays, 调休); a region adds its own exceptions (see
-`enquiry.calendar_overrides`), and administrators may add more. For years `chinese_calendar` does
-not cover, Monday to Friday stands in, and every result built on that guess says so
-(`is_verified`, `DueDate.is_verified`) so the UI can warn: upgrade `chinesecalendar` yearly.
+`enquiry.rules.calendar_overrides`), and administrators may add more. For later years than
+`chinese_calendar` covers, the statutory holidays are predicted from the rules in force (see
+`enquiry.rules.holiday_prediction`; earlier years: Monday to Friday), and every result built on
+that guess says so (`is_predicted`, `DueDate.is_verified`) so the UI can warn: upgrade
+`chinesecalendar` yearly. 1 January is never a working day.
 
 Periods follow the regulations: the day of receipt is not counted, so "n working days" ends on
 the n-th working day after the start. Legal dates are Beijing dates (Asia/Shanghai), never
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from enquiry.rules import holiday_prediction
 from enquiry.rules.calendar_overrides import REGIONS
 
 logger = logging.getLogger(__name__)
@@ -137,8 +140,10 @@ def _look_up(day: date, calendar: WorkCalendar) -> tuple[bool, bool]:
     if override is not None:
         return override.is_workday, True
     first, last = _NATIONAL_YEARS
-    if not first <= day.year <= last:
-        return day.weekday() < 5, False
+    if day.year > last:
+        return day.weekday() < 5 and not holiday_prediction.is_predicted_holiday(day), False
+    if day.year < first:
+        return day.weekday() < 5 and not holiday_prediction.is_new_years_day(day), False
     # chinese_calendar.is_workday's rule, without its check of the year range, which scans
     # every holiday on each call (most of the time of an inbox page that counts working days).
     if day in chinese_calendar.workdays:
@@ -147,16 +152,21 @@ def _look_up(day: date, calendar: WorkCalendar) -> tuple[bool, bool]:
 
 
 def is_workday(day: date, calendar: WorkCalendar) -> bool:
-    """Tell whether offices work on this day: override, else national data, else Mon-Fri."""
+    """Tell whether offices work on this day: override, else national data, else predicted."""
     return _look_up(day, calendar)[0]
 
 
 def is_verified(day: date, calendar: WorkCalendar) -> bool:
-    """Tell whether `is_workday` for this day rests on data rather than the Mon-Fri guess.
+    """Tell whether `is_workday` for this day rests on data rather than a prediction.
 
     A day with an override is verified even in a year the national data does not cover.
     """
     return _look_up(day, calendar)[1]
+
+
+def is_predicted(day: date, calendar: WorkCalendar) -> bool:
+    """Tell whether this day's status is predicted, awaiting the State Council's notice."""
+    return not is_verified(day, calendar)
 
 
 @dataclass(frozen=True)
@@ -180,8 +190,8 @@ def due_date(start: date, n: int, calendar: WorkCalendar) -> DueDate:
             remaining -= 1
     if not verified:
         logger.warning(
-            "due date %s for %s + %d working days assumes Monday-Friday (%s calendar data "
-            "covers %d-%d): upgrade chinesecalendar",
+            "due date %s for %s + %d working days counts predicted holidays (%s calendar "
+            "data covers %d-%d): upgrade chinesecalendar",
             day,
             start,
             n,

@@ -57,6 +57,7 @@ def clock_panel(ticket: Ticket, user: User) -> dict[str, Any]:
         "ticket_id": ticket.id,
         "badge": clock_rules.badge(ticket, today, calendar),
         "received_on": ticket.received_on,
+        "predicted": ticket.due_on is not None and not ticket.is_calendar_verified,
         "paused_on": ticket.paused_on,
         "escalated_at": ticket.escalated_at,
         "extension": {
