@@ -113,23 +113,25 @@ def snapshot(ticket: Ticket) -> tuple[Any, ...]:
 
 def test_application_across_national_day_2013(ctx: Flask) -> None:
     # Friday 27 September 2013, 11:00: 29 September was a make-up Sunday, 1-7 October off,
-    # 12 October a make-up Saturday; the 20th working day after receipt is 30 October.
+    # 12 October a make-up Saturday; the 15th working day after receipt (2008 Regulations,
+    # art. 24) is 23 October.
     opened = open_ticket(national_policy(ctx), beijing(2013, 9, 27, 11, 0))
     ticket = opened.ticket
     assert ticket.received_on == date(2013, 9, 27)
-    assert ticket.due_on == date(2013, 10, 30)
+    assert ticket.due_on == date(2013, 10, 23)
     assert ticket.is_calendar_verified
     assert (
-        clock_rules.remaining_working_days(ticket, date(2013, 9, 27), WorkCalendar.national()) == 20
+        clock_rules.remaining_working_days(ticket, date(2013, 9, 27), WorkCalendar.national()) == 15
     )
 
 
 def test_application_in_xinjiang_2014_skips_the_cancelled_make_up_days(ctx: Flask) -> None:
-    # In Xinjiang 28 September and 11 October 2014 were rest days and 8 October was off too.
+    # In Xinjiang 28 September and 11 October 2014 were rest days and 8 October was off too;
+    # 15 working days (2008 Regulations, art. 24).
     opened = open_ticket(xinjiang_policy(ctx), beijing(2014, 9, 26, 11, 0))
-    assert opened.ticket.due_on == date(2014, 11, 3)
+    assert opened.ticket.due_on == date(2014, 10, 27)
     national = open_ticket(national_policy(ctx), beijing(2014, 9, 26, 11, 0))
-    assert national.ticket.due_on == date(2014, 10, 29)
+    assert national.ticket.due_on == date(2014, 10, 22)
 
 
 def test_after_office_hours_counts_from_the_next_working_day(ctx: Flask) -> None:

@@ -100,8 +100,9 @@ def test_consultation_pause_freezes_the_count() -> None:
 
 def test_extension_limits_per_kind() -> None:
     rules = clock.ExtensionRules(info_application=20, other=10)
-    assert rules.max_days(ticket()) == 20
-    assert rules.max_days(ticket(kind=Kind.COMPLAINT)) == 10
+    assert rules.max_days(ticket(received_on=date(2019, 5, 15))) == 20
+    assert rules.max_days(ticket(received_on=date(2019, 5, 14))) == 15  # the 2008 Regulations
+    assert rules.max_days(ticket(kind=Kind.COMPLAINT, received_on=date(2019, 5, 14))) == 10
 
 
 def test_beijing_today_is_not_urumqi_time() -> None:
