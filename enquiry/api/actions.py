@@ -16,7 +16,7 @@ from enquiry.api.blueprint import api_user, bp, fail, json_response
 from enquiry.api.io import check_if_match, domain_errors, etag_of, load, parse_body, ticket_out
 from enquiry.api.openapi import documented
 from enquiry.api.tickets import actor
-from enquiry.domain import handling
+from enquiry.domain import correction, handling
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import access
 from enquiry.extensions import db
@@ -85,18 +85,18 @@ def transfer(ticket_id: int) -> Response:
     return act(ticket_id, Action.TRANSFER, s.TransferIn, transfer_to)
 
 
-def ask_citizen(ticket: Ticket, body: s.MessageIn) -> None:
-    identity = policy_from_config(current_app.config).mail
-    handling.request_info(
-        db.session, ticket, body.body, identity=identity, actor=actor(), now=utcnow()
+def ask_citizen(ticket: Ticket, body: s.CorrectionIn) -> None:
+    policy = policy_from_config(current_app.config, session=db.session)
+    correction.request_info(
+        db.session, ticket, body.body, policy=policy, actor=actor(), now=utcnow(), limit=body.limit
     )
 
 
 @bp.post("/tickets/<id:ticket_id>/request-info", endpoint="request_info")
-@documented_action("补正: ask the citizen for what is missing", s.MessageIn)
+@documented_action("补正: ask the citizen for what is missing", s.CorrectionIn)
 def request_info(ticket_id: int) -> Response:
     """Ask the citizen for more information; the clock waits."""
-    return act(ticket_id, Action.REQUEST_INFO, s.MessageIn, ask_citizen)
+    return act(ticket_id, Action.REQUEST_INFO, s.CorrectionIn, ask_citizen)
 
 
 @bp.post("/tickets/<id:ticket_id>/close", endpoint="close")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from enquiry.api.blueprint import ApiError, api_user, fail
 from enquiry.api.schemas import MessageOut, TicketOut
+from enquiry.domain.correction import CorrectionRefused
 from enquiry.domain.handling import HandlingError
 from enquiry.domain.queries.access import ForbiddenError, TicketNotFoundError, load_ticket
 from enquiry.extensions import db
@@ -115,6 +116,9 @@ def domain_errors() -> Iterator[None]:
     except TransitionError as error:
         db.session.rollback()
         raise ApiError(409, str(error), code="illegal_transition") from error
+    except CorrectionRefused as error:
+        db.session.rollback()
+        raise ApiError(409, str(error), code="correction_refused") from error
     except HandlingError as error:
         db.session.rollback()
         raise ApiError(422, str(error), code="not_possible") from error

@@ -142,6 +142,13 @@ class MessageIn(Strict):
     body: Annotated[Text, StringConstraints(max_length=BODY_MAX)]
 
 
+class CorrectionIn(MessageIn):
+    """补正: what the citizen must supply, and for an application the time limit (default 15
+    working days); once, within 7 working days of receipt, else 409."""
+
+    limit: date | None = None
+
+
 class TransferIn(Strict):
     department_id: int = Field(ge=1)
     note: Annotated[Text, StringConstraints(max_length=REASON_MAX)]

@@ -1,4 +1,4 @@
-"""`flask deadlines digest|escalate` for cron, and the same work as `flask worker` jobs.
+"""`flask deadlines digest|escalate|conclude-abandoned` for cron, and as `flask worker` jobs.
 
 Both run on Beijing time: the digest once a day from `DIGEST_AT` (default 08:30), escalation
 every `ESCALATION_INTERVAL_SECONDS` (default hourly). Both are safe to repeat: a colleague
@@ -19,7 +19,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from enquiry.cli.worker import Job
-from enquiry.domain import supervision
+from enquiry.domain import correction, supervision
 from enquiry.domain.policy import due_soon_days, policy_from_config
 from enquiry.extensions import db
 from enquiry.models import utcnow
@@ -31,7 +31,9 @@ DEFAULT_DIGEST_AT = "08:30"
 DEFAULT_ESCALATION_INTERVAL = 3600.0
 DIGEST_CHECK_SECONDS = 60.0
 
-deadlines_cli = AppGroup("deadlines", help="Deadlines: the daily digest and escalation.")
+deadlines_cli = AppGroup(
+    "deadlines", help="Deadlines: the daily digest, escalation and lapsed 补正."
+)
 
 
 def parse_now(text: str | None) -> datetime:
@@ -77,6 +79,18 @@ def run_escalation(config: Any, now: datetime) -> str:
     return f"{result.tickets} tickets escalated, {result.mails} mails queued"
 
 
+def run_conclude_abandoned(config: Any, now: datetime) -> str:
+    """视为放弃: conclude applications whose 补正 time limit passed unanswered, and commit."""
+    policy = policy_from_config(config, session=db.session)
+    try:
+        count = correction.conclude_abandoned(db.session, policy=policy, now=now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return f"{count} applications concluded as withdrawn"
+
+
 @deadlines_cli.command("digest")
 @click.option("--now", "now_text", default=None, help="Act as at this moment (ISO 8601).")
 def digest_command(now_text: str | None) -> None:
@@ -89,6 +103,13 @@ def digest_command(now_text: str | None) -> None:
 def escalate_command(now_text: str | None) -> None:
     """督办: mark overdue tickets and mail their departments' supervisors (once per ticket)."""
     click.echo(run_escalation(current_app.config, parse_now(now_text)))
+
+
+@deadlines_cli.command("conclude-abandoned")
+@click.option("--now", "now_text", default=None, help="Act as at this moment (ISO 8601).")
+def conclude_abandoned_command(now_text: str | None) -> None:
+    """视为放弃: conclude applications whose 补正 time limit has passed with nothing received."""
+    click.echo(run_conclude_abandoned(current_app.config, parse_now(now_text)))
 
 
 @dataclass
@@ -121,9 +142,13 @@ def worker_jobs(config: Any) -> list[Job]:
     def escalate(_stop: threading.Event) -> str:
         return run_escalation(current_app.config, utcnow())
 
+    def conclude_abandoned(_stop: threading.Event) -> str:
+        return run_conclude_abandoned(current_app.config, utcnow())
+
     return [
         Job("deadline-digest", DIGEST_CHECK_SECONDS, DailyAt(digest_at, digest)),
         Job("deadline-escalation", interval, escalate),
+        Job("correction-abandoned", interval, conclude_abandoned),
     ]
 
 

@@ -175,35 +175,6 @@ def reply(
     return message
 
 
-def request_info(
-    session: SessionLike,
-    ticket: Ticket,
-    body: str,
-    *,
-    identity: outbound.MailIdentity,
-    actor: audit.Actor,
-    now: datetime,
-) -> Message:
-    """补正: ask the citizen for what is missing; the clock waits for the answer."""
-    body = _require_text(body, "the request", BODY_MAX)
-    message = add_message(
-        session, ticket, MessageKind.REPLY, body, (), Channel.WEB, now, author=actor.user
-    )
-    transition(
-        session,
-        ticket,
-        Action.REQUEST_INFO,
-        actor=actor,
-        now=now,
-        detail=audit_detail(session, message),
-    )
-    clock.pause_for_correction(ticket, now)
-    mail_citizen(
-        session, ticket, "request_info", identity, now, {"message": message}, automatic=False
-    )
-    return message
-
-
 def add_note(
     session: SessionLike, ticket: Ticket, body: str, *, actor: audit.Actor, now: datetime
 ) -> Message:

@@ -130,6 +130,9 @@ class Ticket(Base):
     # The statutory clock (see enquiry/deadlines.py and the tracking issue).
     paused_on: Mapped[date | None]  # 补正 or third-party consultation under way since
     pause_kind: Mapped[PauseKind | None] = mapped_column(str_enum(PauseKind, "pause_kind"))
+    # 补正 (art. 30): asked at most once, with the time limit the citizen was given.
+    correction_requested_on: Mapped[date | None]
+    correction_due_on: Mapped[date | None]
     extension_days: Mapped[int] = mapped_column(default=0)
     extension_reason: Mapped[str | None] = mapped_column(sa.Text)
     extension_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

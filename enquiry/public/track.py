@@ -123,6 +123,9 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
         "accepts_follow_up": ticket.status not in NO_FOLLOW_UP,
         "remaining_days": remaining_days(ticket),
         "is_clock_paused": clock.pause_state(ticket) is not None,
+        "correction_due_on": (
+            ticket.correction_due_on if ticket.status is Status.AWAITING_CITIZEN else None
+        ),
     }
 
 

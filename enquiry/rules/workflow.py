@@ -21,6 +21,7 @@ class Action(enum.StrEnum):
     MERGE = "merge"
     REFUSE = "refuse"  # 不予受理
     MARK_SPAM = "mark_spam"
+    ABANDON = "abandon"  # 视为放弃: the 补正 time limit passed unanswered (the worker, not staff)
 
 
 S = Status
@@ -57,6 +58,7 @@ TRANSITIONS: dict[Action, dict[Status, Status]] = {
     Action.MERGE: dict.fromkeys(_OPEN | {S.ANSWERED}, S.MERGED),
     Action.REFUSE: {S.RECEIVED: S.REFUSED, S.ROUTED: S.REFUSED, S.ACKNOWLEDGED: S.REFUSED},
     Action.MARK_SPAM: dict.fromkeys(_OPEN, S.SPAM),
+    Action.ABANDON: {S.AWAITING_CITIZEN: S.CLOSED},
 }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 
 from enquiry import audit
 from enquiry.bounded import get_by_id
-from enquiry.domain import handling
+from enquiry.domain import correction, handling
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Ticket, User
 from enquiry.staff import ticket_forms as tf
@@ -50,9 +51,15 @@ def request_info(ticket_id: int) -> Any:
     """补正: ask the citizen for what is missing."""
 
     def run(ticket: Ticket, form: Any, actor: audit.Actor, now: datetime) -> None:
-        body = form.body.data
-        handling.request_info(
-            db.session, ticket, body, identity=mail_identity(), actor=actor, now=now
+        policy = policy_from_config(current_app.config, session=db.session)
+        correction.request_info(
+            db.session,
+            ticket,
+            form.body.data,
+            policy=policy,
+            actor=actor,
+            now=now,
+            limit=form.limit.data,
         )
 
     done = _("Your request for information has been sent.")

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     Field,
     HiddenField,
     SelectChoice,
@@ -20,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from enquiry.bounded import coerce_id
+from enquiry.domain.correction import ALREADY_REQUESTED, LIMIT_NOT_AFTER_TODAY, TOO_LATE
 from enquiry.domain.handling import APPLICATION_NOT_REFUSED, REASON_MAX, HandlingError
 from enquiry.models.tickets import BODY_MAX
 from enquiry.rules.workflow import Action, TransitionError
@@ -71,6 +73,9 @@ HANDLING_MESSAGES = {
         "An application for government information is not refused: answer it, then close it "
         "with the outcome 不予处理 (not processed) or 其他处理 (other)."
     ),
+    ALREADY_REQUESTED: _l("补正 has already been requested once for this application."),
+    TOO_LATE: _l("补正 may only be requested within 7 working days of receipt."),
+    LIMIT_NOT_AFTER_TODAY: _l("The time limit for the 补正 must be after today."),
     # Raised by the merge view, which looks the target up within the user's scope.
     "no ticket with that reference": _l("No ticket you can see has that reference."),
 }
@@ -115,6 +120,7 @@ class ReplyForm(FlaskForm):
 
     canned = SelectField(_l("Canned reply"), choices=[], filters=[_strip], validators=[Optional()])
     body = _text(_l("Message to the citizen"), BODY_MAX, rows=8)
+    limit = DateField(_l("Time limit for the 补正"), validators=[Optional()])
 
     def set_canned_choices(self, choices: list[tuple[str, str]]) -> None:
         self.canned.choices = [

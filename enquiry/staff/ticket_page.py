@@ -11,6 +11,7 @@ from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from enquiry.domain import correction
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import access, choices
 from enquiry.domain.queries import tickets as loaded
@@ -113,7 +114,21 @@ def offered_actions(user: User, ticket: Ticket) -> list[Action]:
     allowed = workflow.allowed_actions(ticket.status)
     if ticket.kind is Kind.INFO_APPLICATION:  # concluded with an outcome instead (handling.refuse)
         allowed = [action for action in allowed if action is not Action.REFUSE]
+        if Action.REQUEST_INFO in allowed and not correction_allowed(ticket):
+            allowed.remove(Action.REQUEST_INFO)
     return [action for action in allowed if role_permits(user, ticket, action)]
+
+
+def correction_allowed(ticket: Ticket) -> bool:
+    """补正 is offered once, within 7 working days of receipt (art. 30)."""
+    calendar = policy_from_config(current_app.config, session=db.session).calendar
+    return correction.may_request(ticket, calendar, clock.beijing_today(utcnow()))
+
+
+def correction_default_limit() -> Any:
+    """The time limit proposed for a 补正: 15 working days from today."""
+    calendar = policy_from_config(current_app.config, session=db.session).calendar
+    return correction.default_limit(clock.beijing_today(utcnow()), calendar)
 
 
 def transfer_choices(locale: str) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from enquiry import audit
-from enquiry.domain import handling
+from enquiry.domain import correction, handling
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
@@ -51,6 +51,8 @@ def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False)
     )
     if name == "reply":
         form.set_canned_choices([(str(c.id), c.title) for c in page.canned_replies(user, ticket)])
+        if not submitted and ticket.kind is Kind.INFO_APPLICATION:
+            form.limit.data = page.correction_default_limit()
     elif name == "transfer":
         form.set_departments(page.transfer_choices(current_locale()))
     elif name == "assign":
@@ -122,9 +124,10 @@ def perform(
         )
     except handling.HandlingError as error:
         db.session.rollback()
+        status = 409 if isinstance(error, correction.CorrectionRefused) else 400
         message = tf.handling_message(error)
         return render_page(
-            load_ticket_for(user, ticket_id), 400, forms={form_name: form}, error=message
+            load_ticket_for(user, ticket_id), status, forms={form_name: form}, error=message
         )
     db.session.commit()
     flash(done, "success")

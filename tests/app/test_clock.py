@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from enquiry import audit
-from enquiry.domain import clock, handling, tickets
+from enquiry.domain import clock, correction, tickets
 from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import Policy, extension_rules_from_config, policy_from_config
 from enquiry.extensions import db
@@ -166,11 +166,11 @@ def test_correction_stops_the_clock_and_the_answer_starts_a_fresh_period(ctx: Fl
     agent = staff(Role.AGENT)
     ticket.status = Status.IN_PROGRESS  # routed and signed for
     asked = beijing(2024, 5, 8, 11, 0)
-    handling.request_info(
+    correction.request_info(
         db.session,
         ticket,
         "请说明所需信息的年份。",
-        identity=policy.mail,
+        policy=policy,
         actor=audit.Actor.staff(agent),
         now=asked,
     )
@@ -213,11 +213,11 @@ def test_the_answer_through_the_tracking_page_restarts_with_the_office_calendar(
         ticket = open_ticket(policy, beijing(2024, 5, 6, 11, 0)).ticket
         agent = staff(Role.AGENT)
         ticket.status = Status.IN_PROGRESS  # routed and signed for
-        handling.request_info(
+        correction.request_info(
             db.session,
             ticket,
             "请补充。",
-            identity=policy.mail,
+            policy=policy,
             actor=audit.Actor.staff(agent),
             now=beijing(2024, 5, 6, 13, 0),
         )

@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from enquiry import audit
-from enquiry.domain import clock, handling, satisfaction, supervision, tickets
+from enquiry.domain import clock, correction, handling, satisfaction, supervision, tickets
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail import mime
@@ -34,6 +34,7 @@ from enquiry.mail.delivery import deliver_due
 from enquiry.mail.sending import DeliverySettings
 from enquiry.mail.transport import SmtpSender
 from enquiry.models import (
+    ApplicantType,
     Channel,
     Department,
     Kind,
@@ -41,6 +42,7 @@ from enquiry.models import (
     OutboxStatus,
     Rating,
     Role,
+    Status,
     User,
 )
 from enquiry.rules import clock as clock_rules
@@ -67,6 +69,7 @@ EXPECTED: dict[str, tuple[set[str], str | None]] = {
     "refusal": (THREADED, None),
     "merged": (THREADED | AUTOMATIC, "auto-generated"),
     "extension": (THREADED | AUTOMATIC, "auto-generated"),
+    "abandoned": (THREADED | AUTOMATIC, "auto-generated"),
     "dissatisfied_alert": (BASE | AUTOMATIC, "auto-generated"),
     "digest": (BASE | AUTOMATIC, "auto-generated"),
     "escalation": (BASE | AUTOMATIC, "auto-generated"),
@@ -170,7 +173,7 @@ def queue_every_kind(app: Flask, hostile: str, locale: str) -> None:
         )
         handling.transfer(db.session, asked, egov, text, actor=by_chief, now=NOW)
         handling.acknowledge(db.session, asked, actor=by_agent, now=NOW)
-        handling.request_info(db.session, asked, text, identity=identity, actor=by_agent, now=NOW)
+        correction.request_info(db.session, asked, text, policy=policy, actor=by_agent, now=NOW)
         handling.refuse(db.session, refused, text, identity=identity, actor=by_agent, now=NOW)
         handling.merge(db.session, merged, extended, identity=identity, actor=by_agent, now=NOW)
         rules = clock_rules.ExtensionRules()
@@ -193,6 +196,17 @@ def queue_every_kind(app: Flask, hostile: str, locale: str) -> None:
         kwargs = {"identity": identity, "calendar": policy.calendar}
         assert supervision.send_digests(db.session, soon_days=3, now=LATER, **kwargs) == 2
         assert supervision.escalate_overdue(db.session, now=LATER, **kwargs).mails == 1
+        applied = open_one(
+            policy,
+            hostile,
+            locale,
+            kind=Kind.INFO_APPLICATION,
+            applicant_type=ApplicantType.CITIZEN,
+        )
+        applied.status = Status.IN_PROGRESS
+        correction.request_info(db.session, applied, text, policy=policy, actor=by_agent, now=NOW)
+        lapsed = NOW + timedelta(days=60)  # the 补正 limit has passed: 视为放弃
+        assert correction.conclude_abandoned(db.session, policy=policy, now=lapsed) == 1
         db.session.commit()
 
 
@@ -226,13 +240,14 @@ def assert_exact_headers(message: EmailMessage, template: str) -> None:
 def assert_every_kind_sent_with_exact_headers(app: Flask, smtp: SmtpServer) -> None:
     rows = {row.message_id: row for row in outbox(app)}
     assert Counter(row.template for row in rows.values()) == {
-        "acknowledgement": 5,
+        "acknowledgement": 6,
         "reply": 1,
         "dissatisfied_alert": 1,
-        "request_info": 1,
+        "request_info": 2,
         "refusal": 1,
         "merged": 1,
         "extension": 1,
+        "abandoned": 1,
         "reminder": 1,
         "digest": 2,
         "escalation": 1,
