@@ -16,8 +16,15 @@ from pydantic import (
     field_validator,
 )
 
-from enquiry.models import Channel, Kind, MessageKind, Status
-from enquiry.models.tickets import BODY_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX, SUBJECT_MAX
+from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, MessageKind, Status
+from enquiry.models.tickets import (
+    BODY_MAX,
+    EMAIL_MAX,
+    INFO_DESCRIPTION_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    SUBJECT_MAX,
+)
 
 REASON_MAX = 2000
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -116,6 +123,15 @@ class TicketCreate(Strict):
     locale: Literal["zh_Hans", "en", "ug"] = "zh_Hans"
     source: Annotated[Text, StringConstraints(max_length=40)] = Field(
         description="The system the enquiry came from, e.g. 12345; kept in the audit record."
+    )
+    applicant_type: ApplicantType | None = Field(
+        None, description="Required for an information application, absent otherwise."
+    )
+    info_description: Annotated[Text, StringConstraints(max_length=INFO_DESCRIPTION_MAX)] | None = (
+        Field(None, description="Required for an information application: what is sought.")
+    )
+    delivery_form: DeliveryForm | None = Field(
+        None, description="Required for an information application: how it is delivered."
     )
 
 

@@ -18,7 +18,7 @@ from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import inbox
 from enquiry.domain.tickets import NewEnquiry
 from enquiry.extensions import db
-from enquiry.models import Channel, utcnow
+from enquiry.models import Channel, Kind, utcnow
 from enquiry.rules import clock
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,17 @@ def actor() -> Actor:
     return Actor.staff(api_user(), remote_addr=request.remote_addr)
 
 
+APPLICATION_FIELDS = ("applicant_type", "info_description", "delivery_form")
+
+
 def new_enquiry(body: s.TicketCreate) -> NewEnquiry:
-    """Return the enquiry a hotline or portal sent (the web channel: no mail came in)."""
+    """Return the enquiry a hotline or portal sent (the web channel: no mail came in), or 422."""
+    is_application = body.kind is Kind.INFO_APPLICATION
+    for name in APPLICATION_FIELDS:
+        if is_application and getattr(body, name) is None:
+            fail(422, _("An information application needs this field."), field=name)
+        if not is_application and getattr(body, name) is not None:
+            fail(422, _("Only an information application has this field."), field=name)
     fields = body.model_dump(exclude={"source"})
     return NewEnquiry(**fields, channel=Channel.WEB)
 

@@ -9,7 +9,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from enquiry.extensions import db
-from enquiry.models import AuditEvent, Channel, Kind, OutboundEmail, Role, Status, Ticket
+from enquiry.models import (
+    ApplicantType,
+    AuditEvent,
+    Channel,
+    DeliveryForm,
+    Kind,
+    OutboundEmail,
+    Role,
+    Status,
+    Ticket,
+)
 
 Factory = Callable[..., Any]
 
@@ -129,3 +139,34 @@ def test_create_refuses_an_invalid_body_naming_the_field(
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def test_create_takes_an_information_application_with_its_own_fields(
+    app: Flask, client: FlaskClient, make_user: Factory, make_token: Factory
+) -> None:
+    headers = bearer(make_token(make_user(role=Role.AGENT)))
+    body = {
+        "kind": "info_application",
+        "subject": "申请公开2013年煤改气补贴资金分配表",
+        "body": "请公开各区县补贴资金分配明细。",
+        "citizen_name": "李明",
+        "citizen_email": "li.ming@example.com",
+        "source": "12345",
+        "applicant_type": "citizen",
+        "info_description": "2013年煤改气补贴资金按区县的分配表",
+        "delivery_form": "email",
+    }
+    created = client.post("/api/v1/tickets", json=body, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    with app.app_context():
+        ticket = db.session.get(Ticket, created.get_json()["ticket"]["id"])
+        assert ticket is not None and ticket.kind is Kind.INFO_APPLICATION
+        assert ticket.applicant_type is ApplicantType.CITIZEN
+        assert ticket.delivery_form is DeliveryForm.EMAIL
+    missing = client.post("/api/v1/tickets", json=body | {"applicant_type": None}, headers=headers)
+    assert missing.status_code == 422
+    assert missing.get_json()["error"]["field"] == "applicant_type"
+    stray = {k: v for k, v in body.items() if k not in {"applicant_type", "info_description"}}
+    question = client.post("/api/v1/tickets", json=stray | {"kind": "question"}, headers=headers)
+    assert question.status_code == 422
+    assert question.get_json()["error"]["field"] == "delivery_form"
