@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from enquiry.api.blueprint import ApiError, api_user, fail
 from enquiry.api.schemas import MessageOut, TicketOut
 from enquiry.domain.correction import CorrectionRefused
+from enquiry.domain.error_messages import HANDLING_MESSAGES
 from enquiry.domain.handling import HandlingError
 from enquiry.domain.queries.access import ForbiddenError, TicketNotFoundError, load_ticket
 from enquiry.extensions import db
@@ -115,13 +116,21 @@ def domain_errors() -> Iterator[None]:
         raise ApiError(403) from error
     except TransitionError as error:
         db.session.rollback()
-        raise ApiError(409, str(error), code="illegal_transition") from error
+        raise ApiError(
+            409, _("The ticket's state does not allow this."), code="illegal_transition"
+        ) from error
     except CorrectionRefused as error:
         db.session.rollback()
-        raise ApiError(409, str(error), code="correction_refused") from error
+        raise ApiError(409, refusal(error), code="correction_refused") from error
     except HandlingError as error:
         db.session.rollback()
-        raise ApiError(422, str(error), code="not_possible") from error
+        raise ApiError(422, refusal(error), code="not_possible") from error
+
+
+def refusal(error: HandlingError) -> str:
+    """The domain's reason, in the caller's language when the catalog has it."""
+    known = HANDLING_MESSAGES.get(str(error))
+    return str(known) if known is not None else str(error)
 
 
 def ticket_out(ticket: Ticket) -> TicketOut:

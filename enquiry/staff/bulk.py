@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from enquiry import audit
 from enquiry.bounded import get_by_id
 from enquiry.domain import handling
+from enquiry.domain.error_messages import HANDLING_MESSAGES
 from enquiry.domain.queries import choices
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
@@ -33,7 +34,7 @@ from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import STATUS_LABELS
-from enquiry.staff.ticket_forms import HANDLING_MESSAGES, BulkForm
+from enquiry.staff.ticket_forms import BulkForm
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)

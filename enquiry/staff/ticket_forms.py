@@ -21,8 +21,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from enquiry.bounded import coerce_id
-from enquiry.domain.correction import ALREADY_REQUESTED, LIMIT_NOT_AFTER_TODAY, TOO_LATE
-from enquiry.domain.handling import APPLICATION_NOT_REFUSED, REASON_MAX, HandlingError
+from enquiry.domain.error_messages import HANDLING_MESSAGES
+from enquiry.domain.handling import REASON_MAX, HandlingError
 from enquiry.models.tickets import BODY_MAX
 from enquiry.rules.workflow import Action, TransitionError
 from enquiry.staff.forms import STATUS_LABELS
@@ -50,35 +50,6 @@ ACTION_LABELS = {
 }
 
 # The domain's HandlingError messages (English, for logs), as staff read them.
-HANDLING_MESSAGES = {
-    "the department does not exist or is inactive": _l(
-        "The department does not exist or is inactive."
-    ),
-    "the ticket is already with that department": _l("The ticket is already with that department."),
-    "the assignee's account is deactivated": _l("The assignee's account is deactivated."),
-    "the assignee does not work in the ticket's department": _l(
-        "The assignee does not work in the ticket's department."
-    ),
-    "choose another ticket to merge into": _l("Choose another ticket to merge into."),
-    "the ticket to merge into is already concluded": _l(
-        "The ticket to merge into is already concluded."
-    ),
-    "choose the outcome of the application (annual-report category)": _l(
-        "Choose the outcome of the application (its annual-report category)."
-    ),
-    "only information applications have an outcome": _l(
-        "Only applications for government information have an outcome."
-    ),
-    APPLICATION_NOT_REFUSED: _l(
-        "An application for government information is not refused: answer it, then close it "
-        "with the outcome 不予处理 (not processed) or 其他处理 (other)."
-    ),
-    ALREADY_REQUESTED: _l("补正 has already been requested once for this application."),
-    TOO_LATE: _l("补正 may only be requested within 7 working days of receipt."),
-    LIMIT_NOT_AFTER_TODAY: _l("The time limit for the 补正 must be after today."),
-    # Raised by the merge view, which looks the target up within the user's scope.
-    "no ticket with that reference": _l("No ticket you can see has that reference."),
-}
 
 _TEXT_REQUIRED = _l("This field is required.")
 _TOO_LONG = _l("At most %(max)d characters.")

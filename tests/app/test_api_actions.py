@@ -47,6 +47,12 @@ def test_an_illegal_transition_is_409(
     response = client.post(f"/api/v1/tickets/{ticket.id}/acknowledge", json={}, headers=headers)
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "illegal_transition"
+    english = client.post(
+        f"/api/v1/tickets/{ticket.id}/acknowledge",
+        json={},
+        headers={**headers, "Accept-Language": "en"},
+    )
+    assert english.get_json()["error"]["message"] == "The ticket's state does not allow this."
 
 
 def test_closing_needs_a_lead_role(

@@ -272,4 +272,8 @@ def test_api_second_request_is_409(
     url = f"/api/v1/tickets/{ticket.id}/request-info"
     response = client.post(url, json={"body": "请补充"}, headers=headers)
     assert response.status_code == 409
-    assert response.get_json()["error"]["code"] == "correction_refused"
+    assert response.get_json()["error"] == {
+        "code": "correction_refused",
+        "field": None,
+        "message": "本申请已要求过一次补正，不能再次要求。",
+    }
