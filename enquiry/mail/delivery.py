@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from enquiry import audit
 from enquiry.audit.content import outbound_sha256
@@ -41,6 +41,7 @@ from enquiry.mail.mime import Claimed, UnsafeHeaderError, build_message, from_he
 from enquiry.mail.sending import DeliveryReport, DeliverySettings, Outcome, retry_delay
 from enquiry.mail.transport import Sender, SendError
 from enquiry.models import OutboundEmail, OutboxStatus, SessionLike, SuppressedAddress, Ticket
+from enquiry.models.leases import update_while_claimed
 
 logger = logging.getLogger(__name__)
 
@@ -258,17 +259,14 @@ class _Pass:
 
     def _update(self, email: Claimed, values: dict[str, Any]) -> bool:
         """Update the row only while our claim holds; say whether it did."""
-        result = self.session.execute(
-            update(OutboundEmail)
-            .where(
-                OutboundEmail.id == email.id,
-                OutboundEmail.status == OutboxStatus.SENDING,
-                OutboundEmail.lease_until == email.lease_until,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], result).rowcount == 1:
+        if update_while_claimed(
+            self.session,
+            OutboundEmail,
+            email.id,
+            sending=OutboxStatus.SENDING,
+            lease_until=email.lease_until,
+            values=values,
+        ):
             return True
         logger.warning("Lost the claim on outbound e-mail %s; outcome not recorded", email.id)
         return False

@@ -30,6 +30,7 @@ from sqlalchemy import CursorResult, and_, or_, select, update
 
 from enquiry import audit
 from enquiry.models import SessionLike, WebhookDelivery, WebhookEndpoint, WebhookStatus
+from enquiry.models.leases import update_while_claimed
 from enquiry.rules.webhooks import SIGNATURE_HEADER, WebhookUrlError, retry_delay, sign
 from enquiry.webhooks.sending import WebhookReport, WebhookSettings
 from enquiry.webhooks.transport import PostError
@@ -275,17 +276,14 @@ class _Pass:
 
     def _update(self, claim: Claim, values: dict[str, Any]) -> bool:
         """Update the row only while our claim holds; say whether it did."""
-        result = self.session.execute(
-            update(D)
-            .where(
-                D.id == claim.id,
-                D.status == WebhookStatus.SENDING,
-                D.lease_until == claim.lease_until,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], result).rowcount == 1:
+        if update_while_claimed(
+            self.session,
+            D,
+            claim.id,
+            sending=WebhookStatus.SENDING,
+            lease_until=claim.lease_until,
+            values=values,
+        ):
             return True
         logger.warning("Lost the claim on webhook delivery %s; outcome not recorded", claim.id)
         return False
