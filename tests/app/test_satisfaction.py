@@ -268,7 +268,9 @@ def test_dissatisfied_reopens_and_alerts_the_supervisor(app: Flask, citizen: Fla
         assert ticket is not None
         assert (ticket.status, ticket.closed_at) == (Status.IN_PROGRESS, None)
         actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.ticket_id == ticket_id)
+            select(AuditEvent.action)
+            .where(AuditEvent.ticket_id == ticket_id)
+            .order_by(AuditEvent.id)
         ).all()
         assert actions[-3:] == ["ticket.rated", "ticket.reopen", "ticket.clock_restarted"]
         events = [m.body for m in ticket.messages if m.kind is MessageKind.EVENT]
