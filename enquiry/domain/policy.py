@@ -46,9 +46,10 @@ def policy_from_config(
         *(calendar_admin.admin_overrides(session, name) if session is not None else ()),
         *overrides,
     ]
+    notices = calendar_admin.entered_notices(session) if session is not None else ()
     return Policy(
         reference_prefix=str(config["REFERENCE_PREFIX"]).upper(),
-        calendar=deadlines.calendar_named(name, extra),
+        calendar=deadlines.calendar_named(name, extra, notices),
         office_hours=deadlines.OfficeHours(
             start=time.fromisoformat(str(config["OFFICE_OPENS"])),
             end=time.fromisoformat(str(config["OFFICE_CLOSES"])),

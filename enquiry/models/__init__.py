@@ -2,8 +2,14 @@
 
 from enquiry.models.api_token import ApiToken
 from enquiry.models.base import Base, SessionLike, utcnow
-from enquiry.models.calendar import HolidayOverride, SearchDocument
+from enquiry.models.calendar import (
+    CalendarNotice,
+    CalendarNoticeDay,
+    HolidayOverride,
+    SearchDocument,
+)
 from enquiry.models.confirmation import PendingConfirmation
+from enquiry.models.consultation import Consultation, ConsultationKind, ConsultationState
 from enquiry.models.mail import (
     ImapClaim,
     InboundEmail,
@@ -52,8 +58,13 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Blob",
+    "CalendarNotice",
+    "CalendarNoticeDay",
     "CannedReply",
     "Channel",
+    "Consultation",
+    "ConsultationKind",
+    "ConsultationState",
     "DeliveryForm",
     "Department",
     "HolidayOverride",

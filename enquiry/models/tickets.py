@@ -48,6 +48,9 @@ FINAL_STATUSES = frozenset({Status.CLOSED, Status.REFUSED, Status.SPAM, Status.M
 class Channel(enum.StrEnum):
     WEB = "web"
     EMAIL = "email"
+    # Recorded by staff (art. 31): the legal receipt date is the date signed for / handed in.
+    POST = "post"
+    IN_PERSON = "in_person"
 
 
 class ApplicantType(enum.StrEnum):

@@ -6,7 +6,8 @@ make-up working Saturdays/Sundays, 调休); a region adds its own exceptions (se
 `chinese_calendar` covers, the statutory holidays are predicted from the rules in force (see
 `enquiry.rules.holiday_prediction`; earlier years: Monday to Friday), and every result built on
 that guess says so (`is_predicted`, `DueDate.is_verified`) so the UI can warn: upgrade
-`chinesecalendar` yearly. 1 January is never a working day.
+`chinesecalendar` yearly, or enter the State Council's `Notice` (replaces the prediction for its
+year). 1 January is never a working day, whatever any entry says.
 
 Periods follow the regulations: the day of receipt is not counted, so "n working days" ends on
 the n-th working day after the start. Legal dates are Beijing dates (Asia/Shanghai), never
@@ -26,6 +27,7 @@ import chinese_calendar
 
 from enquiry.rules import holiday_prediction
 from enquiry.rules.calendar_overrides import REGIONS
+from enquiry.rules.holiday_notice import Notice as Notice  # re-exported
 
 logger = logging.getLogger(__name__)
 
@@ -77,16 +79,26 @@ class WorkCalendar:
 
     name: str
     overrides: Mapping[date, Override] = field(default_factory=dict)
+    notices: Mapping[int, Notice] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for day, override in self.overrides.items():
             if day != override.day:
                 raise ValueError(f"override for {override.day} filed under {day}")
+        for year, notice in self.notices.items():
+            if year != notice.year:
+                raise ValueError(f"notice for {notice.year} filed under {year}")
         # Read-only copy: a calendar is a value, shared freely between requests.
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+        object.__setattr__(self, "notices", MappingProxyType(dict(self.notices)))
 
     def __hash__(self) -> int:
-        return hash((self.name, frozenset(self.overrides.items())))
+        notices = frozenset(self.notices.values())
+        return hash((self.name, frozenset(self.overrides.items()), notices))
+
+    def with_notices(self, notices: Iterable[Notice]) -> WorkCalendar:
+        """Return this calendar with entered State Council notices (a prediction's years)."""
+        return WorkCalendar(self.name, self.overrides, {notice.year: notice for notice in notices})
 
     @classmethod
     def from_overrides(cls, name: str, overrides: Iterable[Override]) -> WorkCalendar:
@@ -117,11 +129,15 @@ class WorkCalendar:
         return cls.from_overrides(region, [*shipped, *extra_overrides])
 
 
-def calendar_named(name: str, extra_overrides: Iterable[Override] = ()) -> WorkCalendar:
+def calendar_named(
+    name: str, extra_overrides: Iterable[Override] = (), notices: Iterable[Notice] = ()
+) -> WorkCalendar:
     """Return the calendar a configuration names: "national" or a shipped region."""
     if name == NATIONAL:
-        return WorkCalendar.national(extra_overrides)
-    return WorkCalendar.for_region(name, extra_overrides)
+        calendar = WorkCalendar.national(extra_overrides)
+    else:
+        calendar = WorkCalendar.for_region(name, extra_overrides)
+    return calendar.with_notices(notices) if notices else calendar
 
 
 def verified_years() -> tuple[int, int]:
@@ -136,9 +152,14 @@ _NATIONAL_YEARS = verified_years()  # the installed package's data does not chan
 def _look_up(day: date, calendar: WorkCalendar) -> tuple[bool, bool]:
     """Return (is it a working day, is that answer backed by data rather than a guess)."""
     _require_date(day)
+    if holiday_prediction.is_new_years_day(day):
+        return False, True
     override = calendar.overrides.get(day)
     if override is not None:
         return override.is_workday, True
+    notice = calendar.notices.get(day.year)
+    if notice is not None:
+        return notice.days.get(day, day.weekday() < 5), True
     first, last = _NATIONAL_YEARS
     if day.year > last:
         return day.weekday() < 5 and not holiday_prediction.is_predicted_holiday(day), False

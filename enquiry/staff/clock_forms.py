@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from enquiry.bounded import MAX_ID, BoundedIntegerField
 from enquiry.domain import supervision
 from enquiry.domain.admin import calendar as calendar_admin
-from enquiry.rules import clock
+from enquiry.domain.admin import calendar_notice
+from enquiry.rules import clock, holiday_notice
 
 NEXT_MAX = 2048
 EXTENSION_DAYS_BOUND = 366  # the domain applies the configured limit per kind
@@ -89,3 +90,19 @@ class OverrideForm(FlaskForm):
 
 class DeleteOverrideForm(FlaskForm):
     """Remove an override (a CSRF-checked POST)."""
+
+
+class NoticeForm(FlaskForm):
+    """A whole State Council holiday notice for a year, one line per holiday or make-up day."""
+
+    year = BoundedIntegerField(
+        _l("Year"), low=1900, validators=[InputRequired(), NumberRange(min=1900, max=2100)]
+    )
+    source = StringField(
+        _l("Source (the notice that says so)"),
+        validators=[DataRequired(), Length(max=calendar_notice.SOURCE_MAX)],
+    )
+    text = TextAreaField(
+        _l("Days off and make-up working days"),
+        validators=[DataRequired(), Length(max=holiday_notice.TEXT_MAX)],
+    )

@@ -19,7 +19,7 @@ from enquiry.reporting import figures as stats
 from enquiry.reporting.dashboard import dashboard_charts, dashboard_rows
 from enquiry.reporting.scope import department_names, figure_departments
 from enquiry.rules import deadlines
-from enquiry.staff import exports
+from enquiry.staff import calendar_notice_views, exports
 from enquiry.staff.access import current_staff, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.templating import current_locale
@@ -189,6 +189,7 @@ def dashboard() -> str:
         on_time_share=f"{share:.0%}" if share is not None else "–",
         csv_url=url_for("staff.dashboard_csv", **query_args()),
         annual_url=url_for("staff.annual_report", year=scope.year, **_department_arg(scope)),
+        **calendar_notice_views.notice_warning(),
     )
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from enquiry import audit
-from enquiry.models import HolidayOverride, SessionLike, Ticket
+from enquiry.models import CalendarNotice, HolidayOverride, SessionLike, Ticket
 from enquiry.rules import clock, deadlines
 from enquiry.rules.calendar_overrides import REGIONS, OverrideEntry
 
@@ -71,9 +71,19 @@ def admin_overrides(session: SessionLike, region: str) -> list[deadlines.Overrid
     return [as_override(row) for row in override_rows(session, region)]
 
 
+def entered_notices(session: SessionLike) -> list[deadlines.Notice]:
+    """Return the State Council notices administrators entered, as calendar entries."""
+    rows = session.scalars(sa.select(CalendarNotice).order_by(CalendarNotice.year))
+    return [
+        deadlines.Notice(row.year, {day.day: day.is_workday for day in row.days}) for row in rows
+    ]
+
+
 def calendar_for(session: SessionLike, name: str) -> deadlines.WorkCalendar:
-    """Return the named calendar with the administrators' overrides for it."""
-    return deadlines.calendar_named(name, admin_overrides(session, name))
+    """Return the named calendar with the administrators' overrides and entered notices."""
+    return deadlines.calendar_named(
+        name, admin_overrides(session, name), entered_notices(session)
+    )
 
 
 def _clean(text: str, what: str, limit: int) -> str:
@@ -96,9 +106,10 @@ def add_override(
     note = _clean(new.note, "a note", NOTE_MAX)
     source = _clean(new.source, "a source", SOURCE_MAX)
     existing = admin_overrides(session, region)
-    before = deadlines.calendar_named(region, existing)
+    notices = entered_notices(session)
+    before = deadlines.calendar_named(region, existing, notices)
     candidate = deadlines.Override(new.day, new.is_workday, region, note, source)
-    after = deadlines.calendar_named(region, [*existing, candidate])
+    after = deadlines.calendar_named(region, [*existing, candidate], notices)
     row = HolidayOverride(
         region=region,
         day=new.day,
@@ -126,9 +137,12 @@ def delete_override(
 ) -> int:
     """Remove an override; return how many open tickets' due dates moved back."""
     existing = override_rows(session, row.region)
-    before = deadlines.calendar_named(row.region, [as_override(other) for other in existing])
+    notices = entered_notices(session)
+    before = deadlines.calendar_named(
+        row.region, [as_override(other) for other in existing], notices
+    )
     kept = [as_override(other) for other in existing if other.id != row.id]
-    after = deadlines.calendar_named(row.region, kept)
+    after = deadlines.calendar_named(row.region, kept, notices)
     detail = _detail(row.region, as_override(row))
     day = row.day
     session.delete(row)
