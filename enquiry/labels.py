@@ -18,4 +18,9 @@ KIND_LABELS = {
     Kind.INFO_APPLICATION: _l("Application for government information"),
     Kind.OTHER: _l("Other"),
 }
-CHANNEL_LABELS = {Channel.WEB: _l("Web form"), Channel.EMAIL: _l("E-mail")}
+CHANNEL_LABELS = {
+    Channel.WEB: _l("Web form"),
+    Channel.EMAIL: _l("E-mail"),
+    Channel.POST: _l("Post"),
+    Channel.IN_PERSON: _l("In person"),
+}

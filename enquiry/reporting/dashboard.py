@@ -52,7 +52,7 @@ def dashboard_charts(figures: mailbox.MailboxFigures, departments: dict[int, str
         charts.line_chart(
             "chart-channel",
             _("Enquiries per month by channel"),
-            _("One line per channel: web form and e-mail."),
+            _("One line per channel: web form, e-mail, post and in person."),
             months,
             [(str(CHANNEL_LABELS[c]), v) for c, v in figures.by_channel.items()],
             category_heading=month_heading,

@@ -34,6 +34,7 @@ _LINE = re.compile(
     re.IGNORECASE,
 )
 
+
 @dataclass(frozen=True)
 class Notice:
     """The State Council's holiday notice for a year, as an administrator entered it.
