@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
@@ -35,6 +35,8 @@ from enquiry.rules.uploads import Upload
 
 logger = logging.getLogger(__name__)
 
+PAPER_CHANNELS = frozenset({Channel.POST, Channel.IN_PERSON})
+
 
 @dataclass(frozen=True)
 class NewEnquiry:
@@ -54,6 +56,8 @@ class NewEnquiry:
     info_description: str | None = None
     delivery_form: DeliveryForm | None = None
     attachments: Sequence[Upload] = field(default_factory=tuple)
+    # Post / in person only (art. 31): the date staff signed for it or it was handed in.
+    received_on: date | None = None
     # E-mail only: the message's own Message-ID and the raw message it came in.
     email_message_id: str | None = None
     inbound_email_id: int | None = None
@@ -71,6 +75,21 @@ class TicketClosedError(Exception):
     """The ticket no longer accepts messages from the citizen."""
 
 
+def receipt_date(enquiry: NewEnquiry, policy: Policy, now: datetime) -> date:
+    """The legal date of receipt (art. 31) by channel.
+
+    Web form and e-mail: the moment the system confirms receipt to the applicant (it opens the
+    ticket and queues the acknowledgement now); after office hours or on a rest day, the next
+    working day. Post: the date the office signed for it; in person: the date it was handed
+    in, both recorded by staff.
+    """
+    if enquiry.channel in PAPER_CHANNELS:
+        if enquiry.received_on is None:
+            raise ValueError("a paper application needs the date it was received")
+        return enquiry.received_on
+    return deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
+
+
 def open_ticket(
     session: SessionLike,
     enquiry: NewEnquiry,
@@ -84,7 +103,7 @@ def open_ticket(
 
     acknowledge=False queues no acknowledgement (mail that may have come from a machine).
     """
-    received_on = deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
+    received_on = receipt_date(enquiry, policy, now)
     days = clock_rules.answer_days(enquiry.kind, received_on, policy.deadline_days)
     due = deadlines.due_date(received_on, days, policy.calendar)
     facts = Facts(
@@ -150,6 +169,7 @@ def open_ticket(
             "reference": ticket.reference,
             "kind": ticket.kind.value,
             "channel": ticket.channel.value,
+            "received_on": ticket.received_on.isoformat(),
             "department": decision.department.code,
             "routing_rule": decision.rule_id,
             "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
