@@ -29,7 +29,7 @@ from enquiry.models import (
     User,
 )
 from enquiry.models.tickets import BODY_MAX
-from enquiry.rules import outcomes, workflow
+from enquiry.rules import outcomes_2008, workflow
 from enquiry.rules.uploads import Upload
 
 REASON_MAX = 2000
@@ -202,7 +202,8 @@ def close(
 ) -> None:
     """办结: the answered ticket is concluded; an information application with its outcome."""
     outcome = outcome or None
-    if ticket.kind is Kind.INFO_APPLICATION and not outcomes.is_valid(outcome):
+    valid = outcomes_2008.is_valid_for(outcome, ticket.received_on)  # 2008 list before 2019-05-15
+    if ticket.kind is Kind.INFO_APPLICATION and not valid:
         raise HandlingError("choose the outcome of the application (annual-report category)")
     if ticket.kind is not Kind.INFO_APPLICATION and outcome is not None:
         raise HandlingError("only information applications have an outcome")

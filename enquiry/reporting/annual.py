@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from enquiry.models.tickets import ApplicantType
-from enquiry.rules import outcomes
+from enquiry.rules import outcomes, outcomes_2008
 
 TITLE = "三、收到和处理政府信息公开申请情况"
 CHECK_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
@@ -178,10 +178,10 @@ def _place_outcome(
 ) -> None:
     if fact.outcome is None:
         problems.append(f"{fact.reference or '?'}: concluded without an outcome")
-    elif not outcomes.is_valid(fact.outcome):
+    elif not (outcomes.is_valid(fact.outcome) or outcomes_2008.is_2008_code(fact.outcome)):
         problems.append(f"{fact.reference or '?'}: unknown outcome {fact.outcome!r}")
-    else:
-        counter.add(fact.outcome, applicant)
+    else:  # a 2008 outcome is counted in the nearest line of the 2021 template
+        counter.add(outcomes_2008.reported_as(fact.outcome), applicant)
         counter.add(TOTAL, applicant)
 
 

@@ -152,15 +152,15 @@ _NATIONAL_YEARS = verified_years()  # the installed package's data does not chan
 def _look_up(day: date, calendar: WorkCalendar) -> tuple[bool, bool]:
     """Return (is it a working day, is that answer backed by data rather than a guess)."""
     _require_date(day)
-    if holiday_prediction.is_new_years_day(day):
-        return False, True
+    first, last = _NATIONAL_YEARS
+    if holiday_prediction.is_new_years_day(day):  # off under every version of the rules
+        return False, day.year in calendar.notices or first <= day.year <= last
     override = calendar.overrides.get(day)
     if override is not None:
         return override.is_workday, True
     notice = calendar.notices.get(day.year)
     if notice is not None:
         return notice.days.get(day, day.weekday() < 5), True
-    first, last = _NATIONAL_YEARS
     if day.year > last:
         return day.weekday() < 5 and not holiday_prediction.is_predicted_holiday(day), False
     if day.year < first:

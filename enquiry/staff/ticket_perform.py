@@ -17,7 +17,7 @@ from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
-from enquiry.rules import outcomes, workflow
+from enquiry.rules import outcomes_2008, workflow
 from enquiry.staff import clock_views, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
@@ -75,7 +75,9 @@ def render_page(
         "staff/ticket.html",
         ticket=ticket,
         clock=clock_views.clock_panel(ticket, user),
-        outcome_groups=outcomes.choice_groups() if is_application else None,
+        outcome_groups=outcomes_2008.choice_groups_for(ticket.received_on)
+        if is_application
+        else None,
         outcome_selected=built["close"].outcome.data,
         outcome_error=error if "close" in (forms or {}) and is_application else None,
         header=page.header_view(ticket),
