@@ -19,7 +19,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from enquiry.cli.worker import Job
-from enquiry.domain import correction, supervision
+from enquiry.domain import consultation_jobs, correction, supervision
 from enquiry.domain.policy import due_soon_days, policy_from_config
 from enquiry.extensions import db
 from enquiry.models import utcnow
@@ -91,6 +91,18 @@ def run_conclude_abandoned(config: Any, now: datetime) -> str:
     return f"{count} applications concluded as withdrawn"
 
 
+def run_consultations(config: Any, now: datetime) -> str:
+    """Remind consulted departments, close lapsed consultations (视为同意), and commit."""
+    policy = policy_from_config(config, session=db.session)
+    try:
+        result = consultation_jobs.run(db.session, policy=policy, now=now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return str(result)
+
+
 @deadlines_cli.command("digest")
 @click.option("--now", "now_text", default=None, help="Act as at this moment (ISO 8601).")
 def digest_command(now_text: str | None) -> None:
@@ -110,6 +122,13 @@ def escalate_command(now_text: str | None) -> None:
 def conclude_abandoned_command(now_text: str | None) -> None:
     """视为放弃: conclude applications whose 补正 time limit has passed with nothing received."""
     click.echo(run_conclude_abandoned(current_app.config, parse_now(now_text)))
+
+
+@deadlines_cli.command("consultations")
+@click.option("--now", "now_text", default=None, help="Act as at this moment (ISO 8601).")
+def consultations_command(now_text: str | None) -> None:
+    """会商 / third parties: remind before the 15 working days end; close lapsed ones."""
+    click.echo(run_consultations(current_app.config, parse_now(now_text)))
 
 
 @dataclass
@@ -145,10 +164,14 @@ def worker_jobs(config: Any) -> list[Job]:
     def conclude_abandoned(_stop: threading.Event) -> str:
         return run_conclude_abandoned(current_app.config, utcnow())
 
+    def consultations(_stop: threading.Event) -> str:
+        return run_consultations(current_app.config, utcnow())
+
     return [
         Job("deadline-digest", DIGEST_CHECK_SECONDS, DailyAt(digest_at, digest)),
         Job("deadline-escalation", interval, escalate),
         Job("correction-abandoned", interval, conclude_abandoned),
+        Job("consultations", interval, consultations),
     ]
 
 

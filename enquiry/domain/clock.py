@@ -165,13 +165,17 @@ def resume_after_consultation(
     calendar: deadlines.WorkCalendar,
     actor: audit.Actor,
     now: datetime,
+    until: date | None = None,
 ) -> int:
-    """Restart the clock; move the due date back by the working days consulted. Return them."""
+    """Restart the clock; move the due date back by the working days consulted. Return them.
+
+    `until`: the last day not counted when it is not today (a consultation that lapsed).
+    """
     if ticket.pause_kind is not PauseKind.CONSULTATION or ticket.paused_on is None:
         raise ClockError("the ticket is not paused for a consultation")
     if ticket.due_on is None:
         raise ClockError("the ticket has no due date")
-    today = beijing_today(now)
+    today = min(until, beijing_today(now)) if until is not None else beijing_today(now)
     excluded = max(0, deadlines.working_days_between(ticket.paused_on, today, calendar))
     before = ticket.due_on
     if excluded:

@@ -11,16 +11,16 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from enquiry.domain import clock, supervision
+from enquiry.domain import clock, consultations, supervision
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.policy import Policy, extension_rules_from_config, policy_from_config
 from enquiry.domain.queries.accounts import user_by_id
 from enquiry.extensions import db
-from enquiry.models import Kind, PauseKind, Role, Ticket, User, utcnow
+from enquiry.models import PauseKind, Role, Ticket, User, utcnow
 from enquiry.redirects import safe_next
 from enquiry.rules import clock as clock_rules
 from enquiry.rules import deadlines
-from enquiry.staff import clock_forms
+from enquiry.staff import clock_forms, consultation_views
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
@@ -73,9 +73,11 @@ def clock_panel(ticket: Ticket, user: User) -> dict[str, Any]:
         and ticket.extended_at is None
         and not clock_rules.is_overdue(ticket, today)
         and clock_rules.may_approve_extension(user, ticket),
-        "can_pause": running and ticket.kind is Kind.INFO_APPLICATION,
+        "consultations": consultation_views.panel(ticket, user),
+        # The old free-text pause, for tickets paused before consultations were recorded.
         "can_resume": ticket.pause_kind is PauseKind.CONSULTATION
-        and ticket.status in clock_rules.RUNNING,
+        and ticket.status in clock_rules.RUNNING
+        and not consultations.open_consultations(db.session, ticket),
         "can_remind": ticket.status in clock_rules.OPEN and supervision.may_remind(user, ticket),
     }
 

@@ -1,0 +1,299 @@
+"""Consultations during an information application: a third party (art. 32), another agency (会商,
+art. 34), each with its own 15-working-day due date.
+
+Reading of the 2019 Regulations:
+
+- Art. 32: a third party whose rights the disclosure may harm is asked for its opinion and has
+  15 working days from receipt of the request; when it does not answer in time the office
+  decides itself (state NO_ANSWER).
+- Art. 34: information made by several agencies: the leading one may ask the others, who have
+  15 working days; 逾期未提出意见的视为同意公开 (state DEEMED_AGREED, recorded on the ticket).
+- Art. 33 ¶3: 行政机关征求第三方和其他机关意见所需时间不计算在前款规定的期限内 — the time spent
+  consulting third parties AND other agencies is not counted in the 20 working days. So both kinds
+  stop the applicant's clock while open. Under the 2008 text (art. 24) only the third party's time
+  is excluded; a 会商 for an application received before 2019-05-15 leaves the clock running.
+
+The clock stands still from the day the request was sent while any consultation that pauses it
+is open; when the last one closes it runs again and the due date moves back by the working days
+not counted (`clock.resume_after_consultation`). The applicant is told by mail that the time is
+not counted. Verbs flush, never commit, and raise `ConsultationError` (nothing changed).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from enquiry import audit
+from enquiry.domain import clock
+from enquiry.domain.policy import Policy
+from enquiry.domain.steps import mail_citizen, thread_event
+from enquiry.models import (
+    Consultation,
+    ConsultationKind,
+    ConsultationState,
+    Department,
+    Kind,
+    PauseKind,
+    SessionLike,
+    Ticket,
+)
+from enquiry.models.consultation import PARTY_MAX, TEXT_MAX
+from enquiry.rules import deadlines
+from enquiry.rules.clock import OPEN, RUNNING, beijing_today, under_2008_regulations
+
+logger = logging.getLogger(__name__)
+
+DAYS = 15  # working days for the third party (art. 32) and the other agency (art. 34)
+
+NOT_APPLICATION = "only information applications are consulted on"
+NOT_OPEN = "the application is no longer open"
+SAME_DEPARTMENT = "a 会商 goes to another department than the one handling the application"
+INACTIVE_DEPARTMENT = "that department is not active"
+SENT_IN_FUTURE = "the date sent cannot be after today"
+SENT_BEFORE_RECEIPT = "the date sent cannot be before the application arrived"
+ALREADY_CLOSED = "this consultation is already closed"
+NOT_DUE_YET = "the third party still has time to answer"
+
+
+class ConsultationError(ValueError):
+    """A consultation change that cannot be made as asked; the message says why."""
+
+
+def _text(text: str | None, what: str, limit: int) -> str:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise ConsultationError(f"{what} is required")
+    if len(cleaned) > limit:
+        raise ConsultationError(f"{what} is longer than {limit} characters")
+    return cleaned
+
+
+def _check_ticket(ticket: Ticket, sent_on: date, today: date) -> None:
+    if ticket.kind is not Kind.INFO_APPLICATION:
+        raise ConsultationError(NOT_APPLICATION)
+    if ticket.status not in OPEN or ticket.pause_kind is PauseKind.CORRECTION:
+        raise ConsultationError(NOT_OPEN)
+    if sent_on > today:
+        raise ConsultationError(SENT_IN_FUTURE)
+    if sent_on < beijing_today(ticket.created_at):
+        raise ConsultationError(SENT_BEFORE_RECEIPT)
+
+
+def open_consultations(session: SessionLike, ticket: Ticket) -> list[Consultation]:
+    """Return the ticket's consultations still waiting for an opinion."""
+    query = sa.select(Consultation).where(
+        Consultation.ticket_id == ticket.id, Consultation.state == ConsultationState.OPEN
+    )
+    return list(session.scalars(query.order_by(Consultation.id)))
+
+
+def ticket_consultations(session: SessionLike, ticket: Ticket) -> list[Consultation]:
+    """Return every consultation of a ticket, oldest first."""
+    query = sa.select(Consultation).where(Consultation.ticket_id == ticket.id)
+    return list(session.scalars(query.order_by(Consultation.id)))
+
+
+def consult_third_party(
+    session: SessionLike,
+    ticket: Ticket,
+    party: str,
+    question: str,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    sent_on: date | None = None,
+) -> Consultation:
+    """征求第三方意见 (art. 32): record the request; the applicant's clock stops meanwhile."""
+    party = _text(party, "the third party", PARTY_MAX)
+    return _open(
+        session,
+        ticket,
+        ConsultationKind.THIRD_PARTY,
+        question,
+        policy=policy,
+        actor=actor,
+        now=now,
+        sent_on=sent_on,
+        party=party,
+    )
+
+
+def consult_agency(
+    session: SessionLike,
+    ticket: Ticket,
+    department: Department,
+    question: str,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+) -> Consultation:
+    """会商 (art. 34): ask another department for its opinion within 15 working days."""
+    if department.id == ticket.department_id:
+        raise ConsultationError(SAME_DEPARTMENT)
+    if not department.is_active:
+        raise ConsultationError(INACTIVE_DEPARTMENT)
+    return _open(
+        session,
+        ticket,
+        ConsultationKind.AGENCY,
+        question,
+        policy=policy,
+        actor=actor,
+        now=now,
+        department=department,
+    )
+
+
+def _open(
+    session: SessionLike,
+    ticket: Ticket,
+    kind: ConsultationKind,
+    question: str,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    sent_on: date | None = None,
+    party: str | None = None,
+    department: Department | None = None,
+) -> Consultation:
+    today = beijing_today(now)
+    sent_on = sent_on or today
+    _check_ticket(ticket, sent_on, today)
+    question = _text(question, "the question", TEXT_MAX)
+    # 2008 text: only a third party's time is excluded (art. 24); 2019: both (art. 33 ¶3).
+    pauses = kind is ConsultationKind.THIRD_PARTY or not under_2008_regulations(
+        ticket.kind, ticket.received_on
+    )
+    consultation = Consultation(
+        ticket=ticket,
+        kind=kind,
+        state=ConsultationState.OPEN,
+        party=party,
+        department=department,
+        question=question,
+        sent_on=sent_on,
+        due_on=deadlines.due_date(sent_on, DAYS, policy.calendar).day,
+        is_clock_paused=pauses,
+        requested_by_id=actor.user.id if actor.user is not None else None,
+        created_at=now,
+    )
+    session.add(consultation)
+    session.flush()
+    whom = party if department is None else department.name_zh
+    label = "征求第三方意见" if kind is ConsultationKind.THIRD_PARTY else "会商"
+    paused = _pause(ticket, sent_on, now) if pauses else False
+    note = "，答复期限暂停计算" if paused else ""
+    due = consultation.due_on.isoformat()
+    text = f"{label}：{whom}（{sent_on.isoformat()} 发出，{due} 前提出意见）{note}"
+    thread_event(session, ticket, text, actor, now)
+    audit.record(
+        session,
+        action="consultation.opened",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail=_detail(consultation) | {"clock_paused": paused},
+    )
+    if paused:
+        context = {"consultation": consultation, "is_third_party": party is not None}
+        mail_citizen(session, ticket, "consultation", policy.mail, now, context, automatic=False)
+    return consultation
+
+
+def _pause(ticket: Ticket, sent_on: date, now: datetime) -> bool:
+    """Stop the clock from the day the request was sent; False when it already stands still."""
+    if ticket.status not in RUNNING or ticket.paused_on is not None or ticket.due_on is None:
+        return False
+    ticket.paused_on = max(sent_on, ticket.received_on)  # the period starts after receipt
+    ticket.pause_kind = PauseKind.CONSULTATION
+    ticket.updated_at = now
+    return True
+
+
+def _detail(consultation: Consultation) -> dict[str, object]:
+    return {
+        "consultation": consultation.id,
+        "kind": consultation.kind.value,
+        "party": consultation.party,
+        "department": consultation.department.code if consultation.department else None,
+        "sent_on": consultation.sent_on.isoformat(),
+        "due_on": consultation.due_on.isoformat(),
+        "state": consultation.state.value,
+    }
+
+
+def record_answer(
+    session: SessionLike,
+    consultation: Consultation,
+    answer: str,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+) -> None:
+    """The opinion arrived: record it; the clock runs again when nothing else is pending."""
+    answer = _text(answer, "the opinion", TEXT_MAX)
+    consultation.answer = answer
+    consultation.answered_by_id = actor.user.id if actor.user is not None else None
+    text = "意见已收到" if consultation.kind is ConsultationKind.THIRD_PARTY else "会商意见已提出"
+    _close(session, consultation, ConsultationState.ANSWERED, text, policy, actor, now)
+
+
+def lapse(
+    session: SessionLike, consultation: Consultation, *, policy: Policy, now: datetime
+) -> None:
+    """The 15 working days passed with no opinion: third party, the office decides (art. 32);
+    会商, 逾期未提出意见视为同意 (art. 34)."""
+    if consultation.due_on >= beijing_today(now):
+        raise ConsultationError(NOT_DUE_YET)
+    if consultation.kind is ConsultationKind.AGENCY:
+        state, text = ConsultationState.DEEMED_AGREED, "逾期未提出意见视为同意"
+    else:
+        state, text = ConsultationState.NO_ANSWER, "第三方逾期未提出意见，由本机关依法决定是否公开"
+    actor = audit.Actor.system()
+    _close(session, consultation, state, text, policy, actor, now, until=consultation.due_on)
+
+
+def _close(
+    session: SessionLike,
+    consultation: Consultation,
+    state: ConsultationState,
+    text: str,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    until: date | None = None,
+) -> None:
+    if consultation.state is not ConsultationState.OPEN:
+        raise ConsultationError(ALREADY_CLOSED)
+    ticket = consultation.ticket
+    consultation.state = state
+    consultation.answered_on = beijing_today(now) if state is ConsultationState.ANSWERED else None
+    consultation.closed_at = now
+    session.flush()
+    whom = consultation.party or (
+        consultation.department.name_zh if consultation.department else ""
+    )
+    thread_event(session, ticket, f"{whom}：{text}", actor, now)
+    audit.record(
+        session,
+        action=f"consultation.{state.value}",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail=_detail(consultation),
+    )
+    if ticket.pause_kind is PauseKind.CONSULTATION and not _still_pausing(session, ticket):
+        clock.resume_after_consultation(
+            session, ticket, calendar=policy.calendar, actor=actor, now=now, until=until
+        )
+
+
+def _still_pausing(session: SessionLike, ticket: Ticket) -> bool:
+    return any(c.is_clock_paused for c in open_consultations(session, ticket))
