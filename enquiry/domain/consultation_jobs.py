@@ -30,7 +30,7 @@ class JobResult:
         return f"{self.reminded} consultations reminded, {self.lapsed} lapsed"
 
 
-def _open(session: SessionLike) -> sa.Select[tuple[Consultation]]:
+def _open(session: SessionLike) -> sa.Select[Consultation]:
     return sa.select(Consultation).where(Consultation.state == ConsultationState.OPEN)
 
 

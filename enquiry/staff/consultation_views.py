@@ -51,7 +51,9 @@ REFUSALS = {
     consultations.SAME_DEPARTMENT: _l("A 会商 goes to another department."),
     consultations.INACTIVE_DEPARTMENT: _l("That department is not active."),
     consultations.SENT_IN_FUTURE: _l("The date sent cannot be after today."),
-    consultations.SENT_BEFORE_RECEIPT: _l("The date sent cannot be before the application arrived."),
+    consultations.SENT_BEFORE_RECEIPT: _l(
+        "The date sent cannot be before the application arrived."
+    ),
     consultations.ALREADY_CLOSED: _l("This consultation is already closed."),
 }
 
