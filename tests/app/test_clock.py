@@ -533,7 +533,7 @@ def test_clock_panel_renders(
         assert user is not None and stored is not None
         panel = clock_panel(stored, user)
         assert panel["can_extend"] and panel["can_remind"]
-        assert panel["consultations"]["rows"] == []  # consultations: tests/app/test_consultations.py
+        assert panel["consultations"]["rows"] == []  # see tests/app/test_consultations.py
         assert panel["badge"]["remaining"] == 10
         html = render_template("staff/_clock.html", clock=panel)
     assert "10 working days left" in html

@@ -84,3 +84,25 @@ def test_2008_outcomes_are_counted_in_the_2021_template() -> None:
     assert table.row("refused.third_party").cells[-1] == 2
     assert table.row("unavailable.not_held").cells[-1] == 1
     assert table.row("total").cells[-1] == 3
+
+
+def test_the_api_lists_the_outcomes_by_receipt_date(
+    app: Flask, make_user: Callable[..., Any], make_token: Callable[..., str]
+) -> None:
+    old, _, _ = open_enquiry(app, kind=Kind.INFO_APPLICATION, applicant_type=ApplicantType.CITIZEN)
+    new, _, _ = open_enquiry(app, kind=Kind.INFO_APPLICATION, applicant_type=ApplicantType.CITIZEN)
+    question, _, _ = open_enquiry(app)
+    set_fields(app, old, received_on=date(2018, 11, 5))
+    headers = {"Authorization": f"Bearer {make_token(make_user(role=Role.SUPERVISOR))}"}
+    client = app.test_client()
+    listed = client.get(f"/api/v1/tickets/{old}/outcomes", headers=headers).get_json()
+    assert listed["regulations"] == "2008"
+    codes = [o["code"] for group in listed["groups"] for o in group["outcomes"]]
+    assert codes == list(outcomes_2008.OUTCOMES)
+    listed = client.get(f"/api/v1/tickets/{new}/outcomes", headers=headers).get_json()
+    assert listed["regulations"] == "2019"
+    assert listed["groups"][0]["outcomes"][0]["code"] == "disclosed"
+    none = client.get(f"/api/v1/tickets/{question}/outcomes", headers=headers).get_json()
+    assert none == {"regulations": None, "groups": []}
+    assert client.get("/api/v1/tickets/999999/outcomes", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/tickets/{old}/outcomes").status_code == 401
