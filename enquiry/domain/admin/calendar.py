@@ -81,9 +81,7 @@ def entered_notices(session: SessionLike) -> list[deadlines.Notice]:
 
 def calendar_for(session: SessionLike, name: str) -> deadlines.WorkCalendar:
     """Return the named calendar with the administrators' overrides and entered notices."""
-    return deadlines.calendar_named(
-        name, admin_overrides(session, name), entered_notices(session)
-    )
+    return deadlines.calendar_named(name, admin_overrides(session, name), entered_notices(session))
 
 
 def _clean(text: str, what: str, limit: int) -> str:
