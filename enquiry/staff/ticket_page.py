@@ -65,6 +65,13 @@ AUDIT_LABELS = {
     "ticket.assign": _l("Assigned"),
     "ticket.note": _l("Internal note added"),
     "ticket.citizen_follow_up": _l("Citizen follow-up"),
+    "consultation.opened": _l("Consultation sent"),
+    "consultation.answered": _l("Opinion received"),
+    "consultation.no_answer": _l("No opinion in time: the office decides"),
+    "consultation.deemed_agreed": _l(
+        "No opinion in time: deemed to agree (逾期未提出意见视为同意)"
+    ),
+    "consultation.reminded": _l("Consulted department reminded"),
 }
 DETAIL_LABELS = {
     "status": _l("Status"),
@@ -80,6 +87,9 @@ DETAIL_LABELS = {
     "channel": _l("Channel"),
     "routing_rule": _l("Routing rule"),
     "due_on": _l("Due"),
+    "received_on": _l("Received on"),
+    "sent_on": _l("Request sent on"),
+    "party": _l("Third party (name)"),
 }
 
 

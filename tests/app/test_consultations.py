@@ -204,6 +204,7 @@ def test_agency_consultation_reminder_and_deemed_agreement(ctx: Flask) -> None:
     assert "consultation.deemed_agreed" in actions(ticket)
     assert any("逾期未提出意见视为同意" in text for text in events(ticket))
     assert ticket.paused_on is None
+    assert ticket.due_on == add_working_days(date(2024, 4, 1), 15, NATIONAL)  # 3-5 .. 3-26
 
 
 def test_under_the_2008_text_an_agency_consultation_counts(ctx: Flask) -> None:
@@ -319,3 +320,28 @@ def test_staff_record_a_third_party_consultation_on_the_ticket(
     assert response.status_code == 303
     page = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
     assert "某公司" in page and "waiting for the opinion" in page
+
+
+def test_deemed_agreement_is_in_the_ticket_history(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    with app.app_context():
+        policy = policy_from_config(app.config, session=db.session)
+        ticket = application(policy, beijing(2024, 3, 4, 11))
+        consultations.consult_agency(
+            db.session,
+            ticket,
+            finance(),
+            "是否同意公开？",
+            policy=policy,
+            actor=audit.Actor.system(),
+            now=beijing(2024, 3, 5, 10),
+        )
+        consultation_jobs.run(db.session, policy=policy, now=beijing(2024, 3, 27, 9))
+        db.session.commit()
+        ticket_id = ticket.id
+    staff_login(english(client), role=Role.SUPERVISOR)
+    page = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+    assert "No opinion in time: deemed to agree" in page  # the history
+    assert "市财政局：逾期未提出意见视为同意" in page  # the thread
+    assert "deemed to agree (art. 34)" in page  # the consultation's state
