@@ -63,6 +63,8 @@ def test_staff_record_a_post_application_and_consult(
     page.click("form.paper-form button[type=submit]")
     page.wait_for_url(re.compile(r"/staff/tickets/\d+$"))
     page.locator("summary", has_text="征求第三方意见").first.click()
+    page.locator("summary", has_text="会商").first.click()
+    inspect(page, "staff-ticket-consultation-forms-zh")  # the open forms, labelled
     page.fill("input[name=party]", "某物业公司")
     page.fill("textarea[name=question]", "是否同意公开？")
     page.click("form[action$='/consultations/third-party'] button[type=submit]")
