@@ -5,8 +5,9 @@ it as the regulations say (2019 OGI Regulations, arts. 30-33):
 
 - 补正 (request for correction): the clock stops when staff ask; when the citizen answers, a
   fresh full period starts from the legal date of receipt of the answer.
-- Third-party consultation: the time it takes is not counted; on resuming, the due date moves
-  back by the working days the consultation lasted.
+- Consultation of a third party or another agency (arts. 32-34, recorded by
+  `enquiry.domain.consultations`): the time it takes is not counted; on resuming, the due date
+  moves back by the working days the consultation lasted.
 - Extension: once, by at most a configured number of working days, approved by a supervisor of
   the ticket's department or an admin, with a reason, and the citizen is told.
 
