@@ -293,6 +293,7 @@ def _close(
         clock.resume_after_consultation(
             session, ticket, calendar=policy.calendar, actor=actor, now=now, until=until
         )
+        mail_citizen(session, ticket, "consultation_ended", policy.mail, now, {}, automatic=True)
 
 
 def _still_pausing(session: SessionLike, ticket: Ticket) -> bool:

@@ -35,6 +35,7 @@ from enquiry.models import (
     utcnow,
 )
 from enquiry.rules.deadlines import BEIJING, WorkCalendar, add_working_days
+from enquiry.templating import format_day
 from tests.app.conftest import english
 
 NATIONAL = WorkCalendar.national()
@@ -125,6 +126,10 @@ def test_a_third_partys_time_is_not_counted(ctx: Flask) -> None:
     assert consultation.state is ConsultationState.ANSWERED
     assert ticket.paused_on is None and ticket.pause_kind is None
     assert ticket.due_on == add_working_days(date(2024, 4, 1), 5, NATIONAL)
+    ended = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.template == "consultation_ended")
+    ).one()
+    assert "runs again" in ended.body_text and format_day(ticket.due_on) in ended.body_text
     assert actions(ticket)[-3:] == [
         "consultation.opened",
         "consultation.answered",
