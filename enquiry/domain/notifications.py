@@ -128,8 +128,9 @@ def recipients(session: SessionLike, audit_event: AuditEvent, ticket: Ticket) ->
         message = session.get(Message, detail.get("message_id") or 0)
         found = mentioned_users(session, message.body) if message is not None else []
         return [user for user in found if may_see(user, ticket)]
-    if action == FOLLOW_UP_ACTION and ticket.assignee is not None:
-        return [ticket.assignee]
+    assignee = session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    if action == FOLLOW_UP_ACTION and assignee is not None:
+        return [assignee]
     department_id = ticket.department_id
     moved = detail.get("department")
     if isinstance(moved, list) and len(moved) == 2 and isinstance(moved[1], str):

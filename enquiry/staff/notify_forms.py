@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import DataRequired
 
 from enquiry.models import NotifyMode
@@ -21,7 +21,7 @@ class NotifyModeForm(FlaskForm):
 
     mode = RadioField(
         _l("Notification e-mail"),
-        choices=[(mode.value, label) for mode, label in MODE_LABELS.items()],
+        choices=[SelectChoice(mode.value, label) for mode, label in MODE_LABELS.items()],
         validators=[DataRequired()],
     )
 
