@@ -211,7 +211,7 @@ def render_inbox(
         form=form,
         bulk=bulk_view(user),
         search_form=SearchForm(formdata=None),
-        here=url_for("staff.inbox", **request.args),  # the page, also from the list fragment
+        here=page_url(request.args.get("after")),  # the page, also from the list fragment
         rows=rows,
         counts=counts,
         next_url=next_url,

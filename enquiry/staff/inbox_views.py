@@ -78,4 +78,5 @@ def row_extras(ticket: Ticket, state: notes.RowState | None, due: dict[str, Any]
 
 def list_url() -> str:
     """Return the URL of the list fragment for the same query (polled by the page)."""
-    return url_for("staff.inbox_list", **request.args)
+    args: dict[str, Any] = dict(request.args.items())
+    return url_for("staff.inbox_list", **args)

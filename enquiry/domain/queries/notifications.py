@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from enquiry.domain.queries.access import ticket_scope
 from enquiry.models import (
@@ -45,12 +45,13 @@ def recent_notifications(session: SessionLike, user: User, limit: int) -> list[N
 
 
 def _last_read(user: User) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(
+    seen = (
         sa.select(TicketRead.last_message_id)
         .where(TicketRead.user_id == user.id, TicketRead.ticket_id == Ticket.id)
-        .scalar_subquery(),
-        -1,
+        .correlate(Ticket)
+        .scalar_subquery()
     )
+    return sa.func.coalesce(seen, -1)
 
 
 def unread_condition(user: User) -> sa.ColumnElement[bool]:
@@ -65,8 +66,12 @@ def unread_condition(user: User) -> sa.ColumnElement[bool]:
 
 def new_reply_condition(user: User) -> sa.ColumnElement[bool]:
     """Tickets with a citizen follow-up (not the first message) the colleague has not seen."""
+    earlier = aliased(Message)
     first = (
-        sa.select(sa.func.min(Message.id)).where(Message.ticket_id == Ticket.id).scalar_subquery()
+        sa.select(sa.func.min(earlier.id))
+        .where(earlier.ticket_id == Ticket.id)
+        .correlate(Ticket)
+        .scalar_subquery()
     )
     return sa.exists().where(
         Message.ticket_id == Ticket.id,
