@@ -34,7 +34,7 @@ SUBJECTS = [
 ]
 
 
-def open_enquiries(live: Live, subjects: list[str]) -> None:
+def open_enquiries(live: Live, subjects: list[str], tail: str = "请问具体怎么办理？谢谢。") -> None:
     """Citizens send enquiries (through the domain verb, as the web form does)."""
     with live.app.app_context(), live.app.test_request_context():
         policy = policy_from_config(live.app.config, session=db.session)
@@ -44,7 +44,7 @@ def open_enquiries(live: Live, subjects: list[str]) -> None:
                 tickets.NewEnquiry(
                     kind=Kind.QUESTION,
                     subject=subject,
-                    body=f"{subject}。请问具体怎么办理？<script>alert(1)</script>",
+                    body=f"{subject}。{tail}",
                     citizen_name="居民",
                     citizen_email=f"resident{number}.{len(subject)}@example.com",
                     channel=Channel.WEB,
@@ -114,20 +114,19 @@ def test_keyboard_shortcuts_and_the_title_count_follow_new_tickets(
     before = title_count(page)
     assert before == unread - 1
     open_enquiries(live, ["新来的咨询：办证大厅几点开门"])
-    page.wait_for_function(
-        f"() => document.title.startsWith('({before + 1})')", timeout=10_000
-    )
+    page.wait_for_function(f"() => document.title.startsWith('({before + 1})')", timeout=10_000)
     assert "新来的咨询" in page.locator("#inbox-list").inner_text()
-    assert "<script>" not in page.content().split("</head>", 1)[1].split("htmx.min.js")[0]
 
 
 def test_the_inbox_passes_axe_in_chinese_and_uyghur(
     live: Live, open_page: Callable[..., Page]
 ) -> None:
     open_enquiries(live, SUBJECTS[:4])
+    open_enquiries(live, ["<img src=x onerror=alert(1)>"], tail="<script>alert(2)</script>")
     for locale in ("zh_Hans", "ug"):
         page = signed_in_inbox(live, open_page, locale)
         check_accessibility(page, f"staff-inbox-views-{locale}")
+        assert "<script>alert(2)</script>" in page.locator("#inbox-list").inner_text()
         page.locator(".inbox-more-filters > summary").click()
         page.locator(".staff-bell > summary").click()
         check_accessibility(page, f"staff-inbox-open-{locale}")
