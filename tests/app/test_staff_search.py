@@ -102,7 +102,7 @@ def test_part_of_a_reference_still_searches(
 ) -> None:
     staff_login(client, role=Role.AGENT)
     road_id, road_reference = opened["road"]
-    ids, page = results(client, road_reference.rsplit("-", 1)[1])
+    ids, _page = results(client, road_reference.rsplit("-", 1)[1])
     assert road_id in ids
 
 
@@ -115,7 +115,7 @@ def test_a_reference_the_user_may_not_see_does_not_jump(
     make_department("housing")
     staff_login(client, role=Role.AGENT, department="housing")
     _, road_reference = opened["road"]
-    ids, page = results(client, road_reference)
+    ids, _page = results(client, road_reference)
     assert ids == []
 
 
