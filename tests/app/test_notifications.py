@@ -308,3 +308,48 @@ def test_the_account_page_saves_the_choice_of_mail(
     client.post("/staff/account/notifications", data={"csrf_token": token, "mode": "every-second"})
     with app.app_context():
         assert notifications.mode_of(db.session, user.id) is NotifyMode.DIGEST
+
+
+def test_the_mentioned_colleague_finds_the_ticket_in_mentioning_me(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Any], login: Callable[..., Any]
+) -> None:
+    author = make_user(display_name="王芳")
+    named = make_user(display_name="张伟")
+    ticket_id, reference, _ = open_enquiry(app)
+    _, other_reference, _ = open_enquiry(app, email="x@example.com")
+    with app.app_context():
+        actor, _user = staff_actor(app, author)
+        ticket = db.session.get(Ticket, ticket_id)
+        handling.add_note(db.session, ticket, "@张伟 请会商", actor=actor, now=NOW)
+        db.session.commit()
+    assert login(client, named).status_code == 302
+    page = client.get("/staff", query_string={"view": "mentioned"}).get_data(as_text=True)
+    listed = page.split("<tbody>", 1)[1]
+    assert reference in listed and other_reference not in listed
+
+
+def test_the_cli_queues_notification_mail(
+    app: Flask, runner: Any, make_user: Callable[..., Any]
+) -> None:
+    make_user(email="each@office.test")
+    open_enquiry(app)
+    assert "1 notification mails queued" in runner.invoke(args=["notifications", "send"]).output
+    assert "nothing to send" in runner.invoke(args=["notifications", "send"]).output
+
+
+def test_the_bell_forgets_tickets_transferred_out_of_sight(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Any], login: Callable[..., Any]
+) -> None:
+    agent = make_user()
+    lead = make_user(role=Role.SUPERVISOR)
+    ticket_id, reference, _ = open_enquiry(app, subject="转走的件")
+    with app.app_context():
+        actor, _user = staff_actor(app, lead)
+        ticket = db.session.get(Ticket, ticket_id)
+        target = db.session.scalar(sa.select(Department).filter_by(code="housing"))
+        handling.transfer(db.session, ticket, target, "请住建局办理", actor=actor, now=NOW)
+        db.session.commit()
+    assert login(client, agent).status_code == 302
+    page = client.get("/staff/notifications").get_data(as_text=True)
+    assert reference not in page and "转走的件" not in page
+    assert "staff-bell-count" not in page

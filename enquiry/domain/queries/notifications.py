@@ -25,18 +25,25 @@ PREVIEW_KINDS = (MessageKind.CITIZEN, MessageKind.REPLY, MessageKind.NOTE)
 
 
 def unread_notifications(session: SessionLike, user: User) -> int:
-    """Count the colleague's unread notifications."""
-    query = sa.select(sa.func.count()).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)
+    """Count the colleague's unread notifications about tickets they may still see."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .join(Ticket, Ticket.id == Notification.ticket_id)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None), ticket_scope(user))
     )
     return int(session.scalar(query) or 0)
 
 
 def recent_notifications(session: SessionLike, user: User, limit: int) -> list[Notification]:
-    """Return the colleague's latest notifications, newest first, with their tickets."""
+    """Return the colleague's latest notifications, newest first, with their tickets.
+
+    A ticket since transferred out of the colleague's sight drops out of the list.
+    """
     query = (
         sa.select(Notification)
-        .where(Notification.user_id == user.id)
+        .join(Ticket, Ticket.id == Notification.ticket_id)
+        .where(Notification.user_id == user.id, ticket_scope(user))
         .options(joinedload(Notification.ticket))
         .order_by(Notification.id.desc())
         .limit(limit)
