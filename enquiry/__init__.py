@@ -101,6 +101,9 @@ def _init_extensions(app: Flask) -> None:
     from enquiry.domain import events
 
     events.listen(db.session)  # public audit events become webhook deliveries, same transaction
+    from enquiry.domain import notifications
+
+    notifications.listen(db.session)  # and colleagues' notifications, same transaction
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
 

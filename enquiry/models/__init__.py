@@ -17,6 +17,14 @@ from enquiry.models.mail import (
     InboundSource,
     SuppressedAddress,
 )
+from enquiry.models.notifications import (
+    MailState,
+    Notification,
+    NotificationKind,
+    NotificationSetting,
+    NotifyMode,
+    TicketRead,
+)
 from enquiry.models.org import Department, Role, User
 from enquiry.models.records import (
     AuditChainHead,
@@ -73,8 +81,13 @@ __all__ = [
     "InboundOutcome",
     "InboundSource",
     "Kind",
+    "MailState",
     "Message",
     "MessageKind",
+    "Notification",
+    "NotificationKind",
+    "NotificationSetting",
+    "NotifyMode",
     "OutboundEmail",
     "OutboxStatus",
     "PauseKind",
@@ -92,6 +105,7 @@ __all__ = [
     "Status",
     "SuppressedAddress",
     "Ticket",
+    "TicketRead",
     "UsedFormToken",
     "User",
     "WebhookDelivery",

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from enquiry.domain.accounts import passwords, totp
 from enquiry.extensions import db
 from enquiry.models import Role, utcnow
+from enquiry.staff import notifications_views
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.auth import account_rate_limit
 from enquiry.staff.blueprint import bp
@@ -32,6 +33,7 @@ def account() -> str:
         role=ROLE_LABELS[user.role],
         department=department,
         is_totp_required=user.role in totp.required_roles(db.session),
+        notify_form=notifications_views.mode_form(),
     )
 
 

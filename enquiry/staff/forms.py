@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from enquiry.domain.accounts.passwords import MIN_PASSWORD_LENGTH
+from enquiry.domain.queries import inbox_views
 from enquiry.domain.queries.inbox import (
     ASSIGNEE_MINE,
     ASSIGNEE_NONE,
@@ -161,6 +162,9 @@ class InboxFilterForm(FlaskForm):
         default=SORT_NEWEST,
     )
     after = HiddenField(validators=[Length(max=CURSOR_MAX)])
+    view = SelectField(  # a saved view (enquiry.staff.inbox_views), kept by a hidden input
+        default="", choices=[_any(), *(SelectChoice(v, v) for v in inbox_views.VIEWS)]
+    )
 
     def set_choices(
         self, departments: list[tuple[str, str]], assignees: list[tuple[str, str]]

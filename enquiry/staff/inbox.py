@@ -15,6 +15,7 @@ from enquiry.bounded import parse_id
 from enquiry.domain import outbox
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.queries import inbox as queries
+from enquiry.domain.queries import notifications as notes
 from enquiry.extensions import db
 from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.models import (
@@ -28,6 +29,7 @@ from enquiry.models import (
 )
 from enquiry.rules import clock, deadlines
 from enquiry.staff import forms
+from enquiry.staff import inbox_views as saved
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.bulk import bulk_view
@@ -137,43 +139,64 @@ def page_url(cursor: str | None) -> str:
 @bp.get("/inbox", endpoint="inbox")
 @bp.get("", endpoint="inbox")  # registered first, so url_for gives /staff
 def inbox() -> tuple[str, int]:
-    """List the tickets the user may see, with filters, counts and a next-page link."""
+    """List the tickets the user may see, with filters, saved views, counts and paging."""
+    context, code = inbox_listing()
+    return render_inbox("staff/inbox.html", **context), code
+
+
+@bp.get("/inbox/list", endpoint="inbox_list")
+def inbox_list() -> tuple[str, int]:
+    """The list part of the inbox alone, which the page polls to stay current."""
+    context, code = inbox_listing()
+    return render_inbox("staff/_inbox_list.html", **context), code
+
+
+def inbox_listing() -> tuple[dict[str, Any], int]:
+    """Return what the inbox shows for the query string, and the status code."""
     user = current_staff()
     form = forms.InboxFilterForm(formdata=request.args)
     form.set_choices(*filter_choices(user))
+    nothing: dict[str, Any] = {"form": form, "rows": None, "counts": None, "next_url": None}
     if not form.validate():
-        return render_inbox(form, rows=None, counts=None, next_url=None), 400
+        return nothing, 400
     wanted = inbox_filter(form)
     try:
-        cursor = (
-            queries.decode_cursor(secret(), form.after.data, wanted.sort)
-            if form.after.data
-            else None
-        )
+        cursor = read_cursor(form.after.data, wanted.sort)
     except queries.InvalidCursorError:
         error = _("This page link is not valid (it may be out of date). Start from the first page.")
-        return render_inbox(form, rows=None, counts=None, next_url=None, error=error), 400
+        return {**nothing, "error": error}, 400
     today = clock.beijing_today(utcnow())  # legal dates are Beijing dates
+    calendar = calendar_admin.calendar_for(db.session, str(current_app.config["CALENDAR"]))
     size = int(current_app.config.get("INBOX_PAGE_SIZE", DEFAULT_PAGE_SIZE))
-    page = queries.inbox_page(db.session, user, wanted, today=today, cursor=cursor, size=size)
-    rows = inbox_rows(page.tickets, today)
+    extra = saved.conditions(form.view.data or None, user, today, calendar)
+    page = queries.inbox_page(
+        db.session, user, wanted, today=today, cursor=cursor, size=size, extra=extra
+    )
     next_url = None
     if page.next_cursor:
         next_url = page_url(queries.encode_cursor(secret(), wanted.sort, page.next_cursor))
-    return render_inbox(
-        form, rows=rows, counts=count_links(page.counts, form.status.data), next_url=next_url
-    ), 200
+    rows = inbox_rows(page.tickets, today, calendar)
+    counts = count_links(page.counts, form.status.data)
+    return {"form": form, "rows": rows, "counts": counts, "next_url": next_url}, 200
 
 
-def inbox_rows(tickets: list[Ticket], today: date) -> list[dict[str, Any]]:
-    """Return the table rows of a page of tickets."""
-    calendar = calendar_admin.calendar_for(db.session, str(current_app.config["CALENDAR"]))
+def inbox_rows(
+    tickets: list[Ticket], today: date, calendar: deadlines.WorkCalendar
+) -> list[dict[str, Any]]:
+    """Return the table rows of a page of tickets, with the user's read state and previews."""
     locale = current_locale()
-    problems = outbox.undelivered_by_ticket(db.session, [ticket.id for ticket in tickets])
-    return [row_view(ticket, today, calendar, locale, problems) for ticket in tickets]
+    ids = [ticket.id for ticket in tickets]
+    problems = outbox.undelivered_by_ticket(db.session, ids)
+    states = notes.row_states(db.session, current_staff(), ids)
+    rows = []
+    for ticket in tickets:
+        row = row_view(ticket, today, calendar, locale, problems)
+        rows.append(row | saved.row_extras(ticket, states.get(ticket.id), row["due"]))
+    return rows
 
 
 def render_inbox(
+    template: str,
     form: forms.InboxFilterForm,
     *,
     rows: list[dict[str, Any]] | None,
@@ -181,16 +204,21 @@ def render_inbox(
     next_url: str | None,
     error: str | None = None,
 ) -> str:
-    """Render the inbox page."""
+    """Render the inbox page, or its list alone."""
+    user = current_staff()
     return render_template(
-        "staff/inbox.html",
+        template,
         form=form,
-        bulk=bulk_view(current_staff()),
+        bulk=bulk_view(user),
         search_form=SearchForm(formdata=None),
-        here=request.full_path.rstrip("?"),
+        here=page_url(request.args.get("after")),  # the page, also from the list fragment
         rows=rows,
         counts=counts,
         next_url=next_url,
         first_url=page_url(None) if form.after.data else None,
         cursor_error=error,
+        view_tabs=saved.view_tabs(form.view.data or None),
+        list_url=saved.list_url(),
+        unread_count=notes.count_unread_tickets(db.session, user),
+        poll_seconds=int(current_app.config.get("INBOX_POLL_SECONDS", 30)),
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
 from enquiry.labels import KIND_LABELS
+from enquiry.rules import references
 from enquiry.search import index as search_index
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
@@ -36,8 +38,16 @@ def hit_view(hit: search_index.SearchHit, locale: str) -> dict[str, Any]:
     }
 
 
+def reference_jump(query: str) -> Response | None:
+    """Return a redirect to the ticket when the query is exactly a reference the user may see."""
+    if not references.REFERENCE_PATTERN.match(references.normalize_reference(query)):
+        return None
+    ticket = loaded.visible_ticket_by_reference(db.session, current_staff(), query)
+    return redirect(url_for("staff.ticket", ticket_id=ticket.id)) if ticket else None
+
+
 @bp.get("/search", endpoint="search")
-def search() -> tuple[str, int]:
+def search() -> Response | tuple[str, int]:
     """Search by words, Chinese phrases or a reference; an empty query shows only the form."""
     form = SearchForm(formdata=request.args)
     query = (form.q.data or "").strip()
@@ -45,6 +55,8 @@ def search() -> tuple[str, int]:
         return render_template("staff/search.html", form=form, query="", hits=None), 200
     if not form.validate():
         return render_template("staff/search.html", form=form, query=query, hits=None), 400
+    if jump := reference_jump(query):
+        return jump
     hits = loaded.search(db.session, current_staff(), query, RESULT_LIMIT)
     locale = current_locale()
     views = [hit_view(hit, locale) for hit in hits]

@@ -14,6 +14,7 @@ from enquiry.domain import correction, handling
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Ticket, User
+from enquiry.staff import notifications_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import current_staff, load_ticket_for
@@ -32,7 +33,9 @@ from enquiry.staff.ticket_perform import (
 @bp.get("/tickets/<id:ticket_id>", endpoint="ticket")
 def show_ticket(ticket_id: int) -> tuple[str, int]:
     """Show a ticket: header, thread, history and the actions the user may take."""
-    return render_page(load_ticket_for(current_staff(), ticket_id))
+    ticket = load_ticket_for(current_staff(), ticket_id)
+    notifications_views.remember_read(current_staff(), ticket)  # before render: the bell too
+    return render_page(ticket)
 
 
 @bp.post("/tickets/<id:ticket_id>/reply", endpoint="reply")

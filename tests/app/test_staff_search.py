@@ -86,15 +86,37 @@ def test_chinese_phrases_find_the_right_tickets_ranked_and_marked(
     assert f"{len(expected)} ticket" in page
 
 
-def test_a_reference_finds_its_ticket(
+def test_a_reference_jumps_to_its_ticket(
     client: FlaskClient, opened: dict[str, tuple[int, str]], staff_login: Callable[..., Any]
 ) -> None:
     staff_login(client, role=Role.AGENT)
     road_id, road_reference = opened["road"]
-    for query in (road_reference, road_reference.lower()):
-        ids, page = results(client, query)
-        assert ids == [road_id]
-        assert road_reference in page
+    for query in (road_reference, road_reference.lower(), f"  {road_reference} "):
+        response = client.get("/staff/search", query_string={"q": query})
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/staff/tickets/{road_id}")
+
+
+def test_part_of_a_reference_still_searches(
+    client: FlaskClient, opened: dict[str, tuple[int, str]], staff_login: Callable[..., Any]
+) -> None:
+    staff_login(client, role=Role.AGENT)
+    road_id, road_reference = opened["road"]
+    ids, _page = results(client, road_reference.rsplit("-", 1)[1])
+    assert road_id in ids
+
+
+def test_a_reference_the_user_may_not_see_does_not_jump(
+    client: FlaskClient,
+    opened: dict[str, tuple[int, str]],
+    staff_login: Callable[..., Any],
+    make_department: Callable[..., Any],
+) -> None:
+    make_department("housing")
+    staff_login(client, role=Role.AGENT, department="housing")
+    _, road_reference = opened["road"]
+    ids, _page = results(client, road_reference)
+    assert ids == []
 
 
 def test_results_stay_within_the_users_scope(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -203,9 +204,13 @@ def inbox_page(
     cursor: Cursor | None,
     size: int,
     with_counts: bool = True,
+    extra: Sequence[sa.ColumnElement[bool]] = (),
 ) -> InboxPage:
-    """Return the page of the user's inbox after the cursor, with the counts per status."""
-    conditions = filter_conditions(wanted, user, today)
+    """Return the page of the user's inbox after the cursor, with the counts per status.
+
+    `extra` narrows it further (a saved view, enquiry.domain.queries.inbox_views).
+    """
+    conditions = [*filter_conditions(wanted, user, today), *extra]
     counts = status_counts(session, conditions) if with_counts else {}
     if wanted.status:
         conditions.append(Ticket.status == wanted.status)

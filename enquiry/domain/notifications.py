@@ -1,0 +1,177 @@
+"""Notifications for colleagues: new tickets, citizen follow-ups, transfers and @mentions.
+
+Like webhook deliveries (enquiry.domain.events), they are written by a flush listener from the
+audit events the verbs record, in the same flush, so no verb needs to know about them and a
+rolled-back change leaves none. Mail is not written here: a worker job turns pending
+notifications into outbox rows (enquiry.domain.notify_mail), one each or an hourly digest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
+
+from enquiry.models import (
+    AuditEvent,
+    Department,
+    MailState,
+    Message,
+    Notification,
+    NotificationKind,
+    NotificationSetting,
+    NotifyMode,
+    Role,
+    SessionLike,
+    Ticket,
+    User,
+)
+from enquiry.rules import mentions
+
+logger = logging.getLogger(__name__)
+
+DEPARTMENT_ACTIONS = {
+    "ticket.opened": NotificationKind.NEW_TICKET,
+    "ticket.transfer": NotificationKind.TRANSFER,
+    "ticket.return": NotificationKind.TRANSFER,
+}
+FOLLOW_UP_ACTION = "ticket.citizen_follow_up"
+NOTE_ACTION = "ticket.note"
+ACTIONS = frozenset({*DEPARTMENT_ACTIONS, FOLLOW_UP_ACTION, NOTE_ACTION})
+
+
+def mode_of(session: SessionLike, user_id: int) -> NotifyMode:
+    """Return how the colleague wants notification mail (one each unless they chose)."""
+    setting = session.get(NotificationSetting, user_id)
+    return setting.mode if setting is not None else NotifyMode.EACH
+
+
+def set_mode(session: SessionLike, user: User, mode: NotifyMode, *, now: datetime) -> None:
+    """Save the colleague's choice; flush."""
+    setting = session.get(NotificationSetting, user.id)
+    if setting is None:
+        setting = NotificationSetting(user_id=user.id, mode=mode, updated_at=now)
+        session.add(setting)
+    setting.mode, setting.updated_at = mode, now
+    session.flush()
+
+
+def department_members(session: SessionLike, department_id: int) -> list[User]:
+    """Return the active colleagues of a department."""
+    query = sa.select(User).where(User.is_active.is_(True), User.department_id == department_id)
+    return list(session.scalars(query.order_by(User.id)))
+
+
+def may_see(user: User, ticket: Ticket) -> bool:
+    """True when the colleague may open the ticket (the inbox's scope)."""
+    return user.role is Role.ADMIN or user.department_id == ticket.department_id
+
+
+def notify(
+    session: SessionLike,
+    users: Iterable[User],
+    kind: NotificationKind,
+    ticket: Ticket,
+    *,
+    message_id: int | None,
+    now: datetime,
+    skip_user_id: int | None = None,
+) -> list[Notification]:
+    """Add one notification per colleague (not the one who acted); the caller flushes."""
+    added = []
+    for user in {user.id: user for user in users}.values():
+        if user.id == skip_user_id or not user.is_active:
+            continue
+        state = MailState.SKIPPED if mode_of(session, user.id) is NotifyMode.NONE else None
+        added.append(
+            Notification(
+                user_id=user.id,
+                ticket_id=ticket.id,
+                message_id=message_id,
+                kind=kind,
+                mail_state=state or MailState.PENDING,
+                created_at=now,
+            )
+        )
+    session.add_all(added)
+    return added
+
+
+def mentioned_users(session: SessionLike, text: str) -> list[User]:
+    """Return the active colleagues a note names: @name, @e-mail name, @department code/name."""
+    users = list(session.scalars(sa.select(User).where(User.is_active.is_(True))))
+    names: dict[str, set[int]] = {}
+    for user in users:
+        for name in (user.display_name, user.email.partition("@")[0]):
+            names.setdefault(mentions.normalize(name), set()).add(user.id)
+    for department in session.scalars(sa.select(Department).where(Department.is_active)):
+        members = {user.id for user in users if user.department_id == department.id}
+        for name in (department.code, department.name_zh, department.name_en, department.name_ug):
+            if name:
+                names.setdefault(mentions.normalize(name), set()).update(members)
+    wanted = (
+        set().union(*(names[n] for n in mentions.find_mentions(text, names))) if names else set()
+    )
+    return [user for user in users if user.id in wanted]
+
+
+def recipients(session: SessionLike, audit_event: AuditEvent, ticket: Ticket) -> list[User]:
+    """Return who hears of an audit event, before the actor is left out."""
+    detail: dict[str, Any] = audit_event.detail or {}
+    action = audit_event.action
+    if action == NOTE_ACTION:
+        message = session.get(Message, detail.get("message_id") or 0)
+        found = mentioned_users(session, message.body) if message is not None else []
+        return [user for user in found if may_see(user, ticket)]
+    assignee = session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+    if action == FOLLOW_UP_ACTION and assignee is not None:
+        return [assignee]
+    department_id = ticket.department_id
+    moved = detail.get("department")
+    if isinstance(moved, list) and len(moved) == 2 and isinstance(moved[1], str):
+        target = session.scalar(sa.select(Department).where(Department.code == moved[1]))
+        department_id = target.id if target is not None else department_id
+    return department_members(session, department_id)
+
+
+def kind_of(action: str) -> NotificationKind:
+    if action == NOTE_ACTION:
+        return NotificationKind.MENTION
+    if action == FOLLOW_UP_ACTION:
+        return NotificationKind.FOLLOW_UP
+    return DEPARTMENT_ACTIONS[action]
+
+
+def _notify_for_audit_events(session: Session, _context: Any, _instances: Any) -> None:
+    """Before a flush: turn each new audit event colleagues should hear of into notifications."""
+    new_events = [
+        item
+        for item in session.new
+        if isinstance(item, AuditEvent) and item.action in ACTIONS and item.ticket_id is not None
+    ]
+    with session.no_autoflush:
+        for audit_event in new_events:
+            ticket = session.get(Ticket, audit_event.ticket_id)
+            if ticket is None:
+                continue
+            message_id = (audit_event.detail or {}).get("message_id")
+            notify(
+                session,
+                recipients(session, audit_event, ticket),
+                kind_of(audit_event.action),
+                ticket,
+                message_id=message_id if isinstance(message_id, int) else None,
+                now=audit_event.created_at,
+                skip_user_id=audit_event.actor_id,
+            )
+
+
+def listen(session: scoped_session[Any]) -> None:
+    """Write notifications for audit events flushed through this session (once)."""
+    if not event.contains(session, "before_flush", _notify_for_audit_events):
+        event.listen(session, "before_flush", _notify_for_audit_events)

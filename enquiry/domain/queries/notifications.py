@@ -1,0 +1,152 @@
+"""A colleague's notifications and unread tickets, for the bell and the inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from enquiry.domain.queries.access import ticket_scope
+from enquiry.models import (
+    FINAL_STATUSES,
+    Message,
+    MessageKind,
+    Notification,
+    NotificationKind,
+    SessionLike,
+    Ticket,
+    TicketRead,
+    User,
+)
+
+PREVIEW_KINDS = (MessageKind.CITIZEN, MessageKind.REPLY, MessageKind.NOTE)
+
+
+def unread_notifications(session: SessionLike, user: User) -> int:
+    """Count the colleague's unread notifications about tickets they may still see."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .join(Ticket, Ticket.id == Notification.ticket_id)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None), ticket_scope(user))
+    )
+    return int(session.scalar(query) or 0)
+
+
+def recent_notifications(session: SessionLike, user: User, limit: int) -> list[Notification]:
+    """Return the colleague's latest notifications, newest first, with their tickets.
+
+    A ticket since transferred out of the colleague's sight drops out of the list.
+    """
+    query = (
+        sa.select(Notification)
+        .join(Ticket, Ticket.id == Notification.ticket_id)
+        .where(Notification.user_id == user.id, ticket_scope(user))
+        .options(joinedload(Notification.ticket))
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def _last_read(user: User) -> sa.ColumnElement[int]:
+    seen = (
+        sa.select(TicketRead.last_message_id)
+        .where(TicketRead.user_id == user.id, TicketRead.ticket_id == Ticket.id)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(seen, -1)
+
+
+def unread_condition(user: User) -> sa.ColumnElement[bool]:
+    """Tickets never opened by the colleague, or with a citizen message since they last did."""
+    newer = sa.exists().where(
+        Message.ticket_id == Ticket.id,
+        Message.kind == MessageKind.CITIZEN,
+        Message.id > _last_read(user),
+    )
+    return sa.and_(Ticket.status.not_in(FINAL_STATUSES), newer)
+
+
+def new_reply_condition(user: User) -> sa.ColumnElement[bool]:
+    """Tickets with a citizen follow-up (not the first message) the colleague has not seen."""
+    earlier = aliased(Message)
+    first = (
+        sa.select(sa.func.min(earlier.id))
+        .where(earlier.ticket_id == Ticket.id)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+    return sa.exists().where(
+        Message.ticket_id == Ticket.id,
+        Message.kind == MessageKind.CITIZEN,
+        Message.id > first,
+        Message.id > _last_read(user),
+    )
+
+
+def mentioned_condition(user: User) -> sa.ColumnElement[bool]:
+    """Tickets on which a note named the colleague."""
+    return sa.exists().where(
+        Notification.ticket_id == Ticket.id,
+        Notification.user_id == user.id,
+        Notification.kind == NotificationKind.MENTION,
+    )
+
+
+def count_unread_tickets(session: SessionLike, user: User) -> int:
+    """Count the open tickets the colleague may see and has not read since they changed."""
+    query = sa.select(sa.func.count()).where(ticket_scope(user), unread_condition(user))
+    return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class RowState:
+    """What the inbox shows of a ticket's thread for one colleague."""
+
+    preview: str
+    preview_kind: MessageKind | None
+    is_unread: bool
+    is_new_reply: bool
+
+
+def row_states(session: SessionLike, user: User, ticket_ids: Sequence[int]) -> dict[int, RowState]:
+    """Return the latest message and the read state of each ticket, for the colleague."""
+    if not ticket_ids:
+        return {}
+    reads = dict(
+        session.execute(
+            sa.select(TicketRead.ticket_id, TicketRead.last_message_id).where(
+                TicketRead.user_id == user.id, TicketRead.ticket_id.in_(ticket_ids)
+            )
+        ).all()
+    )
+    latest_ids = sa.select(sa.func.max(Message.id)).where(
+        Message.ticket_id.in_(ticket_ids), Message.kind.in_(PREVIEW_KINDS)
+    )
+    latest_query = sa.select(Message).where(Message.id.in_(latest_ids.group_by(Message.ticket_id)))
+    latest = {message.ticket_id: message for message in session.scalars(latest_query)}
+    citizen = {
+        ticket_id: (last, count)
+        for ticket_id, last, count in session.execute(
+            sa.select(Message.ticket_id, sa.func.max(Message.id), sa.func.count())
+            .where(Message.ticket_id.in_(ticket_ids), Message.kind == MessageKind.CITIZEN)
+            .group_by(Message.ticket_id)
+        )
+    }
+    states = {}
+    for ticket_id in ticket_ids:
+        message = latest.get(ticket_id)
+        last_citizen, citizen_count = citizen.get(ticket_id, (0, 0))
+        seen = reads.get(ticket_id, -1)
+        unread = last_citizen > seen
+        states[ticket_id] = RowState(
+            preview=message.body if message is not None else "",
+            preview_kind=message.kind if message is not None else None,
+            is_unread=unread,
+            is_new_reply=unread and citizen_count > 1 and ticket_id in reads,
+        )
+    return states
