@@ -199,7 +199,10 @@ def verify(path: str, keys: Mapping[str, bytes]) -> Result:
 
 def read_keys(paths: Sequence[str], environment: Mapping[str, str]) -> dict[str, bytes]:
     """Read keys from files and ENQUIRY_AUDIT_KEY / ENQUIRY_AUDIT_OLD_KEYS; id -> key."""
-    texts = [open(p, encoding="ascii").read() for p in paths]  # noqa: SIM115
+    texts = []
+    for path in paths:
+        with open(path, encoding="ascii") as file:
+            texts.append(file.read())
     texts += [environment.get("ENQUIRY_AUDIT_KEY", "")]
     texts += environment.get("ENQUIRY_AUDIT_OLD_KEYS", "").replace(",", " ").split()
     keys = {}
