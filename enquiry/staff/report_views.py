@@ -52,7 +52,8 @@ def table4_xlsx_download(year: int) -> Response:
 
 def _draft(year: int) -> tuple[draft.Draft, Scope]:
     scope = figures_scope(valid_year(year))
-    office = scope_name(scope)
+    # The report is written in Chinese whatever the reader's language.
+    office = scope.department.name_zh if scope.department else scope_name(scope)
     built = draft_for(
         db.session, year, office=office, today=beijing_today(), department_id=_id(scope)
     )
