@@ -15,7 +15,19 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from enquiry.extensions import db
-from enquiry.models import Kind, Remedy, RemedyResult, Role
+from enquiry.models import (
+    ApplicantType,
+    Channel,
+    Department,
+    Kind,
+    Remedy,
+    RemedyResult,
+    Role,
+    Status,
+    Ticket,
+    utcnow,
+)
+from enquiry.rules.clock import beijing_today
 from tests.app.conftest import english
 
 YEAR = 2024
@@ -31,6 +43,23 @@ def remedies(app: Flask) -> list[Remedy]:
         rows = list(db.session.scalars(select(Remedy).order_by(Remedy.id)))
         db.session.expunge_all()
         return rows
+
+
+def open_application(app: Flask) -> int:
+    """An application in the default department, received on 2 January of this year."""
+    today = beijing_today(utcnow())
+    with app.app_context():
+        department = db.session.scalars(select(Department).filter_by(is_default=True)).one()
+        ticket = Ticket(
+            reference=f"WLMQ-{today.year}-900001", kind=Kind.INFO_APPLICATION,
+            status=Status.IN_PROGRESS, channel=Channel.WEB, department_id=department.id,
+            subject="申请公开征地补偿方案", citizen_name="阿依古丽·买买提",
+            citizen_email="ayguli@example.test", access_code_hash="0" * 64,
+            received_on=date(today.year, 1, 2), applicant_type=ApplicantType.CITIZEN,
+        )  # fmt: skip
+        db.session.add(ticket)
+        db.session.commit()
+        return ticket.id
 
 
 def add(client: FlaskClient, ticket_id: int, **fields: str) -> Any:
@@ -206,3 +235,42 @@ def test_years_outside_the_regulations_are_not_found(
     staff_login(client, role=Role.ADMIN)
     assert client.get("/staff/reports/annual/2007/table4.csv").status_code == 404
     assert client.get("/staff/reports/annual/2999/draft").status_code == 404
+
+
+def test_the_new_forms_carry_and_need_their_csrf_token(make_app: Callable[..., Flask]) -> None:
+    from enquiry.domain.accounts.passwords import create_user
+    from enquiry.models import AuditEvent
+    from tests.app.conftest import DEFAULT_PASSWORD
+    from tests.app.test_admin_rules import sign_in
+    from tests.app.test_ask import add_default_department
+    from tests.conftest import hidden_fields
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    add_default_department(app)
+    with app.app_context():
+        department = db.session.scalars(select(Department)).one()
+        create_user(
+            db.session, email="chief@example.com", display_name="Chief",
+            password=DEFAULT_PASSWORD, role=Role.SUPERVISOR, department=department,
+        )  # fmt: skip
+        db.session.commit()
+    client = english(app.test_client())
+    sign_in(client, "chief@example.com")
+    ticket_id = open_application(app)
+    page = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+    tokens = hidden_fields(page)
+    filed = date(beijing_today(utcnow()).year, 1, 5).isoformat()
+    data = {"remedy-kind": "review", "remedy-filed_on": filed, "remedy-body": "市人民政府"}
+    url = f"/staff/tickets/{ticket_id}/remedies"
+    assert client.post(url, data=data).status_code == 400
+    assert remedies(app) == []
+    assert (
+        client.post(url, data=data | {"remedy-csrf_token": tokens["remedy-csrf_token"]}).status_code
+        == 303
+    )
+    evidence = f"/staff/tickets/{ticket_id}/evidence.zip"
+    assert client.post(evidence).status_code == 400
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEvent.action)))
+    assert "ticket.evidence_exported" not in actions
+    assert client.post(evidence, data={"csrf_token": tokens["csrf_token"]}).status_code == 200

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING
-
-from sqlalchemy import select
 
 from enquiry.audit import verify_bundle
 from enquiry.audit.keys import load_keyring
-from enquiry.extensions import db
-from enquiry.models import ApplicantType, Channel, Department, Kind, Status, Ticket, utcnow
+from enquiry.models import utcnow
 from enquiry.rules.clock import beijing_today
+from tests.app.test_remedies import open_application
 from tests.browser.conftest import Live
 from tests.browser.pages import inspect, staff_sign_in
 
@@ -23,26 +20,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 
-def application(live: Live) -> int:
-    today = beijing_today(utcnow())
-    with live.app.app_context():
-        department = db.session.scalars(select(Department).filter_by(is_default=True)).one()
-        ticket = Ticket(
-            reference=f"WLMQ-{today.year}-900001", kind=Kind.INFO_APPLICATION,
-            status=Status.IN_PROGRESS, channel=Channel.WEB, department_id=department.id,
-            subject="申请公开征地补偿方案", citizen_name="阿依古丽·买买提",
-            citizen_email="ayguli@example.test", access_code_hash="0" * 64,
-            received_on=date(today.year, 1, 2), applicant_type=ApplicantType.CITIZEN,
-        )  # fmt: skip
-        db.session.add(ticket)
-        db.session.commit()
-        return ticket.id
-
-
 def test_record_a_lawsuit_and_read_table_four_and_the_draft(
     live: Live, open_page: Callable[..., Page], tmp_path: Path
 ) -> None:
-    ticket_id = application(live)
+    ticket_id = open_application(live.app)
     year = beijing_today(utcnow()).year
     supervisor = live.staff_user()
     office = open_page("zh_Hans", phone=False)
