@@ -65,6 +65,9 @@ AUDIT_LABELS = {
     "ticket.assign": _l("Assigned"),
     "ticket.note": _l("Internal note added"),
     "ticket.citizen_follow_up": _l("Citizen follow-up"),
+    "ticket.remedy_recorded": _l("Review or lawsuit recorded"),
+    "ticket.remedy_result_set": _l("Result of a review or lawsuit recorded"),
+    "ticket.evidence_exported": _l("Evidence bundle exported"),
 }
 DETAIL_LABELS = {
     "status": _l("Status"),
