@@ -11,6 +11,7 @@ from enquiry.models import RemedyKind, RemedyResult
 from enquiry.models.remedies import REMEDY_BODY_MAX
 
 DIRECT, AFTER_REVIEW = "direct", "after_review"
+RESULT_PREFIX = "result"
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -9,7 +9,12 @@ from flask_babel import gettext as _
 from enquiry.domain.queries.remedies import remedies_of
 from enquiry.extensions import db
 from enquiry.models import Kind, Remedy, RemedyKind, Role, Ticket, User
-from enquiry.staff.remedy_forms import RemedyForm, RemedyResultForm, result_choices
+from enquiry.staff.remedy_forms import (
+    RESULT_PREFIX,
+    RemedyForm,
+    RemedyResultForm,
+    result_choices,
+)
 
 EVIDENCE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -23,9 +28,11 @@ def _route(remedy: Remedy) -> str:
 
 
 def _row(remedy: Remedy) -> dict[str, Any]:
-    form = RemedyResultForm(prefix=f"remedy-{remedy.id}", formdata=None)
+    form = RemedyResultForm(prefix=RESULT_PREFIX, formdata=None)
     form.result.data = remedy.result.value
     form.concluded_on.data = remedy.concluded_on
+    for item in (form.result, form.concluded_on):  # one form per case: ids unique on the page
+        item.id = item.label.field_id = f"remedy-{remedy.id}-{item.short_name}"
     labels = dict(result_choices())
     return {
         "id": remedy.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, flash, redirect, render_template
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -17,7 +17,7 @@ from enquiry.models import RemedyKind, RemedyResult, Role, Ticket, utcnow
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
-from enquiry.staff.remedy_forms import AFTER_REVIEW, RemedyForm, RemedyResultForm
+from enquiry.staff.remedy_forms import AFTER_REVIEW, RESULT_PREFIX, RemedyForm, RemedyResultForm
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,11 @@ def _refused(ticket: Ticket, form: Any, message: str | None = None) -> tuple[str
     if message:
         form.form_errors.append(message)
     page = render_template(
-        "staff/remedy_action.html", ticket=ticket, form=form, back=ticket_url(ticket.id)
+        "staff/remedy_action.html",
+        ticket=ticket,
+        form=form,
+        action=request.path,
+        back=ticket_url(ticket.id),
     )
     return page, 400
 
@@ -77,7 +81,7 @@ def set_remedy_result(ticket_id: int, remedy_id: int) -> Response | tuple[str, i
     user = current_staff()
     ticket = load_ticket_for(user, ticket_id)
     remedy = remedy_of(db.session, ticket, remedy_id) or abort(404)
-    form = RemedyResultForm(prefix=f"remedy-{remedy.id}")
+    form = RemedyResultForm(prefix=RESULT_PREFIX)
     if not form.validate_on_submit():
         return _refused(ticket, form)
     try:

@@ -86,8 +86,8 @@ def test_agent_records_a_review_and_its_result(
     done = client.post(
         f"/staff/tickets/{application.id}/remedies/{review.id}",
         data={
-            f"remedy-{review.id}-result": "corrected",
-            f"remedy-{review.id}-concluded_on": "2024-05-20",
+            "result-result": "corrected",
+            "result-concluded_on": "2024-05-20",
         },
     )
     assert done.status_code == 303
@@ -132,7 +132,7 @@ def test_result_needs_a_date_and_pending_has_none(
     add(client, application.id, kind="lawsuit", route="after_review", body="某区人民法院")
     [suit] = remedies(app)
     url = f"/staff/tickets/{application.id}/remedies/{suit.id}"
-    key = f"remedy-{suit.id}"
+    key = "result"
     no_date = client.post(url, data={f"{key}-result": "upheld"})
     assert no_date.status_code == 400 and "Give the date" in no_date.get_data(as_text=True)
     dated_pending = client.post(
