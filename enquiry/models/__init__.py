@@ -34,6 +34,7 @@ from enquiry.models.records import (
     ReferenceCounter,
     UsedFormToken,
 )
+from enquiry.models.remedies import Remedy, RemedyKind, RemedyResult
 from enquiry.models.report import Report, ReportSection
 from enquiry.models.routing import CannedReply, RoutingRule
 from enquiry.models.settings import Setting
@@ -94,6 +95,9 @@ __all__ = [
     "PendingConfirmation",
     "Rating",
     "ReferenceCounter",
+    "Remedy",
+    "RemedyKind",
+    "RemedyResult",
     "Report",
     "ReportSection",
     "Role",

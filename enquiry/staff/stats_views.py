@@ -22,6 +22,7 @@ from enquiry.rules import deadlines
 from enquiry.staff import calendar_notice_views, exports
 from enquiry.staff.access import current_staff, role_required
 from enquiry.staff.blueprint import bp
+from enquiry.staff.table4_context import table4_context
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def annual_report(year: int) -> str:
         csv_url=url_for("staff.annual_report_csv", year=year, **args),
         xlsx_url=url_for("staff.annual_report_xlsx", year=year, **args),
         year_links=_year_links(year, args),
+        **table4_context(year, _id(scope), args),
     )
 
 

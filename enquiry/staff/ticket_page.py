@@ -72,6 +72,9 @@ AUDIT_LABELS = {
         "No opinion in time: deemed to agree (逾期未提出意见视为同意)"
     ),
     "consultation.reminded": _l("Consulted department reminded"),
+    "ticket.remedy_recorded": _l("Review or lawsuit recorded"),
+    "ticket.remedy_result_set": _l("Result of a review or lawsuit recorded"),
+    "ticket.evidence_exported": _l("Evidence bundle exported"),
 }
 DETAIL_LABELS = {
     "status": _l("Status"),

@@ -22,6 +22,7 @@ from enquiry.staff import clock_views, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for
+from enquiry.staff.remedy_panel import remedy_panel
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def render_page(
         "staff/ticket.html",
         ticket=ticket,
         clock=clock_views.clock_panel(ticket, user),
+        remedies=remedy_panel(ticket, user),
         outcome_groups=outcomes_2008.choice_groups_for(ticket.received_on)
         if is_application
         else None,

@@ -87,10 +87,36 @@ def check_annual_xlsx(site: Site, name: str, department_id: int) -> None:
     assert numbers and all(isinstance(value, int) for value in numbers)
 
 
+def check_table4_csv(site: Site, name: str, department_id: int) -> None:
+    response = site.client("admin").get(
+        f"/staff/reports/annual/{this_year()}/table4.csv",
+        query_string={"department": department_id},
+    )
+    assert response.status_code == 200
+    rows = read_csv(response.data)
+    assert not unsafe_cells(rows)
+    assert all(cell.isdigit() for cell in rows[3])
+
+
+def check_table4_xlsx(site: Site, name: str, department_id: int) -> None:
+    response = site.client("admin").get(
+        f"/staff/reports/annual/{this_year()}/table4.xlsx",
+        query_string={"department": department_id},
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data))["表四"]
+    assert sheet["A1"].data_type == "s" and sheet["A1"].value.startswith("'" + name + " ")
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert not unsafe_cells([[cell.value for cell in cells if isinstance(cell.value, str)]])
+
+
 EXPORTS: dict[str, Callable[[Site, str, int], None]] = {
     "staff.dashboard_csv": check_dashboard_csv,
     "staff.annual_report_csv": check_annual_csv,
     "staff.annual_report_xlsx": check_annual_xlsx,
+    "staff.table4_csv": check_table4_csv,
+    "staff.table4_xlsx": check_table4_xlsx,
 }
 
 

@@ -50,6 +50,7 @@ VALID = {
     "webhook_id": "webhook",
     "year": "year",
     "token_id": "token",
+    "remedy_id": "remedy",  # POST only: never fetched with a valid value
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 

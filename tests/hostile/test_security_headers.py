@@ -26,6 +26,9 @@ DOWNLOADS = {
     "staff.dashboard_csv",
     "staff.annual_report_csv",
     "staff.annual_report_xlsx",
+    "staff.table4_csv",
+    "staff.table4_xlsx",
+    "staff.annual_draft_docx",
 }
 STATIC = sorted(
     path.relative_to(ROOT / "static").as_posix()
