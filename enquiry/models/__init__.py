@@ -3,6 +3,7 @@
 from enquiry.models.api_token import ApiToken
 from enquiry.models.base import Base, SessionLike, utcnow
 from enquiry.models.calendar import HolidayOverride, SearchDocument
+from enquiry.models.composer import ReplyDraft, TicketPresence
 from enquiry.models.confirmation import PendingConfirmation
 from enquiry.models.mail import (
     ImapClaim,
@@ -70,6 +71,7 @@ __all__ = [
     "PendingConfirmation",
     "Rating",
     "ReferenceCounter",
+    "ReplyDraft",
     "Report",
     "ReportSection",
     "Role",
@@ -81,6 +83,7 @@ __all__ = [
     "Status",
     "SuppressedAddress",
     "Ticket",
+    "TicketPresence",
     "UsedFormToken",
     "User",
     "WebhookDelivery",

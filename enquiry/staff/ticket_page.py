@@ -149,11 +149,14 @@ def placeholder_values(ticket: Ticket) -> dict[str, str]:
     """The values a canned reply may use, in the ticket's (the citizen's) language."""
     with force_locale(ticket.locale):
         due = format_date(ticket.due_on, "long") if ticket.due_on else ""
+    section = ticket.report_section
     return {
         "reference": ticket.reference,
         "citizen_name": ticket.citizen_name,
         "subject": ticket.subject,
         "department": ticket.department.name_for(ticket.locale),
+        "section": f"{section.number} {section.heading}" if section else "",
+        "due_date": due,
         "due_on": due,
     }
 
@@ -216,6 +219,9 @@ def _message_view(message: Message, ticket: Ticket) -> dict[str, Any]:
         "iso_time": message.created_at.isoformat(),
         "channel": CHANNEL_LABELS[message.channel] if message.channel else None,
         "flag_reason": (message.flag_reason or _("Flagged")) if message.is_flagged else None,
+        "is_after_close": message.kind is MessageKind.CITIZEN
+        and ticket.closed_at is not None
+        and message.created_at > ticket.closed_at,
         "body": body,
         "quoted": quoted,
         "attachments": [
