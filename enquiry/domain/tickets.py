@@ -185,7 +185,7 @@ def add_citizen_follow_up(
     policy: Policy,
 ) -> Message:
     """Add the citizen's follow-up; an answered ticket is reopened, a closed one only when the
-    follow-up asks something new (a "thank you" stays on the closed ticket, marked as new).
+    follow-up asks something new or brings files (a "thank you" stays on the closed ticket).
 
     The answer to a 补正 request starts a fresh period under the office's `policy`.
     """
@@ -193,7 +193,11 @@ def add_citizen_follow_up(
         new_status = workflow.next_status(ticket.status, workflow.Action.CITIZEN_FOLLOW_UP)
     except workflow.TransitionError as error:
         raise TicketClosedError(str(error)) from error
-    if ticket.status is Status.CLOSED and not _asks_something_new(body, channel):
+    if (
+        ticket.status is Status.CLOSED
+        and not attachments
+        and not _asks_something_new(body, channel)
+    ):
         new_status = Status.CLOSED
     message = add_message(
         session,
