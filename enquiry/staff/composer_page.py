@@ -27,13 +27,14 @@ def stamp_version(form: Any, ticket: Ticket) -> None:
     form.seen.data = str(queries.thread_version(db.session, ticket))
 
 
-def composer_view(user: User, ticket: Ticket) -> dict[str, Any]:
-    """Ready values for templates/staff/_composer.html."""
+def composer_view(user: User, ticket: Ticket, *, kept: bool = False) -> dict[str, Any]:
+    """Ready values for templates/staff/_composer.html; `kept`: show the text sent back."""
     canned = [
         {"id": str(reply.id), "title": reply.title, "text": page.canned_text(reply, ticket)}
         for reply in page.canned_replies(user, ticket)
     ]
     return {
+        "kept": kept,
         "quick": canned[:QUICK_REPLIES],
         "may_close": ticket.kind is not Kind.INFO_APPLICATION
         and page.role_permits(user, ticket, Action.CLOSE),

@@ -88,7 +88,7 @@ def render_page(
         history=page.history_view(ticket),
         forms=built,
         offered=offered,
-        composer=composer_page.composer_view(user, ticket),
+        composer=composer_page.composer_view(user, ticket, kept="reply" in (forms or {})),
         may_assign=page.may_assign_others(user) and is_open,
         may_take=page.may_take(user, ticket) and is_open and ticket.assignee_id != user.id,
         error=error,

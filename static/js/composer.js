@@ -59,4 +59,11 @@
     }
     form.dataset.sending = "1";
   });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target.closest ? event.target.closest(".composer-form") : null;
+    if (form) {
+      delete form.dataset.sending;  // the answer came back (a 409, a lost connection): may retry
+    }
+  });
 })();
