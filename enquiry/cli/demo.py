@@ -10,8 +10,8 @@ from flask import current_app
 
 from enquiry import audit
 from enquiry.domain import handling, reports, tickets
-from enquiry.domain.admin import replies
 from enquiry.domain.accounts.passwords import create_user
+from enquiry.domain.admin import replies
 from enquiry.domain.policy import Policy, policy_from_config
 from enquiry.models import (
     ApplicantType,
