@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from enquiry import audit
 from enquiry.extensions import db
 from enquiry.models import (
     AuditEvent,
@@ -283,3 +284,41 @@ def test_a_new_question_by_mail_reopens_the_closed_ticket(app: Flask, closed: Ti
     result = take(app, citizen_reply(app, closed, "请问站牌会保留吗？"), NOW + timedelta(days=4))
     assert (result.outcome, result.ticket_id) == (InboundOutcome.APPENDED, closed.id)
     assert ticket_of(app, result).status is Status.IN_PROGRESS
+
+
+def test_the_history_shows_labels_never_codes(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    ticket_id, _, _ = open_enquiry(app)
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        system = audit.Actor.system()
+        detail = {
+            "outbound_id": 7,
+            "outbound_sha256": "ab" * 32,
+            "answer": "250 OK caught as x.eml",
+        }
+        audit.record(
+            db.session, action="mail.sent", actor=system, now=utcnow(), ticket=ticket, detail=detail
+        )
+        detail = {
+            "department": ["egov", "egov"],
+            "kind": "question",
+            "status": ["received", "received"],
+        }
+        audit.record(
+            db.session,
+            action="ticket.citizen_follow_up",
+            actor=system,
+            now=utcnow(),
+            ticket=ticket,
+            detail=detail,
+        )
+        db.session.commit()
+    staff_login(client, role=Role.AGENT)
+    page = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+    history = page[page.index('id="history-heading"') :]
+    for code in ("mail.sent", "egov", "question", "outbound_id", "250 OK", ".eml", "sha256"):
+        assert code not in history, code
+    assert "E-mail sent" in history and "Accepted by the mail server" in history
+    assert "→" not in history  # an unchanged status is a value, not "received → received"
