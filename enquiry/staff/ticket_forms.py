@@ -133,7 +133,11 @@ class TransferForm(FlaskForm):
     note = _text(_l("Note for the department"), REASON_MAX)
 
     def set_departments(self, choices: list[tuple[str, str]]) -> None:
-        self.department.choices = [SelectChoice(*c) for c in choices]
+        """The departments, after an empty "choose" entry: nothing is preselected."""
+        self.department.choices = [
+            SelectChoice("", _l("Choose…")),
+            *(SelectChoice(*c) for c in choices),
+        ]
 
 
 class ReturnForm(FlaskForm):

@@ -47,6 +47,8 @@ MESSAGE_LABELS = {
     MessageKind.NOTE: _l("Internal note"),
     MessageKind.EVENT: _l("Event"),
 }
+
+
 def default_department() -> Department:
     """Return the routing office (the default department)."""
     department = choices.routing_office(db.session)

@@ -127,3 +127,19 @@ def test_the_composer_in_uyghur_is_accessible_and_keeps_its_draft(
 
     office.reload()
     assert office.locator("textarea[name='reply-body']").input_value() == written
+
+
+def test_the_supervision_and_audit_pages_pass_axe(
+    live: Live, open_page: Callable[..., Page]
+) -> None:
+    admin = live.staff_user(role=Role.ADMIN, email="root@enquiry.test", display_name="管理员")
+    office = signed_in(open_page, admin.email)
+    office.goto("/staff/supervision")
+    check_accessibility(office, "staff-supervision-zh")
+    office.goto("/staff/admin/audit")
+    office.locator("details.audit-raw").first.evaluate("node => node.open = true")
+    check_accessibility(office, "staff-audit-zh")
+    office.goto("/staff/admin/calendar")
+    assert "xinjiang" not in office.locator("main").inner_text()
+    assert "README" not in office.locator("main").inner_text()
+    check_accessibility(office, "staff-calendar-zh")
