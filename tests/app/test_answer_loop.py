@@ -322,3 +322,20 @@ def test_the_history_shows_labels_never_codes(
         assert code not in history, code
     assert "E-mail sent" in history and "Accepted by the mail server" in history
     assert "→" not in history  # an unchanged status is a value, not "received → received"
+
+
+def test_the_transfer_list_starts_empty(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    ticket_id, _, _ = open_enquiry(app)
+    staff_login(client, role=Role.SUPERVISOR)
+    page = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+    select = page[page.index('name="transfer-department"') :]
+    select = select[: select.index("</select>")]
+    first = re.search(r"<option[^>]*>([^<]*)</option>", select)
+    assert first is not None and first.group(0).startswith('<option value="">')
+    assert "selected" not in select  # nothing preselected: the clerk chooses
+    before = snapshot(app, ticket_id)
+    data = {"transfer-department": "", "transfer-note": "请处理"}
+    assert client.post(f"/staff/tickets/{ticket_id}/transfer", data=data).status_code == 400
+    assert snapshot(app, ticket_id) == before
