@@ -136,6 +136,7 @@ DETAIL_LABELS = {
 REASON_LABELS = {"dissatisfied": _l("The citizen was not satisfied")}
 # Content hashes tie an event to what it names (checked by `flask audit verify`): for the chain.
 HIDDEN_KEYS = frozenset({"body_sha256", "attachment_sha256", "outbound_sha256"})
+THREAD_KEYS = frozenset({"message", "message_id", "outbound_id"})
 
 
 def event_label(action: str) -> str:
@@ -144,12 +145,14 @@ def event_label(action: str) -> str:
     return str(known) if known is not None else _("Other event")
 
 
-def detail_rows(detail: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each detail as a label and either a before→after pair or a value; hashes left out."""
+def detail_rows(detail: Mapping[str, Any], *, in_thread: bool = False) -> list[dict[str, Any]]:
+    """Each detail as a label and either a before→after pair or a value; hashes left out, and
+    `in_thread` (the ticket's own history) the ids of messages its thread shows anyway."""
     names = choices.department_names(db.session, current_locale())
+    hidden = HIDDEN_KEYS | THREAD_KEYS if in_thread else HIDDEN_KEYS
     rows = []
     for key, value in detail.items():
-        if key in HIDDEN_KEYS:
+        if key in hidden:
             continue
         label = str(DETAIL_LABELS.get(key, _("Other")))
         if isinstance(value, list) and len(value) == 2 and value[0] != value[1]:

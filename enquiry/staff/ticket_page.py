@@ -216,7 +216,7 @@ def history_view(ticket: Ticket) -> list[dict[str, Any]]:
             "actor": event.actor_label,
             "time": format_datetime(event.created_at, "medium"),
             "iso_time": event.created_at.isoformat(),
-            "changes": event_labels.detail_rows(event.detail),
+            "changes": event_labels.detail_rows(event.detail, in_thread=True),
         }
         for event in loaded.history(db.session, ticket)
     ]
