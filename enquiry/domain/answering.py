@@ -39,7 +39,7 @@ def check_version(session: SessionLike, ticket: Ticket, seen_version: int) -> No
 
 def take_up(session: SessionLike, ticket: Ticket, *, actor: audit.Actor, now: datetime) -> None:
     """签收 and 办理, each recorded as its own event, when the ticket has not reached them yet."""
-    if ticket.status is Status.ROUTED:
+    if ticket.status in (Status.RECEIVED, Status.ROUTED):
         handling.acknowledge(session, ticket, actor=actor, now=now)
     if ticket.status is Status.ACKNOWLEDGED:
         handling.start(session, ticket, actor=actor, now=now)

@@ -72,11 +72,12 @@ def reply_mails(app: Flask, ticket_id: int) -> list[str]:
         return list(db.session.scalars(query))
 
 
-def test_send_and_close_from_routed_in_one_post_records_every_step(
-    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+@pytest.mark.parametrize("status", [Status.RECEIVED, Status.ROUTED])
+def test_send_and_close_from_received_or_routed_in_one_post_records_every_step(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any], status: Status
 ) -> None:
     ticket_id, _, _ = open_enquiry(app, name="王建国")
-    set_status(app, ticket_id, Status.ROUTED)
+    set_status(app, ticket_id, status)
     staff_login(client, role=Role.SUPERVISOR)
     seen = seen_on_page(client, ticket_id)
     data = {"reply-body": "试点小区名单已公布。", "reply-seen": seen, "close": "1"}
