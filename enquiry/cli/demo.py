@@ -11,6 +11,7 @@ from flask import current_app
 from enquiry import audit
 from enquiry.domain import handling, reports, tickets
 from enquiry.domain.accounts.passwords import create_user
+from enquiry.domain.admin import replies
 from enquiry.domain.policy import Policy, policy_from_config
 from enquiry.models import (
     ApplicantType,
@@ -104,6 +105,7 @@ def load(session: SessionLike, *, admin_password: str, progress: Callable[[str],
         department=departments[0],
     )
     progress(f"Enquiries: {load_enquiries(session, sections, admin)}")
+    progress(f"Canned replies: {load_canned_replies(session, admin)}")
 
 
 # kind, section anchor, subject, message, name, e-mail, locale, received how many days ago.
@@ -220,3 +222,64 @@ CONCLUDED_ANSWER = (
     "您好！市、区（县）两级政府信息公开查阅点共 9 个，名单、地址和开放时间已在市政府门户网站"
     "“政府信息公开”栏目公开，现随函告知查阅方式。感谢您对政府信息公开工作的关注。"
 )
+
+
+# title, body, locale: a starter set for the composer. No greeting: the reply mail opens with
+# "尊敬的…" / "Dear …" itself. Placeholders are filled from the ticket when inserted.
+CANNED_REPLIES = [
+    (
+        "已受理，正在办理",
+        "您的来信（编号 {reference}）已收悉，我们正在办理，将于 {due_date} 前答复您。",
+        "zh_Hans",
+    ),
+    (
+        "信息已公开：指引查询",
+        "您咨询的内容已在市政府门户网站“政府信息公开”栏目（{section}）公开，"
+        "可按栏目名称检索查阅。感谢您对政府信息公开工作的关注。",
+        "zh_Hans",
+    ),
+    (
+        "已转有关部门",
+        "您反映的问题（编号 {reference}）属于其他部门职责，我们已转交有关部门办理，"
+        "办理结果将通过本平台告知您。",
+        "zh_Hans",
+    ),
+    (
+        "感谢建议",
+        "感谢您提出的宝贵建议。我们已将建议转送有关部门研究，并将在今后的工作中认真参考。",
+        "zh_Hans",
+    ),
+    (
+        "ئىلتىماس قوبۇل قىلىندى",
+        "خېتىڭىز ({reference}) تاپشۇرۇۋېلىندى، بىر تەرەپ قىلىنىۋاتىدۇ. "
+        "{due_date} دىن بۇرۇن جاۋاب بېرىمىز.",
+        "ug",
+    ),
+    (
+        "ئۇچۇر ئاشكارىلانغان",
+        "سىز سورىغان ئۇچۇر شەھەرلىك ھۆكۈمەت تور بېكىتىنىڭ «ھۆكۈمەت ئۇچۇرلىرىنى ئاشكارىلاش» "
+        "سەھىپىسىدە ({section}) ئېلان قىلىنغان. كۆڭۈل بۆلگىنىڭىزگە رەھمەت.",
+        "ug",
+    ),
+    (
+        "Received, being handled",
+        "Your enquiry {reference} has been received and is being handled. "
+        "We will answer by {due_date}.",
+        "en",
+    ),
+    (
+        "Information already published",
+        "The information you asked about is published on the municipal government portal, "
+        "under Government Information Disclosure ({section}). Thank you for your interest.",
+        "en",
+    ),
+]
+
+
+def load_canned_replies(session: SessionLike, admin: User) -> int:
+    """Create the starter set of canned replies (every department may use them)."""
+    actor, now = audit.Actor.staff(admin), utcnow()
+    for title, body, locale in CANNED_REPLIES:
+        fields = replies.ReplyFields(title=title, body=body, locale=locale)
+        replies.create_reply(session, fields, actor=actor, now=now)
+    return len(CANNED_REPLIES)

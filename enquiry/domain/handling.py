@@ -29,7 +29,7 @@ from enquiry.models import (
     User,
 )
 from enquiry.models.tickets import BODY_MAX
-from enquiry.rules import outcomes_2008, workflow
+from enquiry.rules import greeting, outcomes_2008, workflow
 from enquiry.rules.uploads import Upload
 
 REASON_MAX = 2000
@@ -167,7 +167,11 @@ def reply(
         session, ticket, Action.ANSWER, actor=actor, now=now, detail=audit_detail(session, message)
     )
     clock.stop_on_answer(ticket, now)
-    context = {"message": message, "rating_links": satisfaction.rating_links(identity, message)}
+    context = {
+        "message": message,
+        "rating_links": satisfaction.rating_links(identity, message),
+        "body_greets": greeting.starts_with_greeting(body),
+    }
     mail_citizen(session, ticket, "reply", identity, now, context, automatic=False)
     merged_answers.forward_to_merged(
         session, ticket, message, identity=identity, actor=actor, now=now

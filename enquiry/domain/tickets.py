@@ -14,6 +14,7 @@ from enquiry.domain.admin import install
 from enquiry.domain.blobs import store_blob
 from enquiry.domain.policy import Policy
 from enquiry.mail import outbound
+from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import (
     ApplicantType,
     Attachment,
@@ -28,7 +29,7 @@ from enquiry.models import (
     User,
 )
 from enquiry.rules import clock as clock_rules
-from enquiry.rules import deadlines, workflow
+from enquiry.rules import deadlines, follow_up, workflow
 from enquiry.rules.references import generate_access_code, hash_code
 from enquiry.rules.routing import Facts
 from enquiry.rules.uploads import Upload
@@ -203,7 +204,8 @@ def add_citizen_follow_up(
     flag_reason: str | None = None,
     policy: Policy,
 ) -> Message:
-    """Add the citizen's follow-up; an answered or closed ticket is reopened.
+    """Add the citizen's follow-up; an answered ticket is reopened, a closed one only when the
+    follow-up asks something new or brings files (a "thank you" stays on the closed ticket).
 
     The answer to a 补正 request starts a fresh period under the office's `policy`.
     """
@@ -211,6 +213,12 @@ def add_citizen_follow_up(
         new_status = workflow.next_status(ticket.status, workflow.Action.CITIZEN_FOLLOW_UP)
     except workflow.TransitionError as error:
         raise TicketClosedError(str(error)) from error
+    if (
+        ticket.status is Status.CLOSED
+        and not attachments
+        and not _asks_something_new(body, channel)
+    ):
+        new_status = Status.CLOSED
     message = add_message(
         session,
         ticket,
@@ -242,6 +250,11 @@ def add_citizen_follow_up(
     if before is Status.AWAITING_CITIZEN:
         clock.restart_after_correction(session, ticket, policy=policy, actor=actor, now=now)
     return message
+
+
+def _asks_something_new(body: str, channel: Channel) -> bool:
+    new_text, _quoted = fold_for_display(body, is_email=channel is Channel.EMAIL)
+    return follow_up.asks_something_new(new_text)
 
 
 def add_message(

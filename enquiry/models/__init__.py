@@ -8,6 +8,7 @@ from enquiry.models.calendar import (
     HolidayOverride,
     SearchDocument,
 )
+from enquiry.models.composer import ReplyDraft, TicketPresence
 from enquiry.models.confirmation import PendingConfirmation
 from enquiry.models.consultation import Consultation, ConsultationKind, ConsultationState
 from enquiry.models.mail import (
@@ -98,6 +99,7 @@ __all__ = [
     "Remedy",
     "RemedyKind",
     "RemedyResult",
+    "ReplyDraft",
     "Report",
     "ReportSection",
     "Role",
@@ -110,6 +112,7 @@ __all__ = [
     "SuppressedAddress",
     "Ticket",
     "TicketRead",
+    "TicketPresence",
     "UsedFormToken",
     "User",
     "WebhookDelivery",

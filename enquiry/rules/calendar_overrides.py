@@ -41,7 +41,7 @@ def _rest_days(first: date, last: date, note: str, source: str) -> tuple[Overrid
     )
 
 
-_PER_README = " (per shared/domain/README.md §4)"
+_PER_README = ""  # the rows follow shared/domain/README.md §4; the page shows the notice only
 
 _SOURCE_2013 = "新疆维吾尔自治区人民政府办公厅2013年肉孜节放假通知（2013年7月29日）" + _PER_README
 _SOURCE_2014 = "新疆维吾尔自治区人民政府办公厅关于2014年国庆节、古尔邦节放假的通知" + _PER_README

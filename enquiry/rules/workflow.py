@@ -31,7 +31,8 @@ _OPEN = frozenset({S.RECEIVED, S.ROUTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.AWAITI
 # action -> {from status: to status}
 TRANSITIONS: dict[Action, dict[Status, Status]] = {
     Action.ROUTE: {S.RECEIVED: S.ROUTED},
-    Action.ACKNOWLEDGE: {S.ROUTED: S.ACKNOWLEDGED},
+    # 签收 a routed ticket, or the routing office takes a received one on itself (自办)
+    Action.ACKNOWLEDGE: {S.RECEIVED: S.ACKNOWLEDGED, S.ROUTED: S.ACKNOWLEDGED},
     Action.START: {S.ACKNOWLEDGED: S.IN_PROGRESS},
     Action.REQUEST_INFO: {S.ACKNOWLEDGED: S.AWAITING_CITIZEN, S.IN_PROGRESS: S.AWAITING_CITIZEN},
     Action.ANSWER: {

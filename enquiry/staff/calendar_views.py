@@ -6,6 +6,7 @@ import logging
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -18,6 +19,11 @@ from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.blueprint import bp
 
 logger = logging.getLogger(__name__)
+
+REGION_LABELS = {
+    "xinjiang": _l("Xinjiang Uygur Autonomous Region (national calendar with regional holidays)"),
+    "national": _l("National calendar"),
+}
 
 
 def region() -> str:
@@ -37,7 +43,7 @@ def render_calendar(
         "staff/calendar.html",
         form=form,
         delete_form=clock_forms.DeleteOverrideForm(),
-        region=name,
+        region=str(REGION_LABELS.get(name, name)),
         rows=calendar_admin.override_rows(db.session, name),
         shipped=calendar_admin.shipped_entries(name),
         first_year=first,

@@ -154,7 +154,7 @@ def _year_links(year: int, args: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
+    response = Response(data, content_type=mimetype)  # as given: mimetype= adds a 2nd charset
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -18,7 +18,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from enquiry.bounded import coerce_id
 from enquiry.domain.error_messages import HANDLING_MESSAGES
@@ -92,6 +99,7 @@ class ReplyForm(FlaskForm):
     canned = SelectField(_l("Canned reply"), choices=[], filters=[_strip], validators=[Optional()])
     body = _text(_l("Message to the citizen"), BODY_MAX, rows=8)
     limit = DateField(_l("Time limit for the 补正"), validators=[Optional()])
+    seen = HiddenField(filters=[_strip], validators=[Optional(), Regexp(r"^\d{1,18}$")])
 
     def set_canned_choices(self, choices: list[tuple[str, str]]) -> None:
         self.canned.choices = [
@@ -110,6 +118,12 @@ class CannedChoiceForm(FlaskForm):
         self.canned.choices = [SelectChoice(*c) for c in choices]
 
 
+class DraftForm(FlaskForm):
+    """The composer's text as it is typed, saved on the server (prefix "reply")."""
+
+    body = TextAreaField(validators=[Length(max=BODY_MAX, message=_TOO_LONG)])
+
+
 class NoteForm(FlaskForm):
     body = _text(_l("Internal note"), BODY_MAX, rows=3)
 
@@ -119,7 +133,11 @@ class TransferForm(FlaskForm):
     note = _text(_l("Note for the department"), REASON_MAX)
 
     def set_departments(self, choices: list[tuple[str, str]]) -> None:
-        self.department.choices = [SelectChoice(*c) for c in choices]
+        """The departments, after an empty "choose" entry: nothing is preselected."""
+        self.department.choices = [
+            SelectChoice("", _l("Choose…")),
+            *(SelectChoice(*c) for c in choices),
+        ]
 
 
 class ReturnForm(FlaskForm):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, url_for
@@ -26,13 +25,13 @@ from enquiry.models import (
     Message,
     MessageKind,
     Role,
-    Status,
     Ticket,
     User,
     utcnow,
 )
 from enquiry.public.forms import APPLICANT_LABELS, DELIVERY_LABELS
 from enquiry.rules import clock, workflow
+from enquiry.staff import event_labels
 from enquiry.staff.forms import STATUS_LABELS
 from enquiry.staff.ticket_forms import fill_placeholders
 from enquiry.templating import current_locale
@@ -47,52 +46,6 @@ MESSAGE_LABELS = {
     MessageKind.REPLY: _l("Reply"),
     MessageKind.NOTE: _l("Internal note"),
     MessageKind.EVENT: _l("Event"),
-}
-AUDIT_LABELS = {
-    "ticket.opened": _l("Opened"),
-    "ticket.route": _l("Routed"),
-    "ticket.transfer": _l("Transferred"),
-    "ticket.acknowledge": _l("Acknowledged"),
-    "ticket.start": _l("Work started"),
-    "ticket.request_info": _l("Information requested"),
-    "ticket.answer": _l("Replied"),
-    "ticket.close": _l("Closed"),
-    "ticket.return": _l("Returned to the routing office"),
-    "ticket.refuse": _l("Refused"),
-    "ticket.mark_spam": _l("Marked as spam"),
-    "ticket.merge": _l("Merged"),
-    "ticket.answer_forwarded": _l("Answer given under the ticket it was merged into"),
-    "ticket.assign": _l("Assigned"),
-    "ticket.note": _l("Internal note added"),
-    "ticket.citizen_follow_up": _l("Citizen follow-up"),
-    "consultation.opened": _l("Consultation sent"),
-    "consultation.answered": _l("Opinion received"),
-    "consultation.no_answer": _l("No opinion in time: the office decides"),
-    "consultation.deemed_agreed": _l(
-        "No opinion in time: deemed to agree (逾期未提出意见视为同意)"
-    ),
-    "consultation.reminded": _l("Consulted department reminded"),
-    "ticket.remedy_recorded": _l("Review or lawsuit recorded"),
-    "ticket.remedy_result_set": _l("Result of a review or lawsuit recorded"),
-    "ticket.evidence_exported": _l("Evidence bundle exported"),
-}
-DETAIL_LABELS = {
-    "status": _l("Status"),
-    "department": _l("Department"),
-    "assignee": _l("Assignee"),
-    "note": _l("Note"),
-    "reason": _l("Reason"),
-    "message": _l("Message"),
-    "message_id": _l("Message"),
-    "into": _l("Merged into"),
-    "reference": _l("Reference"),
-    "kind": _l("Kind"),
-    "channel": _l("Channel"),
-    "routing_rule": _l("Routing rule"),
-    "due_on": _l("Due"),
-    "received_on": _l("Received on"),
-    "sent_on": _l("Request sent on"),
-    "party": _l("Third party (name)"),
 }
 
 
@@ -162,11 +115,14 @@ def placeholder_values(ticket: Ticket) -> dict[str, str]:
     """The values a canned reply may use, in the ticket's (the citizen's) language."""
     with force_locale(ticket.locale):
         due = format_date(ticket.due_on, "long") if ticket.due_on else ""
+    section = ticket.report_section
     return {
         "reference": ticket.reference,
         "citizen_name": ticket.citizen_name,
         "subject": ticket.subject,
         "department": ticket.department.name_for(ticket.locale),
+        "section": f"{section.number} {section.heading}" if section else "",
+        "due_date": due,
         "due_on": due,
     }
 
@@ -229,6 +185,9 @@ def _message_view(message: Message, ticket: Ticket) -> dict[str, Any]:
         "iso_time": message.created_at.isoformat(),
         "channel": CHANNEL_LABELS[message.channel] if message.channel else None,
         "flag_reason": (message.flag_reason or _("Flagged")) if message.is_flagged else None,
+        "is_after_close": message.kind is MessageKind.CITIZEN
+        and ticket.closed_at is not None
+        and message.created_at > ticket.closed_at,
         "body": body,
         "quoted": quoted,
         "attachments": [
@@ -253,32 +212,11 @@ def history_view(ticket: Ticket) -> list[dict[str, Any]]:
     """The ticket's audit events, oldest first: what, who, when, before and after."""
     return [
         {
-            "action": AUDIT_LABELS.get(event.action, event.action),
+            "action": event_labels.event_label(event.action),
             "actor": event.actor_label,
             "time": format_datetime(event.created_at, "medium"),
             "iso_time": event.created_at.isoformat(),
-            "changes": detail_view(event.detail),
+            "changes": event_labels.detail_rows(event.detail, in_thread=True),
         }
         for event in loaded.history(db.session, ticket)
     ]
-
-
-def detail_view(detail: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each detail as a label and either a before→after pair or a value."""
-    rows = []
-    for key, value in detail.items():
-        label = DETAIL_LABELS.get(key, key)
-        if isinstance(value, list) and len(value) == 2:
-            before, after = (_detail_value(key, item) for item in value)
-            rows.append({"label": label, "before": before, "after": after, "is_change": True})
-        else:
-            rows.append({"label": label, "value": _detail_value(key, value), "is_change": False})
-    return rows
-
-
-def _detail_value(key: str, value: Any) -> str:
-    if value is None:
-        return "—"
-    if key == "status" and value in Status._value2member_map_:
-        return str(STATUS_LABELS[Status(value)])
-    return str(value)

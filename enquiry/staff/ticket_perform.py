@@ -13,12 +13,13 @@ from flask_wtf import FlaskForm
 
 from enquiry import audit
 from enquiry.domain import correction, handling
+from enquiry.domain.answering import StaleTicketError
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
 from enquiry.rules import outcomes_2008, workflow
-from enquiry.staff import clock_views, outbox_views
+from enquiry.staff import clock_views, composer_page, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for
@@ -52,6 +53,8 @@ def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False)
     )
     if name == "reply":
         form.set_canned_choices([(str(c.id), c.title) for c in page.canned_replies(user, ticket)])
+        if not submitted:
+            composer_page.start_from_draft(form, user, ticket)
         if not submitted and ticket.kind is Kind.INFO_APPLICATION:
             form.limit.data = page.correction_default_limit()
     elif name == "transfer":
@@ -70,6 +73,7 @@ def render_page(
     user = current_staff()
     built = {name: make_form(name, user, ticket) for name in FORMS} | (forms or {})
     offered = {action.value for action in page.offered_actions(user, ticket)}
+    composer_page.stamp_version(built["reply"], ticket)
     is_application = ticket.kind is Kind.INFO_APPLICATION
     is_open = ticket.status not in FINAL_STATUSES
     return render_template(
@@ -88,6 +92,7 @@ def render_page(
         history=page.history_view(ticket),
         forms=built,
         offered=offered,
+        composer=composer_page.composer_view(user, ticket, kept="reply" in (forms or {})),
         may_assign=page.may_assign_others(user) and is_open,
         may_take=page.may_take(user, ticket) and is_open and ticket.assignee_id != user.id,
         error=error,
@@ -128,7 +133,7 @@ def perform(
         )
     except handling.HandlingError as error:
         db.session.rollback()
-        status = 409 if isinstance(error, correction.CorrectionRefused) else 400
+        status = 409 if isinstance(error, (correction.CorrectionRefused, StaleTicketError)) else 400
         message = tf.handling_message(error)
         return render_page(
             load_ticket_for(user, ticket_id), status, forms={form_name: form}, error=message

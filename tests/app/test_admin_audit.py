@@ -64,12 +64,13 @@ def test_admin_changes_are_recorded_and_found_by_action_and_actor(
     response = client.get("/staff/admin/audit", query_string={"action": "department."})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "department.created" in html and "user.deactivated" not in html
+    assert "Department created" in html and "User disabled" not in html  # labels, not codes
+    assert "department.created" not in html
     assert "&#34;name_zh&#34;: &#34;住建局&#34;" in html  # the detail, as escaped JSON
 
     by_actor = client.get("/staff/admin/audit", query_string={"actor": "ROOT@example"})
     text = by_actor.get_data(as_text=True)
-    assert "department.created" in text and "user.deactivated" in text
+    assert "Department created" in text and "User disabled" in text
     nobody = client.get("/staff/admin/audit", query_string={"actor": "nobody@"})
     assert listed_ids(nobody.get_data(as_text=True)) == []
     assert "No events match these filters" in nobody.get_data(as_text=True)

@@ -64,3 +64,19 @@ def test_loading_twice_with_if_empty_adds_nothing(make_app: Callable[..., Flask]
     assert "already loaded" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Ticket)) == 6
+
+
+def test_the_demo_ships_canned_replies_in_three_languages_that_do_not_greet(
+    make_app: Callable[..., Flask],
+) -> None:
+    from enquiry.domain.admin.replies import unknown_placeholders
+    from enquiry.models import CannedReply
+    from enquiry.rules.greeting import starts_with_greeting
+
+    app = load_demo(make_app)
+    with app.app_context():
+        replies = db.session.scalars(select(CannedReply)).all()
+    assert {reply.locale for reply in replies} == {"zh_Hans", "ug", "en"}
+    for reply in replies:
+        assert not starts_with_greeting(reply.body), reply.title  # the mail greets
+        assert unknown_placeholders(reply.body) == [], reply.title

@@ -123,7 +123,7 @@ def test_refused_transitions_change_nothing(ctx: Flask) -> None:
     with pytest.raises(workflow.TransitionError):
         handling.close(db.session, ticket, actor=audit.Actor.staff(agent), now=NOW)
     with pytest.raises(workflow.TransitionError):
-        handling.acknowledge(db.session, ticket, actor=audit.Actor.staff(agent), now=NOW)
+        handling.start(db.session, ticket, actor=audit.Actor.staff(agent), now=NOW)
     assert ticket.status is Status.RECEIVED
 
 

@@ -84,7 +84,9 @@ def test_a_day_at_the_office(
     assert found == waste_reference
     page = office.get(waste_url).get_data(as_text=True)
     answer = "您好：试点小区名单已在市城管委网站“垃圾分类”专栏公开。<感谢来信>"
-    response = office.post(form_action(page, "/reply"), data={"reply-body": answer})
+    (seen,) = re.findall(r'name="reply-seen" type="hidden" value="(\d+)"', page)
+    data = {"reply-body": answer, "reply-seen": seen}
+    response = office.post(form_action(page, "/answer"), data=data)
     assert "Your reply has been sent." in flashed(office, response)
 
     # Close it.

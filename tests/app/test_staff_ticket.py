@@ -452,10 +452,8 @@ def test_canned_replies_offered_in_order_and_filled_without_javascript(
     staff_login(client, role=Role.AGENT)
 
     raw = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
-    options = re.findall(
-        r'<option value="(\d+)">([^<]+)</option>', raw[raw.index("reply-canned") :]
-    )
-    assert [int(value) for value, _ in options[:2]] == [chinese_id, english_id]  # locale first
+    options = re.findall(r'name="reply-canned" value="(\d+)"', raw)  # one-click buttons
+    assert [int(value) for value in options[:2]] == [chinese_id, english_id]  # locale first
     assert "Retired" not in raw and "Housing only" not in raw
 
     before = snapshot(app, ticket_id)

@@ -308,7 +308,7 @@ def test_assign_a_colleague_or_take_it(
 
 STATE_REFUSALS = [
     ("close", {}, Status.RECEIVED, "“Close” is not possible while the ticket is “Received”."),
-    ("acknowledge", {}, Status.RECEIVED, "“Acknowledge” is not possible while the ticket"),
+    ("acknowledge", {}, Status.IN_PROGRESS, "“Acknowledge” is not possible while the ticket"),
     ("start", {}, Status.ROUTED, "“Start work” is not possible while the ticket is “Routed”."),
     ("reply", {"reply-body": "答复"}, Status.CLOSED, "“Reply” is not possible"),
     ("request-info", {"reply-body": "请补充"}, Status.ANSWERED, "“Request information”"),

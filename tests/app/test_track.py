@@ -290,7 +290,11 @@ def test_a_follow_up_on_an_answered_or_closed_enquiry_reopens_it(
     app: Flask, citizen: FlaskClient, sent: Confirmation, status: Status
 ) -> None:
     set_status(app, sent.reference, status)
-    assert follow_up(citizen, sent.reference).status_code == 303
+    # A question reopens even a closed ticket (a mere "thank you" does not: test_answer_loop.py).
+    assert (
+        follow_up(citizen, sent.reference, message="复印件已附上，还需要原件吗？").status_code
+        == 303
+    )
     ticket = ticket_for(app, sent.reference)
     assert ticket.status is Status.IN_PROGRESS
     assert ticket.closed_at is None

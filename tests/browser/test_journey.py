@@ -68,8 +68,8 @@ def answer_by_email(live: Live, answer: Received, text: str) -> str:
 
 def office_answers(page: Page, text: str) -> None:
     page.fill("textarea[name='reply-body']", text)
-    page.click("#reply button.btn-primary")
-    page.wait_for_load_state()
+    page.click("#reply button.composer-send")  # htmx swaps the page in; no full reload
+    page.locator(".alert[role=status]").first.wait_for()
     assert page.locator(".alert[role=status]").count() == 1
 
 

@@ -26,6 +26,7 @@ S, A = Status, Action
         (S.AWAITING_CITIZEN, A.CITIZEN_FOLLOW_UP, S.IN_PROGRESS),
         (S.IN_PROGRESS, A.ANSWER, S.ANSWERED),
         (S.RECEIVED, A.ANSWER, S.ANSWERED),  # the office may answer a simple question at once
+        (S.RECEIVED, A.ACKNOWLEDGE, S.ACKNOWLEDGED),  # or take it on itself (自办)
         (S.ANSWERED, A.ANSWER, S.ANSWERED),  # a second, corrected answer
         (S.ANSWERED, A.CLOSE, S.CLOSED),
         (S.ANSWERED, A.CITIZEN_FOLLOW_UP, S.IN_PROGRESS),
@@ -47,7 +48,6 @@ def test_allowed_transitions(status: Status, action: Action, expected: Status) -
 @pytest.mark.parametrize(
     ("status", "action"),
     [
-        (S.RECEIVED, A.ACKNOWLEDGE),  # it must be routed first
         (S.RECEIVED, A.CLOSE),  # nothing is closed unanswered
         (S.IN_PROGRESS, A.CLOSE),
         (S.CLOSED, A.ANSWER),
@@ -77,7 +77,16 @@ def test_refused_transitions_raise(status: Status, action: Action) -> None:
     [
         (
             S.RECEIVED,
-            [A.ROUTE, A.ANSWER, A.TRANSFER, A.CITIZEN_FOLLOW_UP, A.MERGE, A.REFUSE, A.MARK_SPAM],
+            [
+                A.ROUTE,
+                A.ACKNOWLEDGE,
+                A.ANSWER,
+                A.TRANSFER,
+                A.CITIZEN_FOLLOW_UP,
+                A.MERGE,
+                A.REFUSE,
+                A.MARK_SPAM,
+            ],
         ),
         (S.ANSWERED, [A.ANSWER, A.CLOSE, A.CITIZEN_FOLLOW_UP, A.REOPEN, A.MERGE]),
         (S.CLOSED, [A.CITIZEN_FOLLOW_UP, A.REOPEN]),

@@ -22,7 +22,15 @@ from enquiry.models import CannedReply, Department, SessionLike
 from enquiry.models.routing import CANNED_BODY_MAX, CANNED_TITLE_MAX
 
 REPLY_LOCALES = ("zh_Hans", "en", "ug")
-PLACEHOLDERS = ("reference", "citizen_name", "subject", "department", "due_on")
+PLACEHOLDERS = (
+    "reference",
+    "citizen_name",
+    "subject",
+    "department",
+    "section",
+    "due_date",
+    "due_on",
+)
 PLACEHOLDER_PATTERN = re.compile(r"\{([^{}\s]*)\}")
 
 

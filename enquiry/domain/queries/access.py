@@ -45,7 +45,9 @@ def require_role(user: User, *roles: Role) -> None:
 
 # Who may do what to a ticket they can see (the staff ticket page follows the same rules).
 TRIAGE = frozenset({Action.TRANSFER, Action.REFUSE, Action.MARK_SPAM, Action.MERGE})
-HANDLING = frozenset({Action.ACKNOWLEDGE, Action.START, Action.REQUEST_INFO, Action.ANSWER})
+HANDLING = frozenset(
+    {Action.ACKNOWLEDGE, Action.START, Action.REQUEST_INFO, Action.ANSWER, Action.REOPEN}
+)
 LEADS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
@@ -66,7 +68,7 @@ def may_act(session: SessionLike, user: User, ticket: Ticket, action: Action) ->
     if action is Action.RETURN:
         office = session.scalar(sa.select(Department.id).where(Department.is_default))
         return user.department_id != office and ticket.department_id != office
-    return False  # route is done by transferring; reopening has no staff verb
+    return False  # route is done by transferring
 
 
 def require_action(session: SessionLike, user: User, ticket: Ticket, action: Action) -> None:

@@ -47,3 +47,8 @@ def canned_replies(session: SessionLike, user: User, ticket: Ticket) -> list[Can
     query = sa.select(CannedReply).where(CannedReply.is_active, scope)
     first = sa.case((CannedReply.locale == ticket.locale, 0), else_=1)
     return list(session.scalars(query.order_by(first, CannedReply.title, CannedReply.id)))
+
+
+def department_names(session: SessionLike, locale: str) -> dict[str, str]:
+    """Every department's name by code (inactive ones too: the record names them)."""
+    return {d.code: d.name_for(locale) for d in session.scalars(sa.select(Department))}

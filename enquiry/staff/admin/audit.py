@@ -15,6 +15,7 @@ from enquiry.domain.admin.audit import check_chain
 from enquiry.domain.queries.audit import AuditFilter, audit_page
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Role, utcnow
+from enquiry.staff import event_labels
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.admin.forms import AuditFilterForm
 from enquiry.staff.blueprint import bp
@@ -46,7 +47,8 @@ def event_row(event: AuditEvent, reference: str | None) -> dict[str, Any]:
         "id": event.id,
         "time": format_time(event.created_at),
         "actor": event.actor_label,
-        "action": event.action,
+        "action": event_labels.event_label(event.action),
+        "changes": event_labels.detail_rows(event.detail),
         "reference": reference,
         "ticket_url": ticket_url(event.ticket_id) if event.ticket_id else None,
         "remote_addr": event.remote_addr,

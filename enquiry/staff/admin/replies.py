@@ -41,6 +41,8 @@ PLACEHOLDER_HELP = {
     "citizen_name": _l("the citizen's name"),
     "subject": _l("the ticket's subject"),
     "department": _l("the name of the ticket's department"),
+    "section": _l("the part of the report the ticket concerns"),
+    "due_date": _l("the date the answer is due"),
     "due_on": _l("the date the answer is due"),
 }
 

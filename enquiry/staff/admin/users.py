@@ -44,6 +44,7 @@ SECTIONS = [
     ("staff.admin_webhooks", _l("Webhooks"), ADMINS, "webhook"),
     ("staff.security_settings", _l("Security"), ADMINS, "security"),
     ("staff.admin_tokens", _l("API tokens"), ADMINS, "token"),
+    ("staff.calendar", _l("Working-day calendar"), ADMINS, "calendar"),
 ]
 
 
@@ -51,7 +52,8 @@ SECTIONS = [
 def admin_navigation() -> dict[str, Any]:
     """Return the administration sections the signed-in user may open (for the sub-menu)."""
     endpoint = request.endpoint or ""
-    if not endpoint.startswith("staff.admin") or not current_user.is_authenticated:
+    is_admin_page = endpoint.startswith("staff.admin") or "holiday_override" in endpoint
+    if not (is_admin_page or endpoint == "staff.calendar") or not current_user.is_authenticated:
         return {}
     user = current_staff()
     sections = [

@@ -1,0 +1,72 @@
+"""What the composer shows: the user's draft, colleagues on the ticket, the thread's version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from enquiry.domain.composer import PRESENCE_TTL, WRITING_TTL
+from enquiry.models import (
+    Message,
+    MessageKind,
+    ReplyDraft,
+    SessionLike,
+    Ticket,
+    TicketPresence,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """Someone else who has the ticket open, and whether they are writing a reply."""
+
+    name: str
+    is_writing: bool
+
+
+def draft_body(session: SessionLike, ticket: Ticket, user: User) -> str:
+    """The user's saved draft for the ticket, or an empty text."""
+    body = session.scalar(
+        sa.select(ReplyDraft.body).where(
+            ReplyDraft.ticket_id == ticket.id, ReplyDraft.user_id == user.id
+        )
+    )
+    return body or ""
+
+
+def colleagues_present(
+    session: SessionLike, ticket: Ticket, user: User, *, now: datetime
+) -> list[Colleague]:
+    """Other users whose heartbeat on this ticket has not expired, by name."""
+    users = session.scalars(
+        sa.select(User)
+        .join(TicketPresence, TicketPresence.user_id == User.id)
+        .where(
+            TicketPresence.ticket_id == ticket.id,
+            TicketPresence.user_id != user.id,
+            TicketPresence.seen_at >= now - PRESENCE_TTL,
+        )
+        .order_by(User.display_name)
+    ).all()
+    writing = set(
+        session.scalars(
+            sa.select(ReplyDraft.user_id).where(
+                ReplyDraft.ticket_id == ticket.id, ReplyDraft.updated_at >= now - WRITING_TTL
+            )
+        )
+    )
+    return [Colleague(other.display_name, other.id in writing) for other in users]
+
+
+def thread_version(session: SessionLike, ticket: Ticket) -> int:
+    """The id of the newest citizen message or reply: what a composer was rendered against."""
+    newest = session.scalar(
+        sa.select(sa.func.max(Message.id)).where(
+            Message.ticket_id == ticket.id,
+            Message.kind.in_((MessageKind.CITIZEN, MessageKind.REPLY)),
+        )
+    )
+    return newest or 0
