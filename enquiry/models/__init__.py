@@ -12,6 +12,7 @@ from enquiry.models.mail import (
     SuppressedAddress,
 )
 from enquiry.models.org import Department, Role, User
+from enquiry.models.publication import Adoption, Publication, PublicationStatus
 from enquiry.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -45,6 +46,7 @@ from enquiry.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookSta
 __all__ = [
     "CITIZEN_VISIBLE_KINDS",
     "FINAL_STATUSES",
+    "Adoption",
     "ApiToken",
     "ApplicantType",
     "Attachment",
@@ -68,6 +70,8 @@ __all__ = [
     "OutboxStatus",
     "PauseKind",
     "PendingConfirmation",
+    "Publication",
+    "PublicationStatus",
     "Rating",
     "ReferenceCounter",
     "Report",
