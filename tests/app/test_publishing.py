@@ -23,6 +23,8 @@ from enquiry.models import (
     OutboundEmail,
     Publication,
     PublicationStatus,
+    Report,
+    ReportSection,
     Role,
     Ticket,
     User,
@@ -189,6 +191,50 @@ def test_approval_then_public_pages_never_show_hidden_spans(app, clients, client
             )
         )
     assert {"publication.prepare", "publication.submit", "publication.publish"} <= set(actions)
+
+
+def with_report_section(app: Flask, ticket_id: int) -> int:
+    """Put the ticket under a section of a 2025 report; return the section's id."""
+    with app.app_context():
+        report = Report(year=2025, title="2025年政府信息公开工作年度报告")
+        section = ReportSection(
+            anchor="s1", number="一、", level=1, position=1, heading="总体情况", body="正文"
+        )
+        report.sections.append(section)
+        db.session.add(report)
+        db.session.flush()
+        db.session.get(Ticket, ticket_id).report_section_id = section.id
+        db.session.commit()
+        return section.id
+
+
+def test_no_public_page_feed_or_sitemap_shows_a_hidden_span(app, clients, client):
+    agent, supervisor = clients
+    ticket_id, _ref, _code = open_answered(app)
+    section_id = with_report_section(app, ticket_id)
+    publication_id = publish(app, agent, supervisor, ticket_id)
+    urls = [
+        f"/questions/{publication_id}",
+        "/questions",
+        "/questions?q=垃圾站",
+        f"/questions?section={section_id}",
+        "/questions/feed.atom",
+        "/sitemap.xml",
+        "/report/2025",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True)
+        for secret in SECRETS:
+            assert secret not in text, (url, secret)
+        assert not EMAIL_RE.search(text), url
+    report = client.get("/report/2025").get_data(as_text=True)
+    assert "1 published answer" in report and f"/questions/{publication_id}" in report
+    feed = client.get("/questions/feed.atom")
+    assert feed.content_type.startswith("application/atom+xml")
+    assert f"/questions/{publication_id}</id>" in feed.get_data(as_text=True)
+    assert f"/questions/{publication_id}</loc>" in client.get("/sitemap.xml").get_data(as_text=True)
 
 
 def test_only_consented_answered_tickets_can_be_prepared(app, clients):
