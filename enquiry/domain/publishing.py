@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from enquiry import audit
 from enquiry.domain import publication_copy as copy
 from enquiry.domain.staff_mail import queue_staff_mail, staff_ticket_url, supervisors_of
@@ -259,3 +261,13 @@ def _staff_to_tell(session: SessionLike, ticket: Ticket) -> list[User]:
     if ticket.assignee is not None and ticket.assignee.is_active:
         people = [ticket.assignee, *(u for u in people if u.id != ticket.assignee.id)]
     return people
+
+
+def count_helpful(session: SessionLike, publication: Publication) -> None:
+    """A reader says the answer answered their question (counted atomically, anonymously)."""
+    session.execute(
+        sa.update(Publication)
+        .where(Publication.id == publication.id)
+        .values(helpful_count=Publication.helpful_count + 1)
+    )
+    session.flush()

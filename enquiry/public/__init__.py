@@ -1,6 +1,17 @@
 """Public pages: report, question form, confirmation, tracking."""
 
-from enquiry.public import ask, consent, feeds, home, questions, rate, report, track
+from enquiry.public import ask, consent, feeds, home, questions, rate, report, similar, track
 from enquiry.public.blueprint import bp
 
-__all__ = ["ask", "bp", "consent", "feeds", "home", "questions", "rate", "report", "track"]
+__all__ = [
+    "ask",
+    "bp",
+    "consent",
+    "feeds",
+    "home",
+    "questions",
+    "rate",
+    "report",
+    "similar",
+    "track",
+]

@@ -294,3 +294,20 @@ def test_a_suggestion_needs_its_adoption_outcome(app, clients, client):
     found = publication_of(app, ticket_id)
     page = client.get(f"/questions/{found.id}").get_data(as_text=True)
     assert "Partly adopted" in page and "预算有限" in page
+
+
+def test_similar_answers_while_typing_and_helpful_counted_once(app, clients, client):
+    agent, supervisor = clients
+    ticket_id, _ref, _code = open_answered(app)
+    publication_id = publish(app, agent, supervisor, ticket_id)
+    ask = client.get("/ask").get_data(as_text=True)
+    assert 'id="similar-answers"' in ask and "js/similar.js" in ask
+    fragment = client.get("/questions/similar?subject=垃圾站的气味").get_data(as_text=True)
+    assert f"/questions/{publication_id}" in fragment
+    assert "may already answer" in fragment
+    assert client.get("/questions/similar?subject=护照办理").get_data(as_text=True).strip() == ""
+    headers = {"X-Requested-With": "fetch"}
+    assert client.post(f"/questions/{publication_id}/helpful", headers=headers).status_code == 204
+    assert client.post(f"/questions/{publication_id}/helpful").status_code == 303
+    assert publication_of(app, ticket_id).helpful_count == 1
+    assert client.post("/questions/999999/helpful").status_code == 404

@@ -101,9 +101,14 @@ def list_published(session: SessionLike, filters: Filters, limit: int = 500) -> 
     return rows[:limit]
 
 
-def similar_published(session: SessionLike, text: str, limit: int = 5) -> list[Publication]:
-    """Up to `limit` published answers that resemble the text (for a citizen typing a question)."""
-    rows = list(session.scalars(_published_query(Filters()).limit(PUBLISHED_SCAN_MAX)))
+def similar_published(
+    session: SessionLike, text: str, section_id: int | None = None, limit: int = 5
+) -> list[Publication]:
+    """Up to `limit` published answers like the text (a citizen typing), or the section's latest."""
+    query = _published_query(Filters(section_id=section_id))
+    rows = list(session.scalars(query.limit(PUBLISHED_SCAN_MAX)))
+    if not text.strip():
+        return rows[:limit] if section_id is not None else []
     by_id = {p.id: p for p in rows}
     documents = ((p.id, published_search.text_of((p.title, p.question))) for p in rows)
     return [by_id[n] for n in published_search.similar(text, documents, limit)]
