@@ -118,6 +118,7 @@ class Defaults:
     # Published answers (公开)
     PUBLICATION_REQUIRES_APPROVAL = True  # False: staff publish without a supervisor's approval
     PUBLICATION_MARKER = "■■"  # what replaces hidden personal data, e.g. "[已隐去]"
+    OPEN_DATA_LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 
 
 def secret_key_for(instance_path: str) -> str:

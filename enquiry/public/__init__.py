@@ -1,6 +1,17 @@
 """Public pages: report, question form, confirmation, tracking."""
 
-from enquiry.public import ask, consent, feeds, home, questions, rate, report, similar, track
+from enquiry.public import (
+    ask,
+    consent,
+    feeds,
+    home,
+    questions,
+    rate,
+    report,
+    similar,
+    statistics,
+    track,
+)
 from enquiry.public.blueprint import bp
 
 __all__ = [
@@ -13,5 +24,6 @@ __all__ = [
     "rate",
     "report",
     "similar",
+    "statistics",
     "track",
 ]

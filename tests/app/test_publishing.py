@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -311,3 +314,39 @@ def test_similar_answers_while_typing_and_helpful_counted_once(app, clients, cli
     assert client.post(f"/questions/{publication_id}/helpful").status_code == 303
     assert publication_of(app, ticket_id).helpful_count == 1
     assert client.post("/questions/999999/helpful").status_code == 404
+
+
+def test_statistics_withhold_small_groups_and_open_data_holds_only_public_text(
+    app, clients, client
+):
+    agent, supervisor = clients
+    ticket_id, _ref, _code = open_answered(app)
+    publication_id = publish(app, agent, supervisor, ticket_id)
+    page = client.get("/statistics?year=2026")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "fewer than 5" in text
+    csv_text = client.get("/statistics.csv?year=2026").get_data(as_text=True)
+    assert "<5" in csv_text  # one enquiry in November: withheld
+    assert "received,all,0,0,0,0,0,0,0,0,0,0,<5,0" in csv_text
+    assert client.get("/statistics?year=abc").status_code == 200
+    assert client.get("/open-data").status_code == 200
+    response = client.get("/open-data.zip")
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        names = set(archive.namelist())
+        assert names == {
+            "README.md",
+            "published_answers.csv",
+            "published_answers.json",
+            "monthly_statistics.csv",
+            "monthly_statistics.json",
+        }
+        answers = json.loads(archive.read("published_answers.json"))
+        assert [a["id"] for a in answers] == [publication_id]
+        assert "Licence: CC BY 4.0" in archive.read("README.md").decode()
+        for name in names:
+            content = archive.read(name).decode("utf-8-sig")
+            for secret in SECRETS:
+                assert secret not in content, (name, secret)
+            assert not EMAIL_RE.search(content), name
