@@ -25,6 +25,7 @@ from enquiry.models import (
     Role,
     SessionLike,
     Status,
+    SuggestionAdoption,
     Ticket,
     User,
 )
@@ -70,8 +71,9 @@ def prepare(
     marker: str,
     actor: audit.Actor,
     now: datetime,
+    recorded: SuggestionAdoption | None = None,
 ) -> Publication:
-    """Start (or reopen) the public copy, every detected span hidden."""
+    """Start (or reopen) the public copy, every detected span hidden, the adoption as recorded."""
     check_publishable(ticket)
     if existing is not None and existing.status is not PublicationStatus.WITHDRAWN:
         return existing
@@ -84,7 +86,12 @@ def prepare(
     publication.working_days = max(
         0, deadlines.working_days_between(ticket.received_on, publication.answered_on, calendar)
     )
-    _apply(publication, Choices(title=ticket.subject), marker)
+    choices = Choices(
+        title=ticket.subject,
+        adoption=recorded.adoption if recorded else None,
+        adoption_reason=(recorded.reason or "") if recorded else "",
+    )
+    _apply(publication, choices, marker)
     session.add(publication)
     session.flush()
     audit.record(session, action="publication.prepare", actor=actor, now=now, ticket=ticket)

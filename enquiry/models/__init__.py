@@ -12,7 +12,12 @@ from enquiry.models.mail import (
     SuppressedAddress,
 )
 from enquiry.models.org import Department, Role, User
-from enquiry.models.publication import Adoption, Publication, PublicationStatus
+from enquiry.models.publication import (
+    Adoption,
+    Publication,
+    PublicationStatus,
+    SuggestionAdoption,
+)
 from enquiry.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -83,6 +88,7 @@ __all__ = [
     "SessionLike",
     "Setting",
     "Status",
+    "SuggestionAdoption",
     "SuppressedAddress",
     "Ticket",
     "UsedFormToken",

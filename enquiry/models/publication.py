@@ -80,3 +80,21 @@ class Publication(Base):
 
     def __repr__(self) -> str:
         return f"<Publication {self.id} of ticket {self.ticket_id} {self.status.value}>"
+
+
+class SuggestionAdoption(Base):
+    """What became of a 建议, recorded when the ticket is closed (and shown when published)."""
+
+    __tablename__ = "suggestion_adoptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), unique=True)
+    adoption: Mapped[Adoption] = mapped_column(str_enum(Adoption, "suggestion_adoption"))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SuggestionAdoption {self.adoption.value} of ticket {self.ticket_id}>"

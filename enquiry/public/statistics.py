@@ -38,7 +38,10 @@ def figures_for(year: int) -> public.PublicFigures:
     today = utcnow().astimezone(deadlines.BEIJING).date()
     calendar = policy_from_config(current_app.config).calendar
     raw = stats.mailbox_figures(db.session, year, today=today, calendar=calendar)
-    return public.public_figures(raw, public.section_counts(db.session, year))
+    adoption = published.adoption_counts(
+        db.session, stats.year_start(year), stats.year_start(year + 1)
+    )
+    return public.public_figures(raw, public.section_counts(db.session, year), adoption)
 
 
 @bp.get("/statistics")

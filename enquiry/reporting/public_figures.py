@@ -7,15 +7,15 @@ is below five are left out altogether. Zero is shown: it identifies nobody.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from enquiry.domain.satisfaction import RATING_LABELS
-from enquiry.labels import KIND_LABELS
-from enquiry.models import Report, ReportSection, SessionLike, Ticket
+from enquiry.labels import ADOPTION_LABELS, KIND_LABELS
+from enquiry.models import Adoption, Report, ReportSection, SessionLike, Ticket
 from enquiry.reporting import charts, mailbox
 from enquiry.reporting.dashboard import month_names
 from enquiry.reporting.figures import year_start
@@ -48,10 +48,13 @@ class PublicFigures:
     median_answer: float | None
     satisfaction: dict[Any, int | None]
     top_sections: list[tuple[str, int]]
+    adoption: dict[Adoption, int | None] = field(default_factory=dict)
 
 
 def public_figures(
-    figures: mailbox.MailboxFigures, sections: list[tuple[str, int]]
+    figures: mailbox.MailboxFigures,
+    sections: list[tuple[str, int]],
+    adoption: dict[Adoption, int] | None = None,
 ) -> PublicFigures:
     """Withhold every group smaller than five."""
     judged = figures.answered_on_time + figures.answered_late + figures.overdue_unanswered
@@ -65,6 +68,7 @@ def public_figures(
         median_answer=figures.median_answer if answered >= MINIMUM else None,
         satisfaction={r: mask(n) for r, n in figures.satisfaction.items()},
         top_sections=[(label, n) for label, n in sections if n >= MINIMUM][:TOP_SECTIONS],
+        adoption={a: mask(n) for a, n in (adoption or {}).items()},
     )
 
 
@@ -115,9 +119,11 @@ def public_charts(figures: PublicFigures, departments: dict[int, str]) -> list[A
         for d, row in figures.by_department.items()
     }
     ratings = {str(RATING_LABELS[r]): n for r, n in figures.satisfaction.items() if n is not None}
+    adopted = {str(ADOPTION_LABELS[a]): n for a, n in figures.adoption.items() if n is not None}
     for css, title, rows, heading in (
         ("chart-department", _("Enquiries by department"), totals, _("Department")),
         ("chart-satisfaction", _("Satisfaction"), ratings, _("Rating")),
+        ("chart-adoption", _("Suggestions adopted"), adopted, _("Outcome of the suggestion")),
         (
             "chart-sections",
             _("Report sections asked about most"),
@@ -161,6 +167,10 @@ def public_rows(figures: PublicFigures, departments: dict[int, str]) -> list[lis
         *(
             (f"satisfaction_{r.value}", WITHHELD if n is None else n)
             for r, n in figures.satisfaction.items()
+        ),
+        *(
+            (f"adoption_{a.value}", WITHHELD if n is None else n)
+            for a, n in figures.adoption.items()
         ),
         *((f"section {label}", n) for label, n in figures.top_sections),
     ]

@@ -3,6 +3,7 @@
 from enquiry.staff import (
     access,
     account,
+    adoption_views,
     attachments,
     auth,
     bulk,
@@ -36,6 +37,7 @@ __all__ = [
     "admin_tokens",
     "admin_users",
     "admin_webhooks",
+    "adoption_views",
     "attachments",
     "auth",
     "bp",

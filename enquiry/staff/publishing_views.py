@@ -139,6 +139,7 @@ def prepare_publication(ticket_id: int) -> Any:
             db.session,
             ticket,
             existing,
+            recorded=published.adoption_of(db.session, ticket),
             calendar=calendar,
             marker=_marker(),
             actor=actor,

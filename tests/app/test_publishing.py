@@ -350,3 +350,36 @@ def test_statistics_withhold_small_groups_and_open_data_holds_only_public_text(
             for secret in SECRETS:
                 assert secret not in content, (name, secret)
             assert not EMAIL_RE.search(content), name
+
+
+def test_adoption_recorded_when_closing_a_suggestion_reaches_the_copy_and_figures(
+    app, clients, client
+):
+    agent, supervisor = clients
+    ticket_id, _ref, _code = open_answered(app, kind=Kind.SUGGESTION)
+    bad = supervisor.post(f"/staff/tickets/{ticket_id}/close", data={"adoption": "maybe"})
+    assert bad.status_code == 400
+    response = supervisor.post(
+        f"/staff/tickets/{ticket_id}/close",
+        data={"adoption": "partly_adopted", "adoption_reason": "预算有限，分步实施"},
+    )
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[-2000:]
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).status.value == "closed"
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.ticket_id == ticket_id)
+        ).all()
+    assert "suggestion.adoption" in actions
+    publish(app, agent, supervisor, ticket_id)
+    found = publication_of(app, ticket_id)
+    assert found.adoption.value == "partly_adopted"
+    assert found.adoption_reason == "预算有限，分步实施"
+    csv_text = client.get("/statistics.csv?year=2026").get_data(as_text=True)
+    assert "adoption_partly_adopted" in csv_text
+
+
+def test_closing_a_suggestion_without_an_adoption_still_works(app, clients):
+    _agent, supervisor = clients
+    ticket_id, _ref, _code = open_answered(app, kind=Kind.SUGGESTION)
+    response = supervisor.post(f"/staff/tickets/{ticket_id}/close", data={})
+    assert response.status_code in (302, 303)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from enquiry.models import (
+    Adoption,
     Attachment,
     Blob,
     Kind,
@@ -17,6 +18,7 @@ from enquiry.models import (
     PublicationStatus,
     ReportSection,
     SessionLike,
+    SuggestionAdoption,
     Ticket,
 )
 from enquiry.search import published as published_search
@@ -128,3 +130,22 @@ def attachment_data(session: SessionLike, attachment: Attachment) -> bytes:
     """The bytes of an attachment (its blob is loaded only when asked for)."""
     data = session.scalar(select(Blob.data).where(Blob.sha256 == attachment.blob_sha256))
     return data or b""
+
+
+def adoption_of(session: SessionLike, ticket: Ticket) -> SuggestionAdoption | None:
+    """The recorded outcome of a suggestion, or None."""
+    return session.scalar(
+        select(SuggestionAdoption).where(SuggestionAdoption.ticket_id == ticket.id)
+    )
+
+
+def adoption_counts(session: SessionLike, start: datetime, end: datetime) -> dict[Adoption, int]:
+    """How many suggestions closed in [start, end) were adopted, partly adopted or not."""
+    rows = session.execute(
+        select(SuggestionAdoption.adoption, func.count())
+        .join(Ticket, Ticket.id == SuggestionAdoption.ticket_id)
+        .where(Ticket.closed_at >= start, Ticket.closed_at < end)
+        .group_by(SuggestionAdoption.adoption)
+    )
+    found = {adoption: int(n) for adoption, n in rows}
+    return {adoption: found.get(adoption, 0) for adoption in Adoption}
