@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
@@ -89,7 +90,12 @@ def answer_cluster() -> Response | tuple[str, int]:
         return html, 400
     done, skipped = answer_each(chosen, form.body.data or "", user)
     db.session.commit()
-    flash(_("%(n)d tickets answered and closed.", n=len(done)), "success")
+    flash(
+        ngettext(
+            "%(num)d ticket answered and closed.", "%(num)d tickets answered and closed.", len(done)
+        ),
+        "success",
+    )
     if skipped:
         flash(
             _("Not answered (not possible in their state): %(refs)s", refs=", ".join(skipped)),
