@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from enquiry.bounded import parse_id
 from enquiry.domain.queries import choices
 from enquiry.domain.queries import publications as published
-from enquiry.extensions import db
+from enquiry.extensions import db, limiter
 from enquiry.labels import ADOPTION_LABELS, KIND_LABELS
 from enquiry.models import Attachment, Kind, Publication, Report
 from enquiry.public.blueprint import bp
@@ -19,6 +19,7 @@ from enquiry.staff.attachments import content_disposition
 from enquiry.templating import current_locale
 
 QUERY_MAX = 200
+SEARCH_RATE_LIMIT = "60 per minute"  # each search ranks the published answers in memory
 LATEST_PER_SECTION = 3
 
 
@@ -45,6 +46,7 @@ def filters_from(args: Any) -> published.Filters:
 
 
 @bp.get("/questions")
+@limiter.limit(SEARCH_RATE_LIMIT)
 def questions() -> str:
     """All published questions and answers, newest first, searchable and filtered."""
     filters = filters_from(request.args)

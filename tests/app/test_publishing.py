@@ -20,6 +20,7 @@ from enquiry.domain import handling, tickets
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
+    Attachment,
     AuditEvent,
     Channel,
     Kind,
@@ -32,6 +33,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
+from enquiry.rules.uploads import Upload
 from tests.app.conftest import english
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -383,3 +385,40 @@ def test_closing_a_suggestion_without_an_adoption_still_works(app, clients):
     ticket_id, _ref, _code = open_answered(app, kind=Kind.SUGGESTION)
     response = supervisor.post(f"/staff/tickets/{ticket_id}/close", data={})
     assert response.status_code in (302, 303)
+
+
+def test_attachments_are_published_only_when_chosen_one_by_one(app, clients, client):
+    agent, supervisor = clients
+    ticket_id, _ref, _code = open_answered(app)
+    with app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        staff = db.session.scalar(sa.select(User).where(User.role == Role.AGENT))
+        policy = policy_from_config(app.config)
+        files = [
+            Upload("通知.txt", "text/plain", "整改通知".encode()),
+            Upload("x.txt", "text/plain", b"x"),
+        ]
+        handling.reply(
+            db.session,
+            ticket,
+            "附件为整改通知。",
+            identity=policy.mail,
+            actor=audit.Actor.staff(staff),
+            now=LATER,
+            attachments=files,
+        )
+        db.session.commit()
+        chosen = db.session.scalar(
+            sa.select(Attachment.id).where(Attachment.filename == "通知.txt")
+        )
+    base = f"/staff/tickets/{ticket_id}/publication"
+    post(agent, f"{base}/prepare")
+    post(agent, base, {"title": "整改", "attachments": [str(chosen)]})
+    post(agent, f"{base}/submit")
+    post(supervisor, f"{base}/approve")
+    found = publication_of(app, ticket_id)
+    page = client.get(f"/questions/{found.id}").get_data(as_text=True)
+    assert "通知.txt" in page and "x.txt" not in page
+    download = client.get(f"/questions/{found.id}/attachments/{chosen}")
+    assert download.status_code == 200 and download.data == "整改通知".encode()
+    assert client.get(f"/questions/{found.id}/attachments/{chosen + 1}").status_code == 404
