@@ -81,27 +81,33 @@ def answer_cluster() -> Response | tuple[str, int]:
     ids = [n for n in (parse_id(v) for v in request.form.getlist("ticket")) if n is not None]
     chosen = related.tickets_for_cluster(db.session, user, ids)
     if not form.validate_on_submit() or not chosen:
-        tickets = related.open_cluster(db.session, user, section_id)
-        if not chosen:
-            form.form_errors.append(_("Tick at least one ticket."))
-        html = render_template(
-            "staff/cluster.html", tickets=tickets, section_id=section_id or "none", form=form
-        )
-        return html, 400
+        return _refuse(form, user, section_id, has_tickets=bool(chosen))
     done, skipped = answer_each(chosen, form.body.data or "", user)
     db.session.commit()
-    flash(
-        ngettext(
-            "%(num)d ticket answered and closed.", "%(num)d tickets answered and closed.", len(done)
-        ),
-        "success",
-    )
-    if skipped:
-        flash(
-            _("Not answered (not possible in their state): %(refs)s", refs=", ".join(skipped)),
-            "warning",
-        )
+    _report(done, skipped)
     return redirect(url_for("staff.cluster", section=section_id or "none"), code=303)
+
+
+def _refuse(
+    form: ClusterAnswerForm, user: User, section_id: int | None, *, has_tickets: bool
+) -> tuple[str, int]:
+    if not has_tickets:
+        form.form_errors.append(_("Tick at least one ticket."))
+    tickets = related.open_cluster(db.session, user, section_id)
+    html = render_template(
+        "staff/cluster.html", tickets=tickets, section_id=section_id or "none", form=form
+    )
+    return html, 400
+
+
+def _report(done: list[str], skipped: list[str]) -> None:
+    count = ngettext(
+        "%(num)d ticket answered and closed.", "%(num)d tickets answered and closed.", len(done)
+    )
+    flash(count, "success")
+    if skipped:
+        refs = ", ".join(skipped)
+        flash(_("Not answered (not possible in their state): %(refs)s", refs=refs), "warning")
 
 
 def answer_each(tickets: list[Ticket], body: str, user: User) -> tuple[list[str], list[str]]:
