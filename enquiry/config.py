@@ -115,6 +115,11 @@ class Defaults:
     DEMO_ADMIN_EMAIL = "admin@enquiry.localhost"
     DEMO_ADMIN_PASSWORD: str | None = None  # printed once when generated
 
+    # Published answers (公开)
+    PUBLICATION_REQUIRES_APPROVAL = True  # False: staff publish without a supervisor's approval
+    PUBLICATION_MARKER = "■■"  # what replaces hidden personal data, e.g. "[已隐去]"
+    OPEN_DATA_LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
+
 
 def secret_key_for(instance_path: str) -> str:
     """Return the instance's secret key, generating and storing one on first use."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from enquiry.models import Channel, Kind
+from enquiry.models import Adoption, Channel, Kind
 
 KIND_LABELS = {
     Kind.QUESTION: _l("Question"),
@@ -23,4 +23,11 @@ CHANNEL_LABELS = {
     Channel.EMAIL: _l("E-mail"),
     Channel.POST: _l("Post"),
     Channel.IN_PERSON: _l("In person"),
+}
+
+# What became of a suggestion (建议), on the published page and in the figures.
+ADOPTION_LABELS = {
+    Adoption.ADOPTED: _l("Adopted"),
+    Adoption.PARTLY_ADOPTED: _l("Partly adopted"),
+    Adoption.NOT_ADOPTED: _l("Not adopted"),
 }

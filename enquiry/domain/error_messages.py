@@ -41,4 +41,7 @@ HANDLING_MESSAGES = {
     LIMIT_NOT_AFTER_TODAY: _l("The time limit for the 补正 must be after today."),
     # Raised by the merge view, which looks the target up within the user's scope.
     "no ticket with that reference": _l("No ticket you can see has that reference."),
+    # Raised when a suggestion is closed with its adoption outcome (enquiry.domain.adoption).
+    "choose whether the suggestion was adopted": _l("Choose whether the suggestion was adopted."),
+    "the reason is too long": _l("The reason is too long."),
 }

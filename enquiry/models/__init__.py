@@ -27,6 +27,12 @@ from enquiry.models.notifications import (
     TicketRead,
 )
 from enquiry.models.org import Department, Role, User
+from enquiry.models.publication import (
+    Adoption,
+    Publication,
+    PublicationStatus,
+    SuggestionAdoption,
+)
 from enquiry.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -61,6 +67,7 @@ from enquiry.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookSta
 __all__ = [
     "CITIZEN_VISIBLE_KINDS",
     "FINAL_STATUSES",
+    "Adoption",
     "ApiToken",
     "ApplicantType",
     "Attachment",
@@ -94,6 +101,8 @@ __all__ = [
     "OutboxStatus",
     "PauseKind",
     "PendingConfirmation",
+    "Publication",
+    "PublicationStatus",
     "Rating",
     "ReferenceCounter",
     "Remedy",
@@ -109,6 +118,7 @@ __all__ = [
     "SessionLike",
     "Setting",
     "Status",
+    "SuggestionAdoption",
     "SuppressedAddress",
     "Ticket",
     "TicketRead",

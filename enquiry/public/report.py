@@ -12,6 +12,7 @@ from enquiry.domain.queries import public as visible
 from enquiry.extensions import db
 from enquiry.models import ReportSection
 from enquiry.public.blueprint import bp
+from enquiry.public.questions import section_answers
 from enquiry.rules.report_split import CLOSING_ANCHOR, INTRO_ANCHOR
 
 
@@ -54,6 +55,7 @@ def report(year: int) -> str:
         sections=sections,
         toc=table_of_contents(sections),
         ask_url=url_for("public.ask", report=year),
+        answers=section_answers(found),
     )
 
 

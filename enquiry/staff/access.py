@@ -172,6 +172,7 @@ def staff_navigation() -> dict[str, Any]:
         ("staff.inbox", _("Inbox")),
         ("staff.search", _("Search")),
         ("staff.supervision", _("Supervision")),
+        ("staff.publications", _("Publication approvals")),
         ("staff.dashboard", _("Figures")),
         ("staff.mailroom", _("Mailroom")),
         ("staff.outbox", _("Outbox")),

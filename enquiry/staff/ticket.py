@@ -15,6 +15,7 @@ from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Ticket, User
 from enquiry.staff import notifications_views
+from enquiry.staff import adoption_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import current_staff, load_ticket_for
@@ -133,6 +134,7 @@ def close(ticket_id: int) -> Any:
 
     def run(ticket: Ticket, form: Any, actor: audit.Actor, now: datetime) -> None:
         outcome = form.outcome.data or None
+        adoption_views.record_from_close_form(ticket, actor, now)  # 建议: 采纳 / 部分采纳 / 未采纳
         handling.close(db.session, ticket, actor=actor, now=now, outcome=outcome)
 
     return perform(ticket_id, "close", Action.CLOSE, run, _("The ticket has been closed."))

@@ -24,6 +24,7 @@ from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for
 from enquiry.staff.remedy_panel import remedy_panel
+from enquiry.staff.related_panel import related_panel
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def render_page(
         header=page.header_view(ticket),
         thread=page.thread_view(ticket),
         mails=outbox_views.ticket_mail(ticket),
+        related=related_panel(ticket, user),
         history=page.history_view(ticket),
         forms=built,
         offered=offered,

@@ -1,0 +1,82 @@
+"""For staff answering a ticket: similar open tickets and matching published answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from enquiry.domain.queries.access import ticket_scope
+from enquiry.domain.queries.publications import similar_published
+from enquiry.models import (
+    FINAL_STATUSES,
+    Kind,
+    MessageKind,
+    Publication,
+    SessionLike,
+    Status,
+    Ticket,
+    User,
+)
+from enquiry.search import published as ranking
+
+OPEN_SCAN_MAX = 500  # the most recent open tickets compared by text
+CLUSTER_MAX = 50
+
+
+def _open_in_scope(user: User) -> sa.Select[Any]:
+    closed = [*FINAL_STATUSES, Status.ANSWERED]
+    return (
+        sa.select(Ticket)
+        .where(
+            ticket_scope(user), Ticket.status.not_in(closed), Ticket.kind != Kind.INFO_APPLICATION
+        )
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    )
+
+
+def question_text(ticket: Ticket) -> str:
+    """The subject and the citizen's first message: what a similar ticket is compared on."""
+    first = next((m.body for m in ticket.messages if m.kind is MessageKind.CITIZEN), "")
+    return f"{ticket.subject}\n{first[:2000]}"
+
+
+def similar_open_tickets(
+    session: SessionLike, user: User, ticket: Ticket, limit: int = 5
+) -> list[Ticket]:
+    """Open tickets the user may see that resemble this one (same section first)."""
+    rows = [
+        t for t in session.scalars(_open_in_scope(user).limit(OPEN_SCAN_MAX)) if t.id != ticket.id
+    ]
+    by_id = {t.id: t for t in rows}
+    ranked = ranking.similar(ticket.subject, ((t.id, t.subject) for t in rows), limit)
+    same_section = [
+        t.id
+        for t in rows
+        if ticket.report_section_id and t.report_section_id == ticket.report_section_id
+    ]
+    ordered = list(dict.fromkeys([*same_section, *ranked]))
+    return [by_id[n] for n in ordered[:limit]]
+
+
+def matching_answers(session: SessionLike, ticket: Ticket, limit: int = 5) -> list[Publication]:
+    """Published answers that resemble the ticket."""
+    return similar_published(session, question_text(ticket), ticket.report_section_id, limit)
+
+
+def open_cluster(session: SessionLike, user: User, section_id: int | None) -> list[Ticket]:
+    """Open tickets the user may see about one report section (or about none), oldest first."""
+    query = _open_in_scope(user)
+    if section_id is None:
+        query = query.where(Ticket.report_section_id.is_(None))
+    else:
+        query = query.where(Ticket.report_section_id == section_id)
+    return list(reversed(session.scalars(query.limit(CLUSTER_MAX)).all()))
+
+
+def tickets_for_cluster(session: SessionLike, user: User, ids: list[int]) -> list[Ticket]:
+    """The chosen tickets among those the user may see and that are open."""
+    if not ids:
+        return []
+    query = _open_in_scope(user).where(Ticket.id.in_(ids[:CLUSTER_MAX]))
+    return list(session.scalars(query))

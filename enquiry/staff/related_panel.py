@@ -1,0 +1,29 @@
+"""The ticket page's panel of similar open tickets and published answers to reuse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+
+from enquiry.domain.queries import related
+from enquiry.extensions import db
+from enquiry.models import Publication, Ticket, User
+
+
+@dataclass(frozen=True)
+class RelatedPanel:
+    """What the ticket page shows beside the composer."""
+
+    tickets: list[Ticket]
+    answers: list[Publication]
+    cluster_url: str
+
+
+def related_panel(ticket: Ticket, user: User) -> RelatedPanel:
+    """Similar open tickets and matching published answers, for the ticket page."""
+    return RelatedPanel(
+        tickets=related.similar_open_tickets(db.session, user, ticket),
+        answers=related.matching_answers(db.session, ticket),
+        cluster_url=url_for("staff.cluster", section=ticket.report_section_id or "none"),
+    )
