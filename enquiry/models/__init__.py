@@ -12,6 +12,7 @@ from enquiry.models.mail import (
     SuppressedAddress,
 )
 from enquiry.models.org import Department, Role, User
+from enquiry.models.privacy import LegalHold
 from enquiry.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -58,6 +59,7 @@ __all__ = [
     "Department",
     "HolidayOverride",
     "ImapClaim",
+    "LegalHold",
     "InboundEmail",
     "InboundOutcome",
     "InboundSource",
