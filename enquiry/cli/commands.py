@@ -144,6 +144,7 @@ def init_app(app: Flask) -> None:
     from enquiry.cli import deadlines as deadline_cli
     from enquiry.cli import init as init_cli
     from enquiry.cli import mail as mail_commands
+    from enquiry.cli import retention as retention_cli
     from enquiry.cli import search as search_cli
     from enquiry.cli import webhooks as webhooks_cli
 
@@ -155,5 +156,6 @@ def init_app(app: Flask) -> None:
         *search_cli.COMMANDS,
         *deadline_cli.COMMANDS,
         *webhooks_cli.COMMANDS,
+        *retention_cli.COMMANDS,
     ]:
         app.cli.add_command(command)

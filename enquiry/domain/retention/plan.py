@@ -61,8 +61,11 @@ class Plan:
 
 
 def ended_at() -> sa.ColumnElement[datetime]:
-    """When a finished ticket ended: closed, else answered, else last changed (refused, spam)."""
-    return sa.func.coalesce(Ticket.closed_at, Ticket.answered_at, Ticket.updated_at)
+    """When a finished ticket ended: closed, else answered, else received (spam, refused).
+
+    Not updated_at: anything touching the row (a reindex, a migration) would restart the period.
+    """
+    return sa.func.coalesce(Ticket.closed_at, Ticket.answered_at, Ticket.created_at)
 
 
 def _ticket_rule(
