@@ -8,6 +8,7 @@ from enquiry.staff import (
     bulk,
     calendar_views,
     clock_views,
+    holds,
     inbox,
     mailroom,
     outbox_views,
@@ -19,6 +20,7 @@ from enquiry.staff import (
 from enquiry.staff.admin import audit as admin_audit
 from enquiry.staff.admin import departments as admin_departments
 from enquiry.staff.admin import replies as admin_replies
+from enquiry.staff.admin import retention as admin_retention
 from enquiry.staff.admin import rules as admin_rules
 from enquiry.staff.admin import tokens as admin_tokens
 from enquiry.staff.admin import users as admin_users
@@ -31,6 +33,7 @@ __all__ = [
     "admin_audit",
     "admin_departments",
     "admin_replies",
+    "admin_retention",
     "admin_rules",
     "admin_tokens",
     "admin_users",
@@ -41,6 +44,7 @@ __all__ = [
     "bulk",
     "calendar_views",
     "clock_views",
+    "holds",
     "inbox",
     "mailroom",
     "outbox_views",
