@@ -48,16 +48,21 @@ def admin_holds() -> str:
     )
 
 
-@bp.post("/tickets/<int:ticket_id>/hold")
+def _refused(form: HoldForm, ticket_id: int, status: int = 400) -> tuple[str, int]:
+    if not form.errors:
+        form.form_errors.append(_("A hold needs a reason, and an end date that is not past."))
+    return render_template("staff/place_hold.html", form=form, ticket_id=ticket_id), status
+
+
+@bp.post("/tickets/<id:ticket_id>/hold")
 @role_required(Role.ADMIN, Role.SUPERVISOR)
-def place_hold(ticket_id: int) -> Response:
+def place_hold(ticket_id: int) -> Response | tuple[str, int]:
     """Place a legal hold on a ticket: its personal data is kept until the hold ends."""
     user = current_staff()
     ticket = load_ticket_for(user, ticket_id)
     form = HoldForm(prefix=HOLD_PREFIX)
     if not form.validate():
-        flash(_("A hold needs a reason (and an end date in the future, if any)."), "error")
-        return redirect(url_for("staff.ticket", ticket_id=ticket.id), 303)
+        return _refused(form, ticket.id)
     try:
         holds.place_hold(
             db.session,
@@ -69,16 +74,15 @@ def place_hold(ticket_id: int) -> Response:
         )
     except holds.HoldError:
         db.session.rollback()
-        flash(_("A hold needs a reason (and an end date in the future, if any)."), "error")
-        return redirect(url_for("staff.ticket", ticket_id=ticket.id), 303)
+        return _refused(form, ticket.id)
     db.session.commit()
     flash(_("Legal hold placed: the personal data of this enquiry is kept."), "success")
     return redirect(url_for("staff.ticket", ticket_id=ticket.id), 303)
 
 
-@bp.post("/admin/holds/<int:hold_id>/lift")
+@bp.post("/admin/holds/<id:hold_id>/lift")
 @role_required(Role.ADMIN, Role.SUPERVISOR)
-def lift_hold(hold_id: int) -> Response:
+def lift_hold(hold_id: int) -> Response | tuple[str, int]:
     """Lift a hold; the retention periods apply again from the next run."""
     hold = queries.hold_by_id(db.session, hold_id)
     if hold is None:
@@ -88,8 +92,9 @@ def lift_hold(hold_id: int) -> Response:
         holds.lift_hold(db.session, hold, actor=actor_for(current_staff()), now=utcnow())
     except holds.HoldError:
         db.session.rollback()
-        flash(_("That hold was already lifted."), "error")
-        return redirect(url_for("staff.admin_holds"), 303)
+        rows = queries.hold_rows(db.session, utcnow().date())
+        problem = _("That hold was already lifted.")
+        return render_template("staff/admin/holds.html", rows=rows, problem=problem), 409
     db.session.commit()
     flash(_("Legal hold lifted."), "success")
     return redirect(url_for("staff.admin_holds"), 303)

@@ -24,6 +24,7 @@ from enquiry.models import (
     Department,
     HolidayOverride,
     Kind,
+    LegalHold,
     OutboundEmail,
     OutboxStatus,
     RoutingRule,
@@ -89,6 +90,13 @@ def new_token(site: Site) -> dict[str, Any]:
         token_hash=f"{number:064d}",
     )
     return {"token": site.add(token)}
+
+
+def new_hold(site: Site) -> dict[str, Any]:
+    """A fresh ticket under a legal hold, for the lift button."""
+    values = site.fresh_ticket()
+    values["hold"] = site.add(LegalHold(ticket_id=values["ticket_id"], reason="诉讼"))
+    return values
 
 
 def new_department(site: Site) -> dict[str, Any]:
@@ -461,6 +469,27 @@ POSTS: dict[str, Post] = {
         valid={"next": "/staff/outbox"},
         setup=failed_mail,
     ),
+    "staff.admin_save_retention": Post(
+        "/staff/admin/retention",
+        valid={
+            "question": "1095",
+            "suggestion": "1095",
+            "complaint": "1095",
+            "other": "1095",
+            "info_application": "1825",
+            "spam": "30",
+            "mail": "30",
+            "overrides": "",
+        },
+    ),
+    "staff.place_hold": Post(
+        TICKET + "/hold",
+        role="supervisor",
+        valid={"hold-reason": "行政复议", "hold-until_on": ""},
+        stored={"hold-reason": "legal_holds.reason"},
+        setup=fresh,
+    ),
+    "staff.lift_hold": Post("/staff/admin/holds/{hold}/lift", role="supervisor", setup=new_hold),
     "staff.mailroom_reprocess": Post(
         "/staff/mailroom/{inbound}/reprocess", accepted_baseline=False
     ),
@@ -518,6 +547,10 @@ PAGES: dict[str, Page] = {
     "staff.annual_report_latest": Page("/staff/reports/annual"),
     "staff.annual_report_csv": Page("/staff/reports/annual/{year}.csv"),
     "staff.annual_report_xlsx": Page("/staff/reports/annual/{year}.xlsx"),
+    "staff.admin_retention": Page("/staff/admin/retention"),
+    "staff.admin_retention_plan_csv": Page("/staff/admin/retention/plan.csv"),
+    "staff.admin_personal_data": Page("/staff/admin/personal-data"),
+    "staff.admin_holds": Page("/staff/admin/holds"),
 }
 
 # Query parameters every page is also given: a page must ignore or refuse what it does not read.

@@ -87,10 +87,20 @@ def check_annual_xlsx(site: Site, name: str, department_id: int) -> None:
     assert numbers and all(isinstance(value, int) for value in numbers)
 
 
+def check_retention_plan_csv(site: Site, name: str, department_id: int) -> None:
+    """The plan names only references, rules and dates: nothing a citizen typed."""
+    response = site.client("admin").get("/staff/admin/retention/plan.csv")
+    assert response.status_code == 200
+    rows = read_csv(response.data)
+    assert rows[0][:2] == ["Rule", "Action"] or len(rows[0]) == 5
+    assert not unsafe_cells(rows)
+
+
 EXPORTS: dict[str, Callable[[Site, str, int], None]] = {
     "staff.dashboard_csv": check_dashboard_csv,
     "staff.annual_report_csv": check_annual_csv,
     "staff.annual_report_xlsx": check_annual_xlsx,
+    "staff.admin_retention_plan_csv": check_retention_plan_csv,
 }
 
 

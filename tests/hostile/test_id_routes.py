@@ -50,6 +50,7 @@ VALID = {
     "webhook_id": "webhook",
     "year": "year",
     "token_id": "token",
+    "hold_id": "hold",
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from enquiry.bounded import BoundedIntegerField
 from enquiry.domain.retention import settings
@@ -36,7 +37,7 @@ def _days(key: str) -> BoundedIntegerField:
         RULE_LABELS[key],
         low=settings.MIN_DAYS,
         high=settings.MAX_DAYS,
-        validators=[InputRequired()],
+        validators=[DataRequired()],
     )
 
 
@@ -74,8 +75,9 @@ class RetentionForm(FlaskForm):
         try:
             parse_overrides(field.data or "")
         except ValueError as error:
+            line = str(error)[:80]  # plain gettext: a lazy string would skip escaping
             raise ValidationError(
-                _l("Not a kind/outcome and a number of days: %(line)s", line=str(error)[:80])
+                _("Not a kind/outcome and a number of days: %(line)s", line=line)
             ) from error
 
     def periods(self) -> dict[str, int]:
