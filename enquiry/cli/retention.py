@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 retention_cli = AppGroup("retention", help="Personal data retention (anonymise, purge).")
 BATCH = 50  # items per transaction: a long run holds no lock for long
-DEFAULT_RUN_AT = "02:30"  # Beijing time, when the office is closed
+DEFAULT_RUN_AT = "01:30"  # Beijing time: office closed, before the 02:30 backup
 CHECK_SECONDS = 600.0
 
 

@@ -15,12 +15,13 @@ from enquiry.models import InboundEmail, SessionLike, Ticket
 def apply_item(session: SessionLike, item: PlanItem, *, actor: audit.Actor, now: datetime) -> bool:
     """Remove what one plan item names; False when it changed since the plan (skipped)."""
     if item.target == "mail":
-        row = session.get(InboundEmail, item.id)
+        row = session.get(InboundEmail, item.id, with_for_update=True, populate_existing=True)
         if row is None or row.ticket_id is not None:
             return False
         purge_mail(session, [row])
         return True
-    ticket = session.get(Ticket, item.id)
+    # Locked (PostgreSQL): two workers running the daily job never anonymise a ticket twice.
+    ticket = session.get(Ticket, item.id, with_for_update=True, populate_existing=True)
     if ticket is None or ticket.anonymised_at is not None:
         return False
     if holds.is_held(session, ticket, now.date()):
