@@ -505,6 +505,7 @@ PAGES: dict[str, Page] = {
     "public.track": Page("/track", role=None),
     "public.track_link": Page("/track/{reference_seed}/{code_seed}", role=None),
     "public.tracked": Page("/track/{reference_seed}", role=None),
+    "public.my_data": Page("/track/{reference_seed}/my-data.zip", role=None),
     "public.rate": Page("/rate/{token}", role=None, setup=answered),
     "staff.login": Page("/staff/login", role=None),
     "staff.login_totp": Page("/staff/login/totp", role=None),
