@@ -12,7 +12,7 @@ from enquiry.models.mail import (
     SuppressedAddress,
 )
 from enquiry.models.org import Department, Role, User
-from enquiry.models.privacy import LegalHold
+from enquiry.models.privacy import LegalHold, PersonalDataRequest
 from enquiry.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -70,6 +70,7 @@ __all__ = [
     "OutboxStatus",
     "PauseKind",
     "PendingConfirmation",
+    "PersonalDataRequest",
     "Rating",
     "ReferenceCounter",
     "Report",

@@ -27,6 +27,7 @@ class Kind(enum.StrEnum):
     COMPLAINT = "complaint"
     INFO_APPLICATION = "info_application"
     OTHER = "other"
+    PERSONAL_DATA = "personal_data"  # 个人信息请求: correct or delete one's data (PIPL 46, 47)
 
 
 class Status(enum.StrEnum):

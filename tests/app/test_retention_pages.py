@@ -46,6 +46,7 @@ def test_admin_sees_the_plan_exports_it_and_changes_periods(
         "complaint": "50",
         "other": "60",
         "info_application": "3650",
+        "personal_data": "1095",
         "spam": "7",
         "mail": "14",
         "overrides": "info_application/disclosed 4000",

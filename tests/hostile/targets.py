@@ -18,9 +18,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from enquiry import audit
+from enquiry.domain import personal_data
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
     ApiToken,
+    Channel,
     Department,
     HolidayOverride,
     Kind,
@@ -29,6 +33,7 @@ from enquiry.models import (
     OutboxStatus,
     RoutingRule,
     Status,
+    Ticket,
     WebhookEndpoint,
     utcnow,
 )
@@ -97,6 +102,26 @@ def new_hold(site: Site) -> dict[str, Any]:
     values = site.fresh_ticket()
     values["hold"] = site.add(LegalHold(ticket_id=values["ticket_id"], reason="诉讼"))
     return values
+
+
+def data_request(site: Site) -> dict[str, Any]:
+    """A fresh ticket and a personal data request about it; the request's ticket to decide."""
+    values = site.fresh_ticket()
+    with site.app.app_context():
+        subject = db.session.get(Ticket, values["ticket_id"])
+        opened, _row = personal_data.request_change(
+            db.session,
+            subject,
+            action=personal_data.CORRECT,
+            correction=personal_data.Correction(name="李四"),
+            note="",
+            channel=Channel.WEB,
+            policy=policy_from_config(site.app.config),
+            actor=audit.Actor.citizen(),
+            now=utcnow(),
+        )
+        db.session.commit()
+        return {"ticket_id": opened.ticket.id}
 
 
 def new_department(site: Site) -> dict[str, Any]:
@@ -477,6 +502,7 @@ POSTS: dict[str, Post] = {
             "complaint": "1095",
             "other": "1095",
             "info_application": "1825",
+            "personal_data": "1095",
             "spam": "30",
             "mail": "30",
             "overrides": "",
@@ -490,6 +516,17 @@ POSTS: dict[str, Post] = {
         setup=fresh,
     ),
     "staff.lift_hold": Post("/staff/admin/holds/{hold}/lift", role="supervisor", setup=new_hold),
+    "public.personal_data_request": Post(
+        "/track/{reference}/personal-data",
+        role=None,
+        valid={"action": "correct", "name": "李四", "email": "", "phone": "", "note": ""},
+        setup=fresh,
+    ),
+    "staff.decide_personal_data": Post(
+        TICKET + "/personal-data/decide",
+        valid={"decision": "reject", "note": "核实"},
+        setup=data_request,
+    ),
     "staff.mailroom_reprocess": Post(
         "/staff/mailroom/{inbound}/reprocess", accepted_baseline=False
     ),
@@ -505,6 +542,7 @@ PAGES: dict[str, Page] = {
     "public.track": Page("/track", role=None),
     "public.track_link": Page("/track/{reference_seed}/{code_seed}", role=None),
     "public.tracked": Page("/track/{reference_seed}", role=None),
+    "public.personal_data_request": Page("/track/{reference_seed}/personal-data", role=None),
     "public.my_data": Page("/track/{reference_seed}/my-data.zip", role=None),
     "public.rate": Page("/rate/{token}", role=None, setup=answered),
     "staff.login": Page("/staff/login", role=None),

@@ -29,6 +29,7 @@ from enquiry.models import (
     MessageKind,
     OutboundEmail,
     PendingConfirmation,
+    PersonalDataRequest,
     SatisfactionRating,
     SessionLike,
     SuppressedAddress,
@@ -152,6 +153,21 @@ def drop_unused_blobs(session: SessionLike, digests: Iterable[str]) -> int:
 
 
 def _side_tables(session: SessionLike, ticket: Ticket, email: str, removed: Counter[str]) -> None:
+    requests = session.scalars(
+        sa.select(PersonalDataRequest).where(
+            sa.or_(
+                PersonalDataRequest.subject_ticket_id == ticket.id,
+                PersonalDataRequest.request_ticket_id == ticket.id,
+            )
+        )
+    )
+    for request in requests:
+        removed["contact_fields"] += sum(
+            1 for value in (request.new_name, request.new_email, request.new_phone) if value
+        )
+        request.new_name = request.new_email = request.new_phone = None
+        if request.decision_note:
+            request.decision_note = ANONYMISED
     result = session.execute(
         sa.delete(PendingConfirmation).where(PendingConfirmation.ticket_id == ticket.id)
     )

@@ -21,6 +21,7 @@ DEFAULT_DAYS = {
     Kind.COMPLAINT.value: 3 * YEAR,
     Kind.OTHER.value: 3 * YEAR,
     Kind.INFO_APPLICATION.value: 5 * YEAR,
+    Kind.PERSONAL_DATA.value: 3 * YEAR,
     SPAM: 30,
     MAIL: 30,
 }

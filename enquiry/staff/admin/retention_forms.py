@@ -27,6 +27,7 @@ RULE_LABELS = {
     Kind.COMPLAINT.value: _l("Complaints: days after closing"),
     Kind.OTHER.value: _l("Other enquiries: days after closing"),
     Kind.INFO_APPLICATION.value: _l("Information applications: days after closing"),
+    Kind.PERSONAL_DATA.value: _l("Personal data requests: days after closing"),
     settings.SPAM: _l("Spam: days after receipt"),
     settings.MAIL: _l("Quarantined mail and mail that joined no ticket: days after receipt"),
 }
@@ -61,6 +62,7 @@ class RetentionForm(FlaskForm):
     complaint = _days(Kind.COMPLAINT.value)
     other = _days(Kind.OTHER.value)
     info_application = _days(Kind.INFO_APPLICATION.value)
+    personal_data = _days(Kind.PERSONAL_DATA.value)
     spam = _days(settings.SPAM)
     mail = _days(settings.MAIL)
     overrides = TextAreaField(

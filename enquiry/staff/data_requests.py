@@ -1,0 +1,108 @@
+"""Staff decide a citizen's personal data request (correct or delete) on its ticket page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from enquiry.domain import personal_data
+from enquiry.domain.queries import retention as queries
+from enquiry.extensions import db
+from enquiry.models import Kind, PersonalDataRequest, utcnow
+from enquiry.models.privacy import REQUEST_NOTE_MAX
+from enquiry.staff.access import actor_for, current_staff, load_ticket_for, staff_required
+from enquiry.staff.admin.forms import strip_text
+from enquiry.staff.blueprint import bp
+
+logger = logging.getLogger(__name__)
+APPROVE, REJECT = "approve", "reject"
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[SelectChoice(APPROVE, _l("Approve")), SelectChoice(REJECT, _l("Reject"))],
+        validators=[InputRequired()],
+    )
+    note = TextAreaField(
+        _l("Reason (kept with the decision)"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=REQUEST_NOTE_MAX)],
+    )
+
+
+def request_view(row: PersonalDataRequest) -> dict[str, Any]:
+    """What the panel shows of a request."""
+    return {
+        "action": row.action,
+        "corrections": [
+            (label, value)
+            for label, value in (
+                (_("Name"), row.new_name),
+                (_("E-mail"), row.new_email),
+                (_("Phone"), row.new_phone),
+            )
+            if value
+        ],
+        "decision": row.decision,
+        "note": row.decision_note,
+    }
+
+
+@bp.context_processor
+def personal_data_panel() -> dict[str, Any]:
+    """On a personal data request's page, the request and the decision form."""
+    if request.endpoint != "staff.ticket" or not current_user.is_authenticated:
+        return {}
+    ticket_id = (request.view_args or {}).get("ticket_id")
+    ticket = queries.ticket_by_id(db.session, ticket_id) if isinstance(ticket_id, int) else None
+    if ticket is None or ticket.kind is not Kind.PERSONAL_DATA:
+        return {}
+    row = personal_data.request_for(db.session, ticket)
+    if row is None:
+        return {}
+    subject = queries.ticket_by_id(db.session, row.subject_ticket_id)
+    return {
+        "data_request": request_view(row),
+        "data_request_about": subject,
+        "decision_form": DecisionForm(),
+        "data_request_ticket_id": ticket.id,
+    }
+
+
+@bp.post("/tickets/<id:ticket_id>/personal-data/decide")
+@staff_required
+def decide_personal_data(ticket_id: int) -> Response | tuple[str, int]:
+    """Approve or reject a personal data request; approval corrects or deletes."""
+    user = current_staff()
+    ticket = load_ticket_for(user, ticket_id)
+    row = personal_data.request_for(db.session, ticket)
+    form = DecisionForm()
+    if row is None or not form.validate():
+        form.form_errors.append(_("Choose to approve or reject the request."))
+        return render_template("staff/decide_personal_data.html", form=form, ticket=ticket), 400
+    try:
+        personal_data.decide(
+            db.session,
+            row,
+            approve=form.decision.data == APPROVE,
+            note=form.note.data or "",
+            actor=actor_for(user),
+            now=utcnow(),
+        )
+    except personal_data.PersonalDataRequestError as error:
+        db.session.rollback()
+        form.form_errors.append(_("The request cannot be decided: %(why)s", why=str(error)))
+        return render_template("staff/decide_personal_data.html", form=form, ticket=ticket), 409
+    db.session.commit()
+    flash(_("Decision recorded. Answer the citizen on this request."), "success")
+    return redirect(url_for("staff.ticket", ticket_id=ticket.id), 303)
