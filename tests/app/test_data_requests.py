@@ -101,3 +101,28 @@ def test_a_correction_needs_something_to_correct(app: Flask, client: FlaskClient
     assert "Enter at least one contact detail" in response.get_data(as_text=True)
     _reference, bad = _request(client, app, {"action": "correct", "email": "<b>x"})
     assert bad.status_code == 400 and "<b>x" not in bad.get_data(as_text=True)
+
+
+def test_staff_record_a_request_sent_by_email_and_approve_it(
+    app: Flask, make_user: Any, login: Any
+) -> None:
+    reference, _code = _open(app, "周五", "zhouwu@example.org", b"%PDF-1 z", "z.pdf")
+    with app.app_context():
+        subject_id = db.session.scalars(select(Ticket).filter_by(reference=reference)).one().id
+    staff = english(app.test_client())
+    login(staff, make_user(role=Role.AGENT))
+    assert "Record a personal data request" in staff.get(f"/staff/tickets/{subject_id}").get_data(
+        as_text=True
+    )
+    bad = staff.post(f"/staff/tickets/{subject_id}/personal-data/record", data={"pdr-action": "x"})
+    assert bad.status_code == 400
+    recorded = staff.post(
+        f"/staff/tickets/{subject_id}/personal-data/record",
+        data={"pdr-action": "correct", "pdr-phone": "13911112222"},
+    )
+    assert recorded.status_code == 303
+    with app.app_context():
+        assert db.session.get(Ticket, subject_id).citizen_phone is None  # type: ignore[union-attr]
+    assert _staff_decides(app, staff, None, "approve").status_code == 303
+    with app.app_context():
+        assert db.session.get(Ticket, subject_id).citizen_phone == "13911112222"  # type: ignore[union-attr]

@@ -527,6 +527,11 @@ POSTS: dict[str, Post] = {
         valid={"decision": "reject", "note": "核实"},
         setup=data_request,
     ),
+    "staff.record_personal_data_request": Post(
+        TICKET + "/personal-data/record",
+        valid={"pdr-action": "correct", "pdr-name": "李四", "pdr-email": "", "pdr-phone": ""},
+        setup=fresh,
+    ),
     "staff.mailroom_reprocess": Post(
         "/staff/mailroom/{inbound}/reprocess", accepted_baseline=False
     ),
