@@ -46,6 +46,7 @@ extract-messages: $(STAMP)
 
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask retention run
 	$(BIN)/flask demo load --if-empty
 	$(BIN)/flask init --no-input
 	$(BIN)/flask run-all --host $(HOST) --port $(PORT)

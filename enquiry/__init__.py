@@ -132,4 +132,5 @@ def _sqlite_pragmas(timeout_ms: int, dbapi_connection: Any, _record: Any) -> Non
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # removed personal data does not linger in free pages
     cursor.close()

@@ -41,6 +41,7 @@ class Defaults:
     DEADLINE_DAYS_COMPLAINT = 15
     DEADLINE_DAYS_INFO_APPLICATION = 20  # 2019 Regulations, art. 33
     DEADLINE_DAYS_OTHER = 15
+    DEADLINE_DAYS_PERSONAL_DATA = 15  # working days for a request about one's personal data
     EXTENSION_MAX_DAYS_INFO_APPLICATION = 20  # once, with a supervisor's approval (art. 33)
     EXTENSION_MAX_DAYS_OTHER = 10
     DUE_SOON_DAYS = 3  # working days

@@ -17,6 +17,7 @@ KIND_LABELS = {
     Kind.COMPLAINT: _l("Complaint"),
     Kind.INFO_APPLICATION: _l("Application for government information"),
     Kind.OTHER: _l("Other"),
+    Kind.PERSONAL_DATA: _l("Personal data request"),
 }
 CHANNEL_LABELS = {
     Channel.WEB: _l("Web form"),

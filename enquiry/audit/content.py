@@ -3,6 +3,11 @@
 An event's detail may name a message (`message_id` with `body_sha256` and `attachment_sha256`)
 or an outbox row (`outbound_id` with `outbound_sha256`). The chain signs those hashes, and
 verification recomputes them from the stored rows, so an edited body or file is found.
+
+Anonymisation under the retention policy (enquiry/domain/retention) rewrites bodies, deletes
+attachments and blanks outgoing mail; the earlier events are never touched. Its own event
+(`ticket.anonymised`, later in the chain and signed like any other) records the hashes of the
+content as it left it: content that matches those hashes is accepted, anything else still fails.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from enquiry.models import Attachment, Blob, Message, OutboundEmail, SessionLike
+from enquiry.models import Attachment, AuditEvent, Blob, Message, OutboundEmail, SessionLike
+
+ANONYMISED_ACTION = "ticket.anonymised"
 
 OUTBOUND_FIELDS = (
     "to_addr",
@@ -59,20 +66,63 @@ def outbound_sha256(row: Any) -> str:
     return sha256_text(json.dumps(fields, sort_keys=True, ensure_ascii=False))
 
 
+def anonymised_hashes(session: SessionLike, ticket_id: int | None, part: str) -> dict[str, Any]:
+    """Return what the newest anonymisation of a ticket recorded for `part`, keyed by row id."""
+    if ticket_id is None:
+        return {}
+    detail = session.scalar(
+        select(AuditEvent.detail)
+        .where(AuditEvent.ticket_id == ticket_id, AuditEvent.action == ANONYMISED_ACTION)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    recorded = detail.get(part) if isinstance(detail, dict) else None
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def message_content(session: SessionLike, message: Message) -> dict[str, Any]:
+    """Return a message's content hashes as an anonymisation event records them."""
+    return {
+        "body": sha256_text(message.body),
+        "attachments": _attachment_hashes(session, message.id),
+    }
+
+
+def _message_mismatch(session: SessionLike, detail: dict[str, Any]) -> str | None:
+    message = session.get(Message, detail.get("message_id"))
+    if message is None:
+        return f"message {detail.get('message_id')} is missing"
+    body_changed = sha256_text(message.body) != detail["body_sha256"]
+    files = _attachment_hashes(session, message.id)
+    files_changed = files != detail.get("attachment_sha256", [])
+    if not (body_changed or files_changed):
+        return None
+    vouched = anonymised_hashes(session, message.ticket_id, "messages").get(str(message.id))
+    if vouched == {"body": sha256_text(message.body), "attachments": files}:
+        return None
+    if body_changed:
+        return f"the body of message {message.id} was changed"
+    return f"the attachments of message {message.id} were changed"
+
+
+def _outbound_mismatch(session: SessionLike, detail: dict[str, Any]) -> str | None:
+    row = session.get(OutboundEmail, detail.get("outbound_id"))
+    if row is None:
+        return f"outgoing message {detail.get('outbound_id')} is missing"
+    current = outbound_sha256(row)
+    if current == detail["outbound_sha256"]:
+        return None
+    if anonymised_hashes(session, row.ticket_id, "outbound").get(str(row.id)) == current:
+        return None
+    return f"outgoing message {row.id} was changed"
+
+
 def content_mismatch(session: SessionLike, detail: dict[str, Any]) -> str | None:
     """Recompute the content hashes an event's detail records; say what no longer matches."""
     if "body_sha256" in detail:
-        message = session.get(Message, detail.get("message_id"))
-        if message is None:
-            return f"message {detail.get('message_id')} is missing"
-        if sha256_text(message.body) != detail["body_sha256"]:
-            return f"the body of message {message.id} was changed"
-        if _attachment_hashes(session, message.id) != detail.get("attachment_sha256", []):
-            return f"the attachments of message {message.id} were changed"
+        problem = _message_mismatch(session, detail)
+        if problem is not None:
+            return problem
     if "outbound_sha256" in detail:
-        row = session.get(OutboundEmail, detail.get("outbound_id"))
-        if row is None:
-            return f"outgoing message {detail.get('outbound_id')} is missing"
-        if outbound_sha256(row) != detail["outbound_sha256"]:
-            return f"outgoing message {row.id} was changed"
+        return _outbound_mismatch(session, detail)
     return None

@@ -145,6 +145,7 @@ def init_app(app: Flask) -> None:
     from enquiry.cli import init as init_cli
     from enquiry.cli import mail as mail_commands
     from enquiry.cli import notify as notify_cli
+    from enquiry.cli import retention as retention_cli
     from enquiry.cli import search as search_cli
     from enquiry.cli import webhooks as webhooks_cli
 
@@ -157,5 +158,6 @@ def init_app(app: Flask) -> None:
         *deadline_cli.COMMANDS,
         *webhooks_cli.COMMANDS,
         *notify_cli.COMMANDS,
+        *retention_cli.COMMANDS,
     ]:
         app.cli.add_command(command)

@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from enquiry.cli import deadlines as deadline_cli
 from enquiry.cli import intake as intake_cli
 from enquiry.cli import notify as notify_cli
+from enquiry.cli import retention as retention_cli
 from enquiry.cli import webhooks as webhooks_cli
 from enquiry.cli.worker import Job, Scheduler, stop_on_signals
 from enquiry.extensions import db
@@ -110,6 +111,7 @@ def worker_command(once: bool) -> None:
     jobs += deadline_cli.worker_jobs(current_app.config)
     jobs += webhooks_cli.worker_jobs(current_app.config)
     jobs[:0] = notify_cli.worker_jobs(current_app.config)  # first: its mail leaves this pass
+    jobs += retention_cli.worker_jobs(current_app.config)
     scheduler = Scheduler(jobs, stop)
     with stop_on_signals(stop, click.echo):
         if once:

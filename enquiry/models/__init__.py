@@ -33,6 +33,7 @@ from enquiry.models.publication import (
     PublicationStatus,
     SuggestionAdoption,
 )
+from enquiry.models.privacy import LegalHold, PersonalDataRequest
 from enquiry.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -91,6 +92,7 @@ __all__ = [
     "InboundSource",
     "Kind",
     "MailState",
+    "LegalHold",
     "Message",
     "MessageKind",
     "Notification",
@@ -103,6 +105,7 @@ __all__ = [
     "PendingConfirmation",
     "Publication",
     "PublicationStatus",
+    "PersonalDataRequest",
     "Rating",
     "ReferenceCounter",
     "Remedy",

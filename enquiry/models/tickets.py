@@ -27,6 +27,7 @@ class Kind(enum.StrEnum):
     COMPLAINT = "complaint"
     INFO_APPLICATION = "info_application"
     OTHER = "other"
+    PERSONAL_DATA = "personal_data"  # 个人信息请求: correct or delete one's data (PIPL 46, 47)
 
 
 class Status(enum.StrEnum):
@@ -148,6 +149,8 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    # Personal data removed under the retention policy (enquiry/domain/retention).
+    anonymised_at: Mapped[datetime | None]
 
     department: Mapped[Department] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

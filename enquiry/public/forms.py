@@ -108,7 +108,11 @@ class AskForm(AttachmentsMixin, FlaskForm):
 
     kind = RadioField(
         _l("Type of enquiry"),
-        choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+        choices=[
+            SelectChoice(k.value, label)
+            for k, label in KIND_LABELS.items()
+            if k is not Kind.PERSONAL_DATA  # asked from the tracking page of one's enquiry
+        ],
         default=Kind.QUESTION.value,
         validators=[InputRequired(_l("Choose the type of enquiry."))],
     )

@@ -13,6 +13,8 @@ from enquiry.staff import (
     consultation_views,
     evidence_views,
     composer_views,
+    data_requests,
+    holds,
     inbox,
     mailroom,
     notifications_views,
@@ -30,6 +32,7 @@ from enquiry.staff import (
 from enquiry.staff.admin import audit as admin_audit
 from enquiry.staff.admin import departments as admin_departments
 from enquiry.staff.admin import replies as admin_replies
+from enquiry.staff.admin import retention as admin_retention
 from enquiry.staff.admin import rules as admin_rules
 from enquiry.staff.admin import tokens as admin_tokens
 from enquiry.staff.admin import users as admin_users
@@ -42,6 +45,7 @@ __all__ = [
     "admin_audit",
     "admin_departments",
     "admin_replies",
+    "admin_retention",
     "admin_rules",
     "admin_tokens",
     "admin_users",
@@ -57,6 +61,8 @@ __all__ = [
     "consultation_views",
     "evidence_views",
     "composer_views",
+    "data_requests",
+    "holds",
     "inbox",
     "mailroom",
     "notifications_views",

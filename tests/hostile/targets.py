@@ -18,12 +18,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from enquiry import audit
+from enquiry.domain import personal_data
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
     ApiToken,
+    Channel,
     Department,
     HolidayOverride,
     Kind,
+    LegalHold,
     OutboundEmail,
     OutboxStatus,
     Remedy,
@@ -94,6 +99,33 @@ def new_token(site: Site) -> dict[str, Any]:
         token_hash=f"{number:064d}",
     )
     return {"token": site.add(token)}
+
+
+def new_hold(site: Site) -> dict[str, Any]:
+    """A fresh ticket under a legal hold, for the lift button."""
+    values = site.fresh_ticket()
+    values["hold"] = site.add(LegalHold(ticket_id=values["ticket_id"], reason="诉讼"))
+    return values
+
+
+def data_request(site: Site) -> dict[str, Any]:
+    """A fresh ticket and a personal data request about it; the request's ticket to decide."""
+    values = site.fresh_ticket()
+    with site.app.app_context():
+        subject = db.session.get(Ticket, values["ticket_id"])
+        opened, _row = personal_data.request_change(
+            db.session,
+            subject,
+            action=personal_data.CORRECT,
+            correction=personal_data.Correction(name="李四"),
+            note="",
+            channel=Channel.WEB,
+            policy=policy_from_config(site.app.config),
+            actor=audit.Actor.citizen(),
+            now=utcnow(),
+        )
+        db.session.commit()
+        return {"ticket_id": opened.ticket.id}
 
 
 def new_department(site: Site) -> dict[str, Any]:
@@ -510,6 +542,44 @@ POSTS: dict[str, Post] = {
         valid={"next": "/staff/outbox"},
         setup=failed_mail,
     ),
+    "staff.admin_save_retention": Post(
+        "/staff/admin/retention",
+        valid={
+            "question": "1095",
+            "suggestion": "1095",
+            "complaint": "1095",
+            "other": "1095",
+            "info_application": "1825",
+            "personal_data": "1095",
+            "spam": "30",
+            "mail": "30",
+            "overrides": "",
+        },
+    ),
+    "staff.place_hold": Post(
+        TICKET + "/hold",
+        role="supervisor",
+        valid={"hold-reason": "行政复议", "hold-until_on": ""},
+        stored={"hold-reason": "legal_holds.reason"},
+        setup=fresh,
+    ),
+    "staff.lift_hold": Post("/staff/admin/holds/{hold}/lift", role="supervisor", setup=new_hold),
+    "public.personal_data_request": Post(
+        "/track/{reference}/personal-data",
+        role=None,
+        valid={"action": "correct", "name": "李四", "email": "", "phone": "", "note": ""},
+        setup=fresh,
+    ),
+    "staff.decide_personal_data": Post(
+        TICKET + "/personal-data/decide",
+        valid={"decision": "reject", "note": "核实"},
+        setup=data_request,
+    ),
+    "staff.record_personal_data_request": Post(
+        TICKET + "/personal-data/record",
+        valid={"pdr-action": "correct", "pdr-name": "李四", "pdr-email": "", "pdr-phone": ""},
+        setup=fresh,
+    ),
     "staff.mailroom_reprocess": Post(
         "/staff/mailroom/{inbound}/reprocess", accepted_baseline=False
     ),
@@ -525,6 +595,8 @@ PAGES: dict[str, Page] = {
     "public.track": Page("/track", role=None),
     "public.track_link": Page("/track/{reference_seed}/{code_seed}", role=None),
     "public.tracked": Page("/track/{reference_seed}", role=None),
+    "public.personal_data_request": Page("/track/{reference_seed}/personal-data", role=None),
+    "public.my_data": Page("/track/{reference_seed}/my-data.zip", role=None),
     "public.rate": Page("/rate/{token}", role=None, setup=answered),
     "staff.login": Page("/staff/login", role=None),
     "staff.login_totp": Page("/staff/login/totp", role=None),
@@ -571,6 +643,10 @@ PAGES: dict[str, Page] = {
     "staff.table4_xlsx": Page("/staff/reports/annual/{year}/table4.xlsx"),
     "staff.annual_draft": Page("/staff/reports/annual/{year}/draft"),
     "staff.annual_draft_docx": Page("/staff/reports/annual/{year}/draft.docx"),
+    "staff.admin_retention": Page("/staff/admin/retention"),
+    "staff.admin_retention_plan_csv": Page("/staff/admin/retention/plan.csv"),
+    "staff.admin_personal_data": Page("/staff/admin/personal-data"),
+    "staff.admin_holds": Page("/staff/admin/holds"),
 }
 
 # Query parameters every page is also given: a page must ignore or refuse what it does not read.

@@ -51,6 +51,7 @@ VALID = {
     "year": "year",
     "token_id": "token",
     "remedy_id": "remedy",  # POST only: never fetched with a valid value
+    "hold_id": "hold",
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 

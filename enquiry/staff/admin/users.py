@@ -45,6 +45,14 @@ SECTIONS = [
     ("staff.security_settings", _l("Security"), ADMINS, "security"),
     ("staff.admin_tokens", _l("API tokens"), ADMINS, "token"),
     ("staff.calendar", _l("Working-day calendar"), ADMINS, "calendar"),
+    ("staff.admin_retention", _l("Personal data retention"), ADMINS, "retention"),
+    (
+        "staff.admin_personal_data",
+        _l("Personal data held"),
+        ADMINS | {Role.SUPERVISOR},
+        "personal_data",
+    ),
+    ("staff.admin_holds", _l("Legal holds"), ADMINS | {Role.SUPERVISOR}, "hold"),
 ]
 
 

@@ -1,0 +1,308 @@
+"""The retention policy: past its period a ticket's personal data is gone from every table,
+blob and file, its figures stay, the audit chain still verifies; holds and the plan are kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from enquiry import audit
+from enquiry.domain import handling, tickets
+from enquiry.domain.policy import policy_from_config
+from enquiry.domain.retention import holds
+from enquiry.domain.retention.plan import build_plan
+from enquiry.domain.retention.settings import load_periods
+from enquiry.extensions import db
+from enquiry.intake.ingest import ingest
+from enquiry.intake.settings import IntakeSettings
+from enquiry.models import (
+    ApplicantType,
+    AuditEvent,
+    Base,
+    Blob,
+    Channel,
+    InboundEmail,
+    InboundOutcome,
+    InboundSource,
+    Kind,
+    LegalHold,
+    Role,
+    Status,
+    Ticket,
+)
+from enquiry.reporting import figures
+from enquiry.rules.redaction import ANONYMISED
+from enquiry.rules.uploads import Upload
+
+OPENED = datetime(2021, 3, 1, 2, 0, tzinfo=UTC)
+CLOSED = datetime(2021, 3, 10, 2, 0, tzinfo=UTC)
+LATER = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)  # past 3 years, not yet 5
+MUCH_LATER = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # past 5 years
+NAME, EMAIL, PHONE, ID_NUMBER = (
+    "欧阳明珠",
+    "oyangmz@example.org",
+    "13987654321",
+    "65010219800101123X",
+)
+NEEDLES = (NAME, EMAIL, PHONE, ID_NUMBER)
+
+
+def pdf(name: str, id_number: str = ID_NUMBER) -> bytes:
+    return b"%PDF-1.4\n" + f"申请人{name} 身份证{id_number}".encode() + b"\n%%EOF\n"
+
+
+PDF = pdf(NAME)
+
+
+def _open(
+    app: Flask,
+    kind: Kind = Kind.QUESTION,
+    *,
+    name: str = NAME,
+    email: str = EMAIL,
+    phone: str = PHONE,
+    id_number: str = ID_NUMBER,
+) -> int:
+    extra: dict[str, Any] = {}
+    if kind is Kind.INFO_APPLICATION:
+        extra = {"applicant_type": ApplicantType.CITIZEN, "info_description": f"{name}申请的信息"}
+    opened = tickets.open_ticket(
+        db.session,
+        tickets.NewEnquiry(
+            kind=kind,
+            subject=f"{name}关于小区供暖的问题",
+            body=f"我是{name}，电话{phone}，身份证{id_number}，邮箱{email}。暖气不热。",
+            citizen_name=name,
+            citizen_email=email,
+            citizen_phone=phone,
+            channel=Channel.WEB,
+            locale="zh_Hans",
+            attachments=(Upload("证明.pdf", "application/pdf", pdf(name, id_number)),),
+            **extra,
+        ),
+        policy=policy_from_config(app.config),
+        actor=audit.Actor.citizen("203.0.113.9"),
+        now=OPENED,
+    )
+    return opened.ticket.id
+
+
+def _answer_and_close(app: Flask, ticket_id: int, outcome: str | None = None) -> None:
+    ticket = db.session.get(Ticket, ticket_id)
+    assert ticket is not None
+    ticket.status = Status.IN_PROGRESS
+    handling.reply(
+        db.session,
+        ticket,
+        f"尊敬的{ticket.citizen_name}：供暖公司已检修。如有问题请拨打{ticket.citizen_phone}。",
+        identity=policy_from_config(app.config).mail,
+        actor=audit.Actor.system(),
+        now=CLOSED,
+    )
+    handling.close(db.session, ticket, actor=audit.Actor.system(), now=CLOSED, outcome=outcome)
+
+
+def _mail(app: Flask, sender: str, subject: str) -> bytes:
+    return (
+        f"From: {NAME} <{sender}>\r\nTo: enquiry@enquiry.localhost\r\n"
+        f"Subject: {subject}\r\nMessage-ID: <m{abs(hash(subject))}@mail.example.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"我是{NAME}，电话{PHONE}，身份证{ID_NUMBER}。\r\n"
+    ).encode()
+
+
+def _take(app: Flask, raw: bytes) -> Any:
+    return ingest(
+        db.session,
+        raw,
+        source=InboundSource.PIPE,
+        now=OPENED,
+        settings=IntakeSettings.from_config(app.config, db.session),
+    )
+
+
+@pytest.fixture
+def world(app: Flask) -> dict[str, int]:
+    """A closed web question, a closed e-mail question, a closed application, spam, a held one,
+    quarantined mail; each with the same personal data in it."""
+    with app.app_context():
+        ids = {"web": _open(app), "application": _open(app, Kind.INFO_APPLICATION)}
+        _answer_and_close(app, ids["web"])
+        _answer_and_close(app, ids["application"], outcome="disclosed")
+        by_mail = _take(app, _mail(app, EMAIL, "供暖问题"))
+        ids["mail"] = by_mail.ticket_id
+        assert by_mail.outcome is InboundOutcome.CREATED
+        _answer_and_close(app, ids["mail"])
+        ids["held"] = _open(
+            app,
+            name="李四海",
+            email="lisihai@example.org",
+            phone="13700001111",
+            id_number="650102198001011111",
+        )
+        _answer_and_close(app, ids["held"])
+        ids["spam"] = _open(app, name="垃圾王", email="spam@example.org", phone="13800002222")
+        spam = db.session.get(Ticket, ids["spam"])
+        assert spam is not None
+        handling.mark_spam(db.session, spam, "广告", actor=audit.Actor.system(), now=OPENED)
+        quarantined = _take(app, b"To: enquiry@enquiry.localhost\r\nSubject: x\r\n\r\n" + PDF)
+        assert quarantined.outcome is InboundOutcome.QUARANTINED
+        ids["quarantined"] = quarantined.inbound_email_id
+        db.session.commit()
+    return ids
+
+
+def _place_hold(app: Flask, make_user: Any, ticket_id: int) -> None:
+    supervisor = make_user(role=Role.SUPERVISOR)
+    with app.app_context():
+        user = db.session.get(type(supervisor), supervisor.id)
+        ticket = db.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        holds.place_hold(
+            db.session,
+            ticket,
+            reason="行政复议进行中",
+            until_on=date(2030, 1, 1),
+            actor=audit.Actor.staff(user),
+            now=OPENED,
+        )
+        db.session.commit()
+
+
+def _found_in_database(needles: tuple[str, ...], skip_ticket: int | None = None) -> list[str]:
+    """Every column of every table, read through the models' metadata: where do needles occur?"""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        for row in db.session.execute(select(table)).mappings():
+            if skip_ticket is not None and _belongs_to(table.name, row, skip_ticket):
+                continue
+            for column, value in row.items():
+                text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                found += [
+                    f"{table.name}.{column}: {n}" for n in needles if n.lower() in text.lower()
+                ]
+    return found
+
+
+def _belongs_to(table: str, row: Any, ticket_id: int) -> bool:
+    """Rows of the held ticket, which must keep its data (its own name is not a needle)."""
+    return table == "tickets" and row["id"] == ticket_id
+
+
+def _database_files(app: Flask) -> bytes:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite:///"):
+        return b""
+    path = Path(uri.removeprefix("sqlite:///"))
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def _annual(year: int) -> Any:
+    return figures.annual_table(db.session, year)
+
+
+def test_a_ticket_past_its_period_is_anonymised_everywhere(
+    app: Flask, world: dict[str, int], make_user: Any
+) -> None:
+    _place_hold(app, make_user, world["held"])
+    with app.app_context():
+        annual_before = _annual(2021)
+        rows_before = db.session.scalar(select(db.func.count()).select_from(Ticket))
+    result = app.test_cli_runner().invoke(
+        args=["retention", "run", "--now", MUCH_LATER.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        found = _found_in_database(NEEDLES)
+        assert found == [], "\n".join(found)
+        assert _annual(2021) == annual_before
+        assert db.session.scalar(select(db.func.count()).select_from(Ticket)) == rows_before
+        for key in ("web", "application", "mail"):
+            ticket = db.session.get(Ticket, world[key])
+            assert ticket is not None and ticket.anonymised_at is not None
+            assert ticket.citizen_name == ANONYMISED and ticket.status is Status.CLOSED
+            assert ticket.closed_at == CLOSED and ticket.kind is not None
+        event = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "ticket.anonymised", AuditEvent.ticket_id == world["web"]
+            )
+        ).one()
+        assert event.detail["removed"]["attachments"] == 1
+        assert event.detail["removed"]["contact_fields"] == 3
+        assert db.session.get(InboundEmail, world["quarantined"]) is None
+        assert all(b.size == 0 or PDF not in b.data for b in db.session.scalars(select(Blob)))
+    files = _database_files(app)
+    for needle in NEEDLES:
+        assert needle.encode() not in files, needle
+    verify = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0, verify.output
+
+
+def test_a_held_ticket_is_untouched(app: Flask, world: dict[str, int], make_user: Any) -> None:
+    _place_hold(app, make_user, world["held"])
+    result = app.test_cli_runner().invoke(
+        args=["retention", "run", "--now", MUCH_LATER.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        held = db.session.get(Ticket, world["held"])
+        assert held is not None and held.anonymised_at is None
+        assert held.citizen_name == "李四海" and held.citizen_email == "lisihai@example.org"
+        assert held.messages[0].attachments
+        assert db.session.scalars(select(AuditEvent.action)).all().count("ticket.hold_placed") == 1
+        assert db.session.scalars(select(LegalHold)).one().lifted_at is None
+
+
+def test_spam_is_purged_after_30_days_and_other_kinds_wait(
+    app: Flask, world: dict[str, int]
+) -> None:
+    soon = OPENED + timedelta(days=40)
+    result = app.test_cli_runner().invoke(args=["retention", "run", "--now", soon.isoformat()])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        spam = db.session.get(Ticket, world["spam"])
+        assert spam is not None and spam.anonymised_at is not None
+        assert "垃圾王" not in spam.citizen_name and spam.citizen_email == ""
+        web = db.session.get(Ticket, world["web"])
+        assert web is not None and web.anonymised_at is None and web.citizen_name == NAME
+        assert db.session.get(InboundEmail, world["quarantined"]) is None
+
+
+def test_information_applications_keep_five_years(app: Flask, world: dict[str, int]) -> None:
+    app.test_cli_runner().invoke(args=["retention", "run", "--now", LATER.isoformat()])
+    with app.app_context():
+        web = db.session.get(Ticket, world["web"])
+        application = db.session.get(Ticket, world["application"])
+        assert web is not None and web.anonymised_at is not None
+        assert application is not None and application.anonymised_at is None
+
+
+def test_the_plan_lists_exactly_what_the_run_does(app: Flask, world: dict[str, int]) -> None:
+    runner = app.test_cli_runner()
+    shown = runner.invoke(args=["retention", "plan", "--list", "--now", LATER.isoformat()])
+    assert shown.exit_code == 0, shown.output
+    with app.app_context():
+        plan = build_plan(db.session, load_periods(db.session), LATER)
+        planned = {(item.target, item.id) for item in plan.items}
+        db.session.rollback()
+    assert planned == {
+        ("ticket", world["web"]),
+        ("ticket", world["mail"]),
+        ("ticket", world["held"]),
+        ("ticket", world["spam"]),
+        ("mail", world["quarantined"]),
+    }
+    assert "question" in shown.output and "anonymise" in shown.output
+    runner.invoke(args=["retention", "run", "--now", LATER.isoformat()])
+    with app.app_context():
+        done = {("ticket", t.id) for t in db.session.scalars(select(Ticket)) if t.anonymised_at} | {
+            ("mail", i) for i in (world["quarantined"],) if db.session.get(InboundEmail, i) is None
+        }
+        run = db.session.scalars(select(AuditEvent).filter_by(action="retention.run")).one()
+    assert done == planned
+    assert run.detail["counts"] == {"mail:purge": 1, "question:anonymise": 3, "spam:purge": 1}
