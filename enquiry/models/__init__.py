@@ -27,13 +27,13 @@ from enquiry.models.notifications import (
     TicketRead,
 )
 from enquiry.models.org import Department, Role, User
+from enquiry.models.privacy import LegalHold, PersonalDataRequest
 from enquiry.models.publication import (
     Adoption,
     Publication,
     PublicationStatus,
     SuggestionAdoption,
 )
-from enquiry.models.privacy import LegalHold, PersonalDataRequest
 from enquiry.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -91,8 +91,8 @@ __all__ = [
     "InboundOutcome",
     "InboundSource",
     "Kind",
-    "MailState",
     "LegalHold",
+    "MailState",
     "Message",
     "MessageKind",
     "Notification",
@@ -103,9 +103,9 @@ __all__ = [
     "OutboxStatus",
     "PauseKind",
     "PendingConfirmation",
+    "PersonalDataRequest",
     "Publication",
     "PublicationStatus",
-    "PersonalDataRequest",
     "Rating",
     "ReferenceCounter",
     "Remedy",
@@ -124,8 +124,8 @@ __all__ = [
     "SuggestionAdoption",
     "SuppressedAddress",
     "Ticket",
-    "TicketRead",
     "TicketPresence",
+    "TicketRead",
     "UsedFormToken",
     "User",
     "WebhookDelivery",

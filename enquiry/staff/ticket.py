@@ -14,8 +14,7 @@ from enquiry.domain import correction, handling
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Ticket, User
-from enquiry.staff import notifications_views
-from enquiry.staff import adoption_views
+from enquiry.staff import adoption_views, notifications_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import current_staff, load_ticket_for

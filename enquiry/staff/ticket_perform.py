@@ -23,8 +23,8 @@ from enquiry.staff import clock_views, composer_page, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for
-from enquiry.staff.remedy_panel import remedy_panel
 from enquiry.staff.related_panel import related_panel
+from enquiry.staff.remedy_panel import remedy_panel
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)

@@ -109,9 +109,13 @@ def check_table4_xlsx(site: Site, name: str, department_id: int) -> None:
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     assert not unsafe_cells([[cell.value for cell in cells if isinstance(cell.value, str)]])
+
+
 def check_retention_plan_csv(site: Site, name: str, department_id: int) -> None:
     """The plan names only references, rules and dates: nothing a citizen typed."""
     response = site.client("admin").get("/staff/admin/retention/plan.csv")
+    assert response.status_code == 200
+    rows = read_csv(response.data)
     assert rows[0][:2] == ["Rule", "Action"] or len(rows[0]) == 5
 
 
