@@ -1,7 +1,7 @@
 """remedies: administrative review and lawsuits over an application (table 四)
 
 Revision ID: 4f2d8a6c1e93
-Revises: 7b3e2c9a1d04
+Revises: 5e1c0a7d93f2
 Create Date: 2026-12-04 21:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "4f2d8a6c1e93"
-down_revision = "7b3e2c9a1d04"
+down_revision = "5e1c0a7d93f2"
 branch_labels = None
 depends_on = None
 

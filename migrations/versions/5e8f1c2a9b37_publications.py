@@ -1,7 +1,7 @@
 """publications (public copies of answers) and suggestion adoptions
 
 Revision ID: 5e8f1c2a9b37
-Revises: 7b3e2c9a1d04
+Revises: 5f1d8a3c9e27
 Create Date: 2026-12-04 21:28:05.719684
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e8f1c2a9b37'
-down_revision = '7b3e2c9a1d04'
+down_revision = "5f1d8a3c9e27"
 branch_labels = None
 depends_on = None
 

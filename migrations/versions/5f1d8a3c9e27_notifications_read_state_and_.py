@@ -1,7 +1,7 @@
 """notifications, read state and notification settings
 
 Revision ID: 5f1d8a3c9e27
-Revises: 7b3e2c9a1d04
+Revises: c0a9f3e51b7d
 Create Date: 2026-12-04 21:26:03.413490
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5f1d8a3c9e27'
-down_revision = '7b3e2c9a1d04'
+down_revision = "c0a9f3e51b7d"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Personal data lifecycle: tickets.anonymised_at, legal holds, personal data requests
 
 Revision ID: a61f0c3d9e28
-Revises: 7b3e2c9a1d04
+Revises: 5e8f1c2a9b37
 Create Date: 2026-12-04 21:45:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a61f0c3d9e28"
-down_revision = "7b3e2c9a1d04"
+down_revision = "5e8f1c2a9b37"
 branch_labels = None
 depends_on = None
 

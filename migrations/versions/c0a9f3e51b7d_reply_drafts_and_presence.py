@@ -1,7 +1,7 @@
 """The composer: reply drafts saved as the clerk types, and who has a ticket open
 
 Revision ID: c0a9f3e51b7d
-Revises: 7b3e2c9a1d04
+Revises: 4f2d8a6c1e93
 Create Date: 2026-12-04 21:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c0a9f3e51b7d"
-down_revision = "7b3e2c9a1d04"
+down_revision = "4f2d8a6c1e93"
 branch_labels = None
 depends_on = None
 

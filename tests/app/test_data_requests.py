@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Kind, PersonalDataRequest, Role, Ticket
-from enquiry.rules.redaction import ANONYMISED
+from enquiry.rules.anonymisation import ANONYMISED
 from tests.app.conftest import english
 from tests.app.test_my_data import _open
 

@@ -36,7 +36,7 @@ from enquiry.models import (
     Ticket,
 )
 from enquiry.reporting import figures
-from enquiry.rules.redaction import ANONYMISED
+from enquiry.rules.anonymisation import ANONYMISED
 from enquiry.rules.uploads import Upload
 
 OPENED = datetime(2021, 3, 1, 2, 0, tzinfo=UTC)

@@ -35,7 +35,7 @@ from enquiry.models import (
     SuppressedAddress,
     Ticket,
 )
-from enquiry.rules.redaction import ANONYMISED, scrub
+from enquiry.rules.anonymisation import ANONYMISED, scrub
 
 KEPT_FOR_PUBLICATION: tuple[str, ...] = ()  # ticket columns holding published, redacted text
 WRITTEN_BY_CITIZEN_OR_ABOUT_THEM = (MessageKind.CITIZEN, MessageKind.REPLY, MessageKind.NOTE)
