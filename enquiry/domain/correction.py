@@ -15,7 +15,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from enquiry import audit
-from enquiry.domain import clock
+from enquiry.domain import clock, letters
 from enquiry.domain.handling import HandlingError
 from enquiry.domain.policy import Policy
 from enquiry.domain.steps import audit_detail, mail_citizen, required_text, thread_event, transition
@@ -94,6 +94,20 @@ def request_info(
     message = add_message(
         session, ticket, MessageKind.REPLY, body, (), Channel.WEB, now, author=actor.user
     )
+    if limit is not None and letters.wanted(ticket, policy):
+        issued = letters.issue(
+            session,
+            ticket,
+            "correction",
+            policy=policy,
+            actor=actor,
+            now=now,
+            message=message,
+            note=body,
+            due_on=limit,
+        )
+    else:
+        issued = None
     detail = audit_detail(session, message)
     if limit is not None:
         detail["time_limit"] = limit.isoformat()
@@ -101,8 +115,18 @@ def request_info(
         ticket.correction_due_on = limit
     transition(session, ticket, Action.REQUEST_INFO, actor=actor, now=now, detail=detail)
     clock.pause_for_correction(ticket, now)
-    context = {"message": message, "limit": limit}
-    mail_citizen(session, ticket, "request_info", policy.mail, now, context, automatic=False)
+    context = {"message": message, "limit": limit, **(issued.mail_context() if issued else {})}
+    attachment_id = issued.attachment.id if issued else None
+    mail_citizen(
+        session,
+        ticket,
+        "request_info",
+        policy.mail,
+        now,
+        context,
+        automatic=False,
+        attachment_id=attachment_id,
+    )
     return message
 
 
