@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from enquiry import audit
-from enquiry.domain import clock, handling, tickets
+from enquiry.domain import clock, correction, handling, tickets
 from enquiry.domain.policy import Policy, policy_from_config
 from enquiry.extensions import db
 from enquiry.mail.delivery import deliver_due
@@ -250,3 +250,31 @@ def test_the_letter_is_downloadable_only_with_the_code_or_a_staff_login(
     download = staff_client.get(f"/staff/attachments/{attachment_id}")
     assert download.status_code == 200 and download.data == response.data
     assert re.search(rf"{reference}-acknowledgement\.pdf", download.headers["Content-Disposition"])
+
+
+def test_the_correction_letter_is_kept_with_the_request_itself(app: Flask) -> None:
+    fonts_present(app)
+    ticket_id, reference, _ = apply(app)
+    with app.app_context():
+        policy = policy_from_config(app.config)
+        ticket = db.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        ticket.status = Status.IN_PROGRESS
+        message = correction.request_info(
+            db.session, ticket, "请注明文号。", policy=policy, actor=staff(app), now=NOW
+        )
+        db.session.commit()
+        [attachment] = message.attachments
+        assert attachment.filename == f"{reference}-correction.pdf"
+        row = db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id.desc())).first()
+        assert row is not None and row.template == "request_info"
+        assert row.attachment_id == attachment.id
+        assert "Notice to Supplement" in row.body_text and "请注明文号。" in row.body_text
+        assert "请注明文号。" in pdf_text(attachment.blob.data)
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "ticket.request_info")
+        ).one()
+        # The 补正 event itself names the PDF among the message's files.
+        assert event.detail["attachment_sha256"] == [
+            hashlib.sha256(attachment.blob.data).hexdigest()
+        ]

@@ -139,8 +139,6 @@ APPLICANT = _l("Applicant")
 REFERENCE = _l("Reference number")
 RECEIVED = _l("Date received")
 REQUESTED = _l("Information applied for")
-DATE = _l("Date")
-SEAL_CAPTION = _l("(seal)")
 
 STEPS = {
     "acknowledgement": _l(
