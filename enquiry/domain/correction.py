@@ -20,6 +20,7 @@ from enquiry.domain.handling import HandlingError
 from enquiry.domain.policy import Policy
 from enquiry.domain.steps import audit_detail, mail_citizen, required_text, thread_event, transition
 from enquiry.domain.tickets import add_message
+from enquiry.mail import outbound
 from enquiry.models import (
     Channel,
     Kind,
@@ -166,4 +167,16 @@ def _abandon(session: SessionLike, ticket: Ticket, *, policy: Policy, now: datet
     ticket.updated_at = now
     text = f"补正期限（{limit.isoformat()}）届满未收到补正，视为放弃申请，办结"
     thread_event(session, ticket, text, actor, now)
-    mail_citizen(session, ticket, "abandoned", policy.mail, now, {"limit": limit}, automatic=True)
+    letters.queue_mail(
+        session,
+        ticket,
+        "abandoned",
+        policy=policy,
+        actor=actor,
+        now=now,
+        context={"limit": limit},
+        automatic=True,
+        in_reply_to=outbound.latest_message_id(session, ticket),
+        letter=letters.outcome_kind(ABANDONED),
+        outcome=ABANDONED,
+    )
