@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from enquiry.mail.letters.compose import Letter
+
+if TYPE_CHECKING:  # fpdf (and fontTools) load in about a second: only when a letter is made
+    from fpdf import FPDF
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _document(letter: Letter, cjk: Path, uyghur: Path) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_margins(22, 20, 22)
     pdf.set_auto_page_break(True, margin=20)
