@@ -56,6 +56,7 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("ENQUIRY")
     if test_config:
         app.config.from_mapping(test_config)
+    app.config.setdefault("INSTANCE_PATH", app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app.instance_path)

@@ -31,6 +31,15 @@ class Defaults:
     ROUTING_OFFICE_NAME_EN = "E-Government Office"
     REFERENCE_PREFIX = "WLMQ"
     TIMEZONE = "Asia/Shanghai"
+    # Formal letters (告知书), see docs/letters.md. Relative paths are in the instance folder;
+    # no seal configured: instance/seal.png if present, else the shipped DEMO placeholder.
+    LETTER_OFFICE_NAME = ""  # default: OFFICE_NAME
+    LETTER_OFFICE_ADDRESS = ""
+    LETTER_LETTERHEAD = ""  # a line under the office name, e.g. its telephone and website
+    LETTER_SEAL_PATH = ""
+    LETTER_REVIEW_AUTHORITY = "乌鲁木齐市人民政府"  # where 行政复议 is applied for
+    LETTER_CJK_FONT = ""  # default: Noto Sans CJK from Debian's fonts-noto-cjk
+    LETTER_UYGHUR_FONT = ""  # default: static/fonts/UKIJTuz.ttf
 
     # Deadlines (working days; the day of receipt is not counted)
     CALENDAR = "xinjiang"  # "national" or "xinjiang"

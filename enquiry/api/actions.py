@@ -108,7 +108,12 @@ def close(ticket_id: int) -> Response:
         Action.CLOSE,
         s.CloseIn,
         lambda ticket, body: handling.close(
-            db.session, ticket, actor=actor(), now=utcnow(), outcome=body.outcome
+            db.session,
+            ticket,
+            actor=actor(),
+            now=utcnow(),
+            outcome=body.outcome,
+            policy=policy_from_config(current_app.config, session=db.session),
         ),
     )
 

@@ -20,6 +20,7 @@ import logging
 from datetime import date, datetime
 
 from enquiry import audit
+from enquiry.domain import letters
 from enquiry.domain.policy import Policy
 from enquiry.mail import outbound
 from enquiry.models import Kind, Message, MessageKind, PauseKind, SessionLike, Ticket, User
@@ -137,9 +138,15 @@ def _fresh_period(
 
 
 def pause_for_consultation(
-    session: SessionLike, ticket: Ticket, note: str, *, actor: audit.Actor, now: datetime
+    session: SessionLike,
+    ticket: Ticket,
+    note: str,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    policy: Policy | None = None,
 ) -> None:
-    """Stop the clock while a third party or another agency is consulted (art. 32)."""
+    """Stop the clock while a third party is consulted (art. 32); the applicant is told."""
     note = _require_text(note, "a note on whom you consult")
     if ticket.kind is not Kind.INFO_APPLICATION:
         raise ClockError("only information applications pause for a consultation")
@@ -157,6 +164,7 @@ def pause_for_consultation(
         ticket=ticket,
         detail={"paused_on": ticket.paused_on.isoformat(), "note": note},
     )
+    letters.notify(session, ticket, "consultation", policy=policy, actor=actor, now=now)
 
 
 def resume_after_consultation(
@@ -271,13 +279,18 @@ def extend(
             "due_on": [before.isoformat(), due.day.isoformat()],
         },
     )
-    outbound.queue(
+    letters.queue_mail(
         session,
-        ticket=ticket,
-        template="extension",
-        identity=policy.mail,
+        ticket,
+        "extension",
+        policy=policy,
+        actor=actor,
         now=now,
         context={"reason": reason, "days": days, "old_due": before, "new_due": due.day},
-        is_automatic=False,
+        automatic=False,
         in_reply_to=outbound.latest_message_id(session, ticket),
+        letter="extension",
+        note=reason,
+        due_on=due.day,
+        days=days,
     )

@@ -15,11 +15,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from enquiry import audit
-from enquiry.domain import clock
+from enquiry.domain import clock, letters
 from enquiry.domain.handling import HandlingError
 from enquiry.domain.policy import Policy
 from enquiry.domain.steps import audit_detail, mail_citizen, required_text, thread_event, transition
 from enquiry.domain.tickets import add_message
+from enquiry.mail import outbound
 from enquiry.models import (
     Channel,
     Kind,
@@ -94,6 +95,20 @@ def request_info(
     message = add_message(
         session, ticket, MessageKind.REPLY, body, (), Channel.WEB, now, author=actor.user
     )
+    if limit is not None and letters.wanted(ticket, policy):
+        issued = letters.issue(
+            session,
+            ticket,
+            "correction",
+            policy=policy,
+            actor=actor,
+            now=now,
+            message=message,
+            note=body,
+            due_on=limit,
+        )
+    else:
+        issued = None
     detail = audit_detail(session, message)
     if limit is not None:
         detail["time_limit"] = limit.isoformat()
@@ -101,8 +116,18 @@ def request_info(
         ticket.correction_due_on = limit
     transition(session, ticket, Action.REQUEST_INFO, actor=actor, now=now, detail=detail)
     clock.pause_for_correction(ticket, now)
-    context = {"message": message, "limit": limit}
-    mail_citizen(session, ticket, "request_info", policy.mail, now, context, automatic=False)
+    context = {"message": message, "limit": limit, **(issued.mail_context() if issued else {})}
+    attachment_id = issued.attachment.id if issued else None
+    mail_citizen(
+        session,
+        ticket,
+        "request_info",
+        policy.mail,
+        now,
+        context,
+        automatic=False,
+        attachment_id=attachment_id,
+    )
     return message
 
 
@@ -142,4 +167,16 @@ def _abandon(session: SessionLike, ticket: Ticket, *, policy: Policy, now: datet
     ticket.updated_at = now
     text = f"补正期限（{limit.isoformat()}）届满未收到补正，视为放弃申请，办结"
     thread_event(session, ticket, text, actor, now)
-    mail_citizen(session, ticket, "abandoned", policy.mail, now, {"limit": limit}, automatic=True)
+    letters.queue_mail(
+        session,
+        ticket,
+        "abandoned",
+        policy=policy,
+        actor=actor,
+        now=now,
+        context={"limit": limit},
+        automatic=True,
+        in_reply_to=outbound.latest_message_id(session, ticket),
+        letter=letters.outcome_kind(ABANDONED),
+        outcome=ABANDONED,
+    )

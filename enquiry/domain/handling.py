@@ -12,7 +12,8 @@ from datetime import datetime
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
-from enquiry.domain import clock, merged_answers, satisfaction
+from enquiry.domain import clock, letters, merged_answers, satisfaction
+from enquiry.domain.policy import Policy
 from enquiry.domain.steps import audit_detail, mail_citizen, required_text, thread_event, transition
 from enquiry.domain.tickets import add_message
 from enquiry.mail import outbound
@@ -203,8 +204,12 @@ def close(
     actor: audit.Actor,
     now: datetime,
     outcome: str | None = None,
+    policy: Policy | None = None,
 ) -> None:
-    """办结: the answered ticket is concluded; an information application with its outcome."""
+    """办结: the answered ticket is concluded; an information application with its outcome.
+
+    With the office's policy, the applicant gets the outcome's formal letter (告知书).
+    """
     outcome = outcome or None
     valid = outcomes_2008.is_valid_for(outcome, ticket.received_on)  # 2008 list before 2019-05-15
     if ticket.kind is Kind.INFO_APPLICATION and not valid:
@@ -214,6 +219,9 @@ def close(
     detail = {"outcome": outcome} if outcome is not None else None
     transition(session, ticket, Action.CLOSE, actor=actor, now=now, detail=detail)
     ticket.outcome = outcome
+    if outcome is not None:
+        kind = letters.outcome_kind(outcome)
+        letters.notify(session, ticket, kind, policy=policy, actor=actor, now=now, outcome=outcome)
 
 
 def refuse(

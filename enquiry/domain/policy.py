@@ -12,6 +12,7 @@ from typing import Any
 
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.admin.install import RoutingOffice
+from enquiry.mail.letters.settings import LetterSettings, letter_settings_from_config
 from enquiry.mail.outbound import MailIdentity
 from enquiry.models import Kind, SessionLike
 from enquiry.rules import clock, deadlines
@@ -27,6 +28,7 @@ class Policy:
     deadline_days: Mapping[Kind, int]
     mail: MailIdentity
     routing_office: RoutingOffice = field(default_factory=RoutingOffice)
+    letters: LetterSettings | None = None  # None: no formal letters (tests, tools)
 
 
 def policy_from_config(
@@ -62,6 +64,7 @@ def policy_from_config(
             base_url=str(config["PUBLIC_BASE_URL"]),
         ),
         routing_office=RoutingOffice.from_config(config),
+        letters=letter_settings_from_config(config),
     )
 
 

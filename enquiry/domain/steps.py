@@ -62,6 +62,7 @@ def mail_citizen(
     context: dict[str, Any],
     *,
     automatic: bool,
+    attachment_id: int | None = None,
 ) -> None:
     """Queue mail to the citizen in the ticket's thread (it answers the latest message)."""
     outbound.queue(
@@ -73,6 +74,7 @@ def mail_citizen(
         context=context,
         is_automatic=automatic,
         in_reply_to=outbound.latest_message_id(session, ticket),
+        attachment_id=attachment_id,
     )
 
 

@@ -9,11 +9,10 @@ from datetime import date, datetime
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
-from enquiry.domain import clock, references, routing
+from enquiry.domain import clock, letters, references, routing
 from enquiry.domain.admin import install
 from enquiry.domain.blobs import store_blob
 from enquiry.domain.policy import Policy
-from enquiry.mail import outbound
 from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import (
     ApplicantType,
@@ -178,14 +177,18 @@ def open_ticket(
         },
     )
     if acknowledge:
-        outbound.queue(
+        letters.queue_mail(
             session,
-            ticket=ticket,
-            template="acknowledgement",
-            identity=policy.mail,
+            ticket,
+            "acknowledgement",
+            policy=policy,
+            actor=actor,
             now=now,
             context={"access_code": code},
-            is_automatic=True,
+            automatic=True,
+            in_reply_to=None,
+            letter="acknowledgement",
+            due_on=ticket.due_on,
         )
     return Opened(ticket=ticket, access_code=code)
 

@@ -37,6 +37,7 @@ from sqlalchemy import and_, func, or_, select
 
 from enquiry import audit
 from enquiry.audit.content import outbound_sha256
+from enquiry.mail.files import load_file
 from enquiry.mail.mime import Claimed, UnsafeHeaderError, build_message, from_header, refusal
 from enquiry.mail.sending import DeliveryReport, DeliverySettings, Outcome, retry_delay
 from enquiry.mail.transport import Sender, SendError
@@ -211,7 +212,9 @@ class _Pass:
         if self.connection_error is not None:  # the server is unreachable: fail fast
             return self._failed(email, self.connection_error.text, is_temporary=True)
         try:
-            message = build_message(email, self.from_header)
+            message = build_message(
+                email, self.from_header, load_file(self.session, email.attachment_id)
+            )
             answer = self.sender.send(message, self.settings.from_address)
         except UnsafeHeaderError as error:
             return self._failed(email, f"refused: {error}", is_temporary=False)

@@ -18,6 +18,7 @@ from email.utils import formatdate, parseaddr
 import flask_mail
 
 from enquiry.mail import header_values as hv
+from enquiry.mail.files import MailFile, is_safe_filename
 from enquiry.mail.header_values import PreFolded, UnsafeHeaderError
 from enquiry.models import OutboundEmail
 
@@ -56,6 +57,7 @@ class Claimed:
     attempts: int
     created_at: datetime
     lease_until: datetime  # also the claim's fencing token
+    attachment_id: int | None = None  # the file to send with it (a formal letter)
 
     @classmethod
     def of(cls, row: OutboundEmail) -> Claimed:
@@ -73,6 +75,7 @@ class Claimed:
             references=row.references,
             reply_to=row.reply_to,
             is_automatic=row.is_automatic,
+            attachment_id=row.attachment_id,
             attempts=row.attempts,
             created_at=row.created_at,
             lease_until=row.lease_until,
@@ -173,7 +176,7 @@ def headers_for(email: Claimed, sender: str) -> list[PreFolded]:
     return headers
 
 
-def build_message(email: Claimed, sender: str) -> OutgoingMessage:
+def build_message(email: Claimed, sender: str, file: MailFile | None = None) -> OutgoingMessage:
     """Build the message for a claimed row with the row's own Message-ID (same on retries)."""
     headers = headers_for(email, sender)
     message = OutgoingMessage(
@@ -186,4 +189,8 @@ def build_message(email: Claimed, sender: str) -> OutgoingMessage:
     )
     message.msgId = email.message_id
     message.header_values = tuple(headers)
+    if file is not None:
+        if not is_safe_filename(file.filename):
+            raise UnsafeHeaderError(f"unsafe attachment name {file.filename[:100]!r}")
+        message.attach(file.filename, file.content_type, file.data)
     return message

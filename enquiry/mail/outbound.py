@@ -102,8 +102,9 @@ def queue(
     context: dict[str, Any],
     is_automatic: bool,
     in_reply_to: str | None = None,
+    attachment_id: int | None = None,
 ) -> OutboundEmail:
-    """Render a message for the ticket's citizen and add it to the outbox."""
+    """Render a message for the ticket's citizen and add it to the outbox (with a file)."""
     full_context = {
         "ticket": ticket,
         "marker": BODY_MARKER.format(reference=ticket.reference),
@@ -123,6 +124,7 @@ def queue(
         references=in_reply_to,
         reply_to=reply_address(identity, ticket.reference),
         is_automatic=is_automatic,
+        attachment_id=attachment_id,
         next_attempt_at=now,
         created_at=now,
     )

@@ -78,6 +78,8 @@ class OutboundEmail(Base):
     references: Mapped[str | None] = mapped_column(sa.Text)
     reply_to: Mapped[str | None] = mapped_column(sa.String(254))
     is_automatic: Mapped[bool] = mapped_column(default=False)
+    # A file sent with the message: the formal letter (告知书) as PDF, kept with the ticket.
+    attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachments.id"))
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )

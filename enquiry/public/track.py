@@ -12,6 +12,7 @@ from enquiry import audit
 from enquiry.domain import tickets
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.policy import policy_from_config
+from enquiry.domain.queries import citizen_files
 from enquiry.domain.queries import public as visible
 from enquiry.extensions import db, limiter
 from enquiry.mail.parse.quotes import fold_for_display
@@ -111,6 +112,7 @@ def render_ticket(ticket: Ticket, form: FollowUpForm, status: int) -> tuple[str,
         folded=folded,
         form=form,
         view=ticket_view(ticket),
+        downloadable=citizen_files.downloadable_ids(messages),
     ), status
 
 

@@ -143,7 +143,12 @@ def pause_consultation(ticket_id: int) -> Response | tuple[str, int]:
         return _refused(ticket, "pause", form)
     try:
         clock.pause_for_consultation(
-            db.session, ticket, form.note.data, actor=actor_for(user), now=utcnow()
+            db.session,
+            ticket,
+            form.note.data,
+            actor=actor_for(user),
+            now=utcnow(),
+            policy=office_policy(),
         )
     except clock.ClockError as error:
         db.session.rollback()

@@ -134,7 +134,8 @@ def close(ticket_id: int) -> Any:
     def run(ticket: Ticket, form: Any, actor: audit.Actor, now: datetime) -> None:
         outcome = form.outcome.data or None
         adoption_views.record_from_close_form(ticket, actor, now)  # 建议: 采纳 / 部分采纳 / 未采纳
-        handling.close(db.session, ticket, actor=actor, now=now, outcome=outcome)
+        policy = policy_from_config(current_app.config, session=db.session)
+        handling.close(db.session, ticket, actor=actor, now=now, outcome=outcome, policy=policy)
 
     return perform(ticket_id, "close", Action.CLOSE, run, _("The ticket has been closed."))
 

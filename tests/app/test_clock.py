@@ -319,10 +319,10 @@ def test_extension_with_approval_and_reason_notifies_the_applicant(ctx: Flask) -
     assert "July 1, 2024" in notice.body_text  # the applicant's language (en)
     assert "Article 33" in notice.body_text
     assert "需要向多个部门调取材料。" in (notice.body_html or "")
-    assert (
-        db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc())).first()
-        == "ticket.extend"
-    )
+    # The extension, then the 延期通知 letter (an information application) it caused.
+    latest = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc())).all()
+    assert latest[:2] == ["letter.issued", "ticket.extend"]
+    assert notice.attachment_id is not None
 
 
 @pytest.mark.parametrize(

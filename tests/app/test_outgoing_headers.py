@@ -56,6 +56,7 @@ NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # a Tuesday, 11:00 in Beijing
 LATER = NOW + timedelta(days=120)  # everything still running is overdue
 CITIZEN = "citizen@example.com"
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+LETTER_FILE = re.compile(r"WLMQ-\d{4}-\d{6}-[a-z_]+\.pdf")
 
 BASE = {"Content-Type", "MIME-Version", "From", "To", "Subject", "Date", "Message-ID"}
 TO_CITIZEN = BASE | {"Reply-To"}
@@ -70,6 +71,7 @@ EXPECTED: dict[str, tuple[set[str], str | None]] = {
     "merged": (THREADED | AUTOMATIC, "auto-generated"),
     "extension": (THREADED | AUTOMATIC, "auto-generated"),
     "abandoned": (THREADED | AUTOMATIC, "auto-generated"),
+    "letter": (THREADED | AUTOMATIC, "auto-generated"),  # a formal letter (告知书) of its own
     "dissatisfied_alert": (BASE | AUTOMATIC, "auto-generated"),
     "digest": (BASE | AUTOMATIC, "auto-generated"),
     "escalation": (BASE | AUTOMATIC, "auto-generated"),
@@ -207,6 +209,17 @@ def queue_every_kind(app: Flask, hostile: str, locale: str) -> None:
         correction.request_info(db.session, applied, text, policy=policy, actor=by_agent, now=NOW)
         lapsed = NOW + timedelta(days=60)  # the 补正 limit has passed: 视为放弃
         assert correction.conclude_abandoned(db.session, policy=policy, now=lapsed) == 1
+        consulted = open_one(
+            policy,
+            hostile,
+            locale,
+            kind=Kind.INFO_APPLICATION,
+            applicant_type=ApplicantType.CITIZEN,
+        )
+        consulted.status = Status.IN_PROGRESS
+        clock.pause_for_consultation(
+            db.session, consulted, text, actor=by_agent, now=lapsed, policy=policy
+        )
         db.session.commit()
 
 
@@ -233,14 +246,17 @@ def assert_exact_headers(message: EmailMessage, template: str) -> None:
         assert message["X-Auto-Response-Suppress"] == "All"
     for name, value in message.items():
         assert not CONTROL.search(str(value)), (template, name, str(value))
-    for part in message.walk():  # no mail of ours carries a file: a filename is never a header
-        assert part.get("Content-Disposition") is None and part.get_filename() is None
+    for part in message.walk():  # the only file we send is a letter, under a name of our own
+        if part.get("Content-Disposition") is not None or part.get_filename() is not None:
+            assert part.get_content_type() == "application/pdf", template
+            assert LETTER_FILE.fullmatch(str(part.get_filename())), part.get_filename()
+            assert str(part["Content-Disposition"]).startswith("attachment;")
 
 
 def assert_every_kind_sent_with_exact_headers(app: Flask, smtp: SmtpServer) -> None:
     rows = {row.message_id: row for row in outbox(app)}
     assert Counter(row.template for row in rows.values()) == {
-        "acknowledgement": 6,
+        "acknowledgement": 7,
         "reply": 1,
         "dissatisfied_alert": 1,
         "request_info": 2,
@@ -251,7 +267,10 @@ def assert_every_kind_sent_with_exact_headers(app: Flask, smtp: SmtpServer) -> N
         "reminder": 1,
         "digest": 2,
         "escalation": 1,
+        "letter": 1,
     }
+    with_letter = Counter(row.template for row in rows.values() if row.attachment_id)
+    assert with_letter == {"acknowledgement": 2, "request_info": 1, "abandoned": 1, "letter": 1}
     assert {row.status for row in rows.values()} == {OutboxStatus.SENT}
     assert len(smtp.messages) == len(rows)
     for received in smtp.messages:

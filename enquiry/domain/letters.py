@@ -1,0 +1,185 @@
+"""Formal letters (告知书) on information applications: made, kept with the ticket, audited.
+
+A letter is rendered in the applicant's language (`enquiry.mail.letters`), stored as a PDF
+attachment of a citizen-visible message (so staff and the applicant with the ticket's code can
+download it), and recorded in the audit chain with the PDF's SHA-256. The verb that causes
+the letter then queues its usual mail with the letter as body text and the PDF attached.
+Only information applications get letters, and only when the Policy configures them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from enquiry import audit
+from enquiry.audit.content import message_detail
+from enquiry.domain.blobs import store_blob
+from enquiry.domain.policy import Policy
+from enquiry.mail import outbound
+from enquiry.mail.letters.compose import Letter, LetterFacts, compose
+from enquiry.mail.letters.pdf import render_pdf
+from enquiry.models import Attachment, Channel, Kind, Message, MessageKind, SessionLike, Ticket
+from enquiry.rules import letters as letter_rules
+from enquiry.rules.clock import beijing_today
+
+PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A letter that was made and kept: its text, the stored PDF and the message holding it."""
+
+    letter: Letter
+    attachment: Attachment
+    message: Message
+    sha256: str
+
+    def mail_context(self) -> dict[str, object]:
+        """What the mail templates need to carry the letter in their body."""
+        return {"letter": self.letter}
+
+
+def wanted(ticket: Ticket, policy: Policy | None) -> bool:
+    """True when this ticket gets formal letters under this policy."""
+    return (
+        policy is not None and policy.letters is not None and ticket.kind is Kind.INFO_APPLICATION
+    )
+
+
+def _facts(ticket: Ticket, kind: str, now: datetime, **details: object) -> LetterFacts:
+    request = (ticket.info_description or "").strip() or ticket.subject
+    return LetterFacts(
+        kind=kind,
+        reference=ticket.reference,
+        citizen_name=ticket.citizen_name,
+        received_on=ticket.received_on,
+        request=request,
+        issued_on=beijing_today(now),
+        **details,  # type: ignore[arg-type]
+    )
+
+
+def issue(
+    session: SessionLike,
+    ticket: Ticket,
+    kind: str,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    message: Message | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+    due_on: date | None = None,
+    days: int | None = None,
+) -> Issued:
+    """Make the letter, keep its PDF with `message` (or a new reply), audit it; return it."""
+    assert policy.letters is not None  # callers check wanted() first
+    facts = _facts(ticket, kind, now, outcome=outcome, note=note, due_on=due_on, days=days)
+    letter = compose(facts, policy.letters, ticket.locale)
+    data = render_pdf(letter)
+    digest = hashlib.sha256(data).hexdigest()
+    if message is None:
+        message = Message(
+            ticket=ticket,
+            kind=MessageKind.REPLY,
+            channel=Channel.WEB,
+            body=letter.text,
+            created_at=now,
+            author=actor.user,
+        )
+        session.add(message)
+    attachment = Attachment(
+        blob_sha256=store_blob(session, data, now),
+        filename=f"{ticket.reference}-{kind}.pdf",
+        content_type=PDF,
+        size=len(data),
+    )
+    message.attachments.append(attachment)
+    session.flush()
+    audit.record(
+        session,
+        action="letter.issued",
+        actor=actor,
+        now=now,
+        ticket=ticket,
+        detail={
+            "letter": kind,
+            "outcome": outcome,
+            "locale": ticket.locale,
+            "adverse": letter.is_adverse,
+            "attachment": attachment.id,
+            "pdf_sha256": digest,
+            **message_detail(session, message),
+        },
+    )
+    return Issued(letter=letter, attachment=attachment, message=message, sha256=digest)
+
+
+def outcome_kind(outcome: str) -> str:
+    """The letter kind that concludes an application with this outcome."""
+    return letter_rules.outcome_letter(outcome)
+
+
+def queue_mail(
+    session: SessionLike,
+    ticket: Ticket,
+    template: str,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    context: dict[str, Any],
+    automatic: bool,
+    in_reply_to: str | None,
+    letter: str | None,
+    **details: Any,
+) -> Issued | None:
+    """Queue the mail `template`; an application's carries the letter `letter` (text and PDF)."""
+    issued = None
+    if letter is not None and wanted(ticket, policy):
+        issued = issue(session, ticket, letter, policy=policy, actor=actor, now=now, **details)
+        context = {**context, **issued.mail_context()}
+    outbound.queue(
+        session,
+        ticket=ticket,
+        template=template,
+        identity=policy.mail,
+        now=now,
+        context=context,
+        is_automatic=automatic,
+        in_reply_to=in_reply_to,
+        attachment_id=issued.attachment.id if issued else None,
+    )
+    return issued
+
+
+def notify(
+    session: SessionLike,
+    ticket: Ticket,
+    kind: str,
+    *,
+    policy: Policy | None,
+    actor: audit.Actor,
+    now: datetime,
+    **details: Any,
+) -> Issued | None:
+    """Send an application's letter `kind` in a mail of its own; nothing for other tickets."""
+    if policy is None or not wanted(ticket, policy):
+        return None
+    return queue_mail(
+        session,
+        ticket,
+        "letter",
+        policy=policy,
+        actor=actor,
+        now=now,
+        context={},
+        automatic=False,
+        in_reply_to=outbound.latest_message_id(session, ticket),
+        letter=kind,
+        **details,
+    )
