@@ -114,6 +114,9 @@ def build_bundle(
 ) -> Bundle:
     """Build the ZIP and record its export (in the caller's transaction: commit after)."""
     filename = f"evidence-{ef.safe_name(ticket.reference)}.zip"
+    # Hold the chain's head first (PostgreSQL: a row lock until commit), so no event is added
+    # between reading the files and events and signing them: the export stays the head.
+    audit.read_head(session, lock=True)
     files = content_files(session, ticket, sender)
     before = _ticket_events(session, ticket)
     key_ids = {e.key_id for e in before if e.key_id} | {audit_keys.signing_keyring().current_id}

@@ -193,6 +193,8 @@ def test_table_four_beside_table_three_in_html_csv_and_xlsx(
     staff_login(english(client), role=Role.SUPERVISOR)
     html = client.get(f"/staff/reports/annual/{YEAR}").get_data(as_text=True)
     assert "四、政府信息公开行政复议、行政诉讼情况" in html and "table4-check-passed" in html
+    title = html.split("<title>")[1].split("</title>")[0]
+    assert "<" not in title and html.count("table4-check-passed") == 1
     cells = [html.split(f'data-cell4="{i}">')[1].split("<")[0] for i in range(15)]
     assert cells == EXPECTED
     rows = list(
