@@ -50,6 +50,7 @@ VALID = {
     "webhook_id": "webhook",
     "year": "year",
     "token_id": "token",
+    "notification_id": "notification",
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 
