@@ -221,4 +221,5 @@ def render_inbox(
         list_url=saved.list_url(),
         unread_count=notes.count_unread_tickets(db.session, user),
         poll_seconds=int(current_app.config.get("INBOX_POLL_SECONDS", 30)),
+        is_fragment=template != "staff/inbox.html",
     )

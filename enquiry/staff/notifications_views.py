@@ -101,12 +101,11 @@ def mode_form() -> NotifyModeForm:
 
 
 @bp.post("/account/notifications", endpoint="notification_settings")
-def notification_settings() -> Response:
-    """Save how the colleague wants notification mail."""
+def notification_settings() -> Response | tuple[str, int]:
+    """Save how the colleague wants notification mail; an unknown choice is refused (400)."""
     form = NotifyModeForm()
     if not form.validate_on_submit():
-        flash(_("Choose how you want to be notified."), "error")
-        return redirect(url_for("staff.account"))
+        return render_template("staff/notification_settings.html", notify_form=form), 400
     mode = NotifyMode(form.mode.data)
     notifications.set_mode(db.session, current_staff(), mode, now=utcnow())
     db.session.commit()

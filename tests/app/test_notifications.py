@@ -305,7 +305,11 @@ def test_the_account_page_saves_the_choice_of_mail(
     assert response.status_code == 302
     with app.app_context():
         assert notifications.mode_of(db.session, user.id) is NotifyMode.DIGEST
-    client.post("/staff/account/notifications", data={"csrf_token": token, "mode": "every-second"})
+    refused = client.post(
+        "/staff/account/notifications", data={"csrf_token": token, "mode": "every-second"}
+    )
+    assert refused.status_code == 400
+    assert 'role="alert"' in refused.get_data(as_text=True)
     with app.app_context():
         assert notifications.mode_of(db.session, user.id) is NotifyMode.DIGEST
 

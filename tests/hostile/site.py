@@ -48,6 +48,8 @@ from enquiry.models import (
     HolidayOverride,
     InboundSource,
     Kind,
+    Notification,
+    NotificationKind,
     OutboundEmail,
     Role,
     RoutingRule,
@@ -307,6 +309,15 @@ class Site:
         self.ids["code_seed"] = opened.access_code
         self.ids["attachment"] = opened.ticket.messages[0].attachments[0].id
         self.ids["year"] = 2013
+        notification = Notification(  # one of the admin's, about the seeded ticket
+            user_id=self.ids["user_admin"],
+            ticket_id=opened.ticket.id,
+            kind=NotificationKind.MENTION,
+            created_at=utcnow(),
+        )
+        session.add(notification)
+        session.flush()
+        self.ids["notification"] = notification.id
         session.commit()
 
     # -- factories (inside an app context) ------------------------------------------------
@@ -408,6 +419,8 @@ class Site:
                 department = department or ("spare" if fresh else "")
                 user = self.new_user(Role(role), self.ids[department] if department else None)
                 email = user.email
+                if not fresh:
+                    self.ids[f"client_user_{key}"] = user.id
             token = self.csrf(client)
             response = client.post(
                 "/staff/login", data={"email": email, "password": PASSWORD, "csrf_token": token}

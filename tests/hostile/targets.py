@@ -29,6 +29,8 @@ from enquiry.models import (
     HolidayOverride,
     Kind,
     LegalHold,
+    Notification,
+    NotificationKind,
     OutboundEmail,
     OutboxStatus,
     Remedy,
@@ -200,6 +202,21 @@ def with_remedy(site: Site) -> dict[str, Any]:
     return values | {"remedy": site.add(review)}
 
 
+def own_notification(site: Site) -> dict[str, Any]:
+    """A notification of the admin client's own user (another user's is a 404)."""
+    site.client("admin")
+    with site.app.app_context():
+        notification = Notification(
+            user_id=site.ids["client_user_admin"],
+            ticket_id=site.ids["ticket_seed"],
+            kind=NotificationKind.MENTION,
+            created_at=utcnow(),
+        )
+        db.session.add(notification)
+        db.session.commit()
+        return {"notification": notification.id}
+
+
 @dataclass(frozen=True)
 class Post:
     """A form: where it posts, as whom, valid values for its fields, what it must store."""
@@ -296,6 +313,11 @@ POSTS: dict[str, Post] = {
         "/staff/account/totp", valid={"code": "000000"}, own_client=True, accepted_baseline=False
     ),
     "staff.cancel_totp": Post("/staff/account/totp/cancel", own_client=True),
+    "staff.notification_settings": Post("/staff/account/notifications", valid={"mode": "digest"}),
+    "staff.read_notification": Post(
+        "/staff/notifications/{notification}/read", setup=own_notification
+    ),
+    "staff.read_all_notifications": Post("/staff/notifications/read-all"),
     "staff.security_settings": Post("/staff/admin/security", valid={}, after=no_totp_required),
     "staff.reply": Post(
         TICKET + "/reply",
@@ -605,6 +627,8 @@ PAGES: dict[str, Page] = {
     "staff.ticket": Page(TICKET.replace("{ticket_id}", "{ticket_seed}")),
     "staff.attachment": Page("/staff/attachments/{attachment}"),
     "staff.account": Page("/staff/account"),
+    "staff.notifications": Page("/staff/notifications"),
+    "staff.inbox_list": Page("/staff/inbox/list", params=("page",)),
     "staff.change_password": Page("/staff/account/password"),
     "staff.enrol_totp": Page("/staff/account/totp"),
     "staff.security_settings": Page("/staff/admin/security"),

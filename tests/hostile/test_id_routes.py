@@ -52,6 +52,7 @@ VALID = {
     "token_id": "token",
     "remedy_id": "remedy",  # POST only: never fetched with a valid value
     "hold_id": "hold",
+    "notification_id": "notification",
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 
