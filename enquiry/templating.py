@@ -27,6 +27,8 @@ def template_globals() -> dict[str, Any]:
         "html_lang": html_lang(locale),
         "text_dir": "rtl" if is_rtl(locale) else "ltr",
         "office_name": current_app.config["OFFICE_NAME"],
+        "office_email": current_app.config.get("OFFICE_EMAIL")
+        or current_app.config["MAIL_DEFAULT_SENDER"],
     }
     if has_request_context():
         values["language_links"] = language_links(locale)
