@@ -51,6 +51,7 @@ TOKEN_MESSAGES = {
 }
 
 
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
 CONFIRMATION_KEY = "confirmation"  # a token for confirmations.take, never the code
 CSRF_EXPIRED = _l("The form has expired. Please check your entries and send it again.")
 
@@ -206,7 +207,10 @@ def section_choices() -> list[SelectChoice]:
     choices = [SelectChoice("", _("Not about a particular part"))]
     for year, section_id, number, heading in visible.section_rows(db.session):
         label = _("%(year)d report", year=year)
-        choices.append(SelectChoice(str(section_id), f"{number} {heading}".strip(), optgroup=label))
+        # An <option> holds no markup: Unicode isolates keep "(二) 主动公开" whole in Uyghur.
+        title = f"{number} {heading}".strip()
+        text = f"{FIRST_STRONG_ISOLATE}{title}{POP_DIRECTIONAL_ISOLATE}"
+        choices.append(SelectChoice(str(section_id), text, optgroup=label))
     return choices
 
 

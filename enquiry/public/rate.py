@@ -21,8 +21,9 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from enquiry import audit
 from enquiry.domain import satisfaction
 from enquiry.domain.policy import policy_from_config
+from enquiry.domain.queries.ratings import ratings_by_answer
 from enquiry.extensions import db, limiter
-from enquiry.models import Message, Rating, SatisfactionRating, utcnow
+from enquiry.models import Message, MessageKind, Rating, SatisfactionRating, utcnow
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import strip_text
 
@@ -112,6 +113,27 @@ def rate_comment(token: str) -> Any:
         return render_rated(answer, given, form, refused=False, status=400)
     db.session.commit()
     return redirect(url_for("public.rate", token=token, commented=1), code=303)
+
+
+def rating_offers(ticket_id: int, messages: list[Message]) -> dict[int, dict[str, Any]]:
+    """For the tracking page: each answer's rating, or the five links that give one."""
+    given = ratings_by_answer(db.session, ticket_id)
+    secret = policy_from_config(current_app.config).mail.secret
+    offers: dict[int, dict[str, Any]] = {}
+    for message in messages:
+        if message.kind is not MessageKind.REPLY:
+            continue
+        if message.id in given:
+            offers[message.id] = {"given": satisfaction.RATING_LABELS[given[message.id]]}
+            continue
+        token = satisfaction.make_token(secret, message)
+        offers[message.id] = {
+            "links": [
+                (label, url_for("public.rate", token=token, rating=rating.value))
+                for rating, label in satisfaction.RATING_LABELS.items()
+            ]
+        }
+    return offers
 
 
 def answer_or_none(token: str) -> Message | None:
