@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from enquiry import audit
 from enquiry.domain import satisfaction
@@ -55,8 +55,12 @@ class CommentForm(FlaskForm):
     comment = TextAreaField(
         _l("Comment (optional)"),
         filters=[strip_text],
-        validators=[DataRequired(_l("Write your comment first.")), COMMENT_LENGTH],
+        validators=[COMMENT_LENGTH],  # no required flag: the label says optional; empty is refused
     )
+
+    def validate_comment(self, field: TextAreaField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Write your comment first."))
 
 
 def rate_limit() -> str:

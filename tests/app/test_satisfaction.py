@@ -330,3 +330,24 @@ def test_alert_falls_back_to_the_department_address_then_the_admins(app: Flask) 
         assert satisfaction.alert_recipients(db.session, department) == [("boss@gov.example", "en")]
         boss.is_active = False
         assert satisfaction.alert_recipients(db.session, department)[0][0] == "egov@gov.example"
+
+
+def test_a_comment_follows_a_one_click_rating_once(app: Flask, citizen: FlaskClient) -> None:
+    _, answer_id = answered_ticket(app)
+    path = rating_links_in_mail(app)["very_dissatisfied"]
+    assert post_rating(citizen, path, "very_dissatisfied").status_code == 303
+    page = citizen.get(path).get_data(as_text=True)
+    assert 'class="rate-comment"' in page
+    token = hidden_fields(page)["csrf_token"]
+    empty = citizen.post(f"{path}/comment", data={"csrf_token": token, "comment": "  "})
+    assert empty.status_code == 400
+    assert "Write your comment first." in empty.get_data(as_text=True)
+    sent = citizen.post(f"{path}/comment", data={"csrf_token": token, "comment": "电话打不通"})
+    assert sent.status_code == 303
+    assert ratings(app) == [(answer_id, Rating.VERY_DISSATISFIED, "电话打不通")]
+    again = citizen.post(f"{path}/comment", data={"csrf_token": token, "comment": "再补充"})
+    assert again.status_code == 400
+    assert ratings(app) == [(answer_id, Rating.VERY_DISSATISFIED, "电话打不通")]
+    with app.app_context():
+        bodies = db.session.scalars(select(Message.body).where(Message.kind == MessageKind.EVENT))
+        assert "回访意见：电话打不通" in list(bodies)
