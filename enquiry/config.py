@@ -25,6 +25,8 @@ class Defaults:
 
     # Office and tickets
     OFFICE_NAME = "乌鲁木齐市人民政府办公厅电子政务办公室"
+    # The address citizens may write to, shown on the home page and the form (else the sender).
+    OFFICE_EMAIL: str | None = None
     # The routing office (the default department) that `flask init`, or the first enquiry of
     # a fresh install, creates; its Chinese name is OFFICE_NAME.
     ROUTING_OFFICE_CODE = "egov"

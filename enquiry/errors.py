@@ -46,6 +46,8 @@ def render_error(error: HTTPException) -> tuple[str, int] | Response:
     """Answer an HTTP error: JSON under /api/ (even where no API route matched), else a page."""
     if request.path.startswith(API_PREFIX):
         return handle_http_error(error)
+    if isinstance(error.response, Response):  # the view's own answer, e.g. a form re-shown on 429
+        return error.response
     return render_page(error)
 
 

@@ -19,12 +19,16 @@ ACCEPT_ALIASES = {
     "ug-Arab": "ug",
     "ug-Arab-CN": "ug",
 }
+LINK_PARAMETER = "lang"
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "en": "English", "ug": "ئۇيغۇرچە"}
 
 
 def select_locale() -> str:
-    """Return the locale for this request."""
+    """Return the locale for this request: a link's ?lang=, the session's choice, the browser's."""
     languages: tuple[str, ...] = current_app.config["LANGUAGES"]
+    linked = link_language(request.args.get(LINK_PARAMETER), languages)
+    if linked is not None:  # links in our mails carry the enquiry's language
+        return linked
     chosen = session.get("locale")
     if chosen in languages:
         return str(chosen)
@@ -32,6 +36,14 @@ def select_locale() -> str:
     if match and ACCEPT_ALIASES[match] in languages:
         return ACCEPT_ALIASES[match]
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def link_language(value: str | None, languages: tuple[str, ...]) -> str | None:
+    """Return the catalog a link's ?lang= names ("ug", "zh_Hans", "zh-CN"...), or None."""
+    if not value:
+        return None
+    code = ACCEPT_ALIASES.get(value, value.replace("-", "_"))
+    return code if code in languages else None
 
 
 def is_rtl(locale: str) -> bool:

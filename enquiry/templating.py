@@ -6,7 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 
 from enquiry.i18n import LANGUAGE_NAMES, html_lang, is_rtl
 
@@ -27,6 +28,8 @@ def template_globals() -> dict[str, Any]:
         "html_lang": html_lang(locale),
         "text_dir": "rtl" if is_rtl(locale) else "ltr",
         "office_name": current_app.config["OFFICE_NAME"],
+        "office_email": current_app.config.get("OFFICE_EMAIL")
+        or current_app.config["MAIL_DEFAULT_SENDER"],
     }
     if has_request_context():
         values["language_links"] = language_links(locale)
@@ -56,8 +59,19 @@ def format_time(value: datetime | None) -> str:
     return format_datetime(value, format="medium") if value else ""
 
 
+def file_size(value: int | None) -> str:
+    """A file's size in the reader's language (Jinja's filesizeformat says "Bytes" in English)."""
+    size = int(value or 0)
+    if size < 1024:
+        return _("%(n)s bytes", n=format_decimal(size))
+    if size < 1024 * 1024:
+        return _("%(n)s KB", n=format_decimal(round(size / 1024, 1)))
+    return _("%(n)s MB", n=format_decimal(round(size / (1024 * 1024), 1)))
+
+
 def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
     app.context_processor(template_globals)
     app.add_template_filter(format_day)
     app.add_template_filter(format_time)
+    app.add_template_filter(file_size, "filesizeformat")

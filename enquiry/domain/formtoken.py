@@ -35,6 +35,23 @@ def issue(secret: str, now: datetime) -> str:
     return URLSafeSerializer(secret, salt=SALT).dumps(payload)
 
 
+def reissue(old: str | None, *, secret: str, now: datetime, max_seconds: int) -> str:
+    """Return a new token for a re-shown form that keeps the first showing's time.
+
+    The minimum fill time counts from when the citizen first saw the form, not from the page
+    that re-shows it with a problem; an invalid or stale token starts afresh.
+    """
+    try:
+        payload = URLSafeSerializer(secret, salt=SALT).loads(old or "")
+        issued = int(payload["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return issue(secret, now)
+    if not 0 <= now.timestamp() - issued <= max_seconds:
+        return issue(secret, now)
+    fresh = {"n": secrets.token_hex(16), "t": issued}
+    return URLSafeSerializer(secret, salt=SALT).dumps(fresh)
+
+
 def check(token: str, *, secret: str, now: datetime, min_seconds: int, max_seconds: int) -> str:
     """Validate a token's signature and age; return its nonce."""
     try:

@@ -1,9 +1,10 @@
-"""回访: the citizen rates an answer from a signed link, once; 不满意 sends it back for 重办.
+"""回访: the citizen rates an answer from a signed link, once; a 差评 goes back for 重办 and 整改.
 
-Every answer mail carries three one-click links (满意 / 基本满意 / 不满意) to the rating page;
-the link's token names the answer and is signed with the application's secret, so it needs no
-login and cannot be forged or pointed at another answer. The page only preselects the choice:
-nothing is recorded until the citizen submits the form (mail scanners follow links too).
+Every answer mail carries five one-click links on the national 好差评 scale (非常满意, 满意,
+基本满意, 不满意, 非常不满意) to the rating page; the link's token names the answer and is signed
+with the application's secret, so it needs no login and cannot be forged or pointed at another
+answer. A GET of the link records nothing (mail scanners fetch links): the landing page posts
+the choice by script at once, with a visible button for browsers without script.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from enquiry import audit
-from enquiry.domain import clock
+from enquiry.domain import clock, rectification
 from enquiry.domain.policy import Policy
 from enquiry.domain.tickets import add_message
 from enquiry.mail import outbound
@@ -36,6 +37,7 @@ from enquiry.models import (
     Ticket,
     User,
 )
+from enquiry.models.tickets import POOR_RATINGS
 from enquiry.rules import workflow
 
 logger = logging.getLogger(__name__)
@@ -45,9 +47,11 @@ COMMENT_MAX = 2000
 ALERT_TEMPLATE = "dissatisfied_alert"
 # Chinese in the thread and the audit trail, like the other system events.
 RATING_NAMES_ZH = {
+    Rating.VERY_SATISFIED: "非常满意",
     Rating.SATISFIED: "满意",
     Rating.BASICALLY_SATISFIED: "基本满意",
     Rating.DISSATISFIED: "不满意",
+    Rating.VERY_DISSATISFIED: "非常不满意",
 }
 
 
@@ -65,9 +69,11 @@ class AlreadyRatedError(RatingError):
 
 # Lazy: translated when the mail or page is rendered, in the reader's language.
 RATING_LABELS = {
+    Rating.VERY_SATISFIED: _l("Very satisfied"),
     Rating.SATISFIED: _l("Satisfied"),
     Rating.BASICALLY_SATISFIED: _l("Basically satisfied"),
     Rating.DISSATISFIED: _l("Dissatisfied"),
+    Rating.VERY_DISSATISFIED: _l("Very dissatisfied"),
 }
 
 
@@ -93,9 +99,10 @@ def make_token(secret: str, message: Message) -> str:
 
 
 def rating_links(identity: outbound.MailIdentity, message: Message) -> list[RatingLink]:
-    """Return the three one-click links for an answer, for the reply mail."""
+    """Return the five one-click links for an answer, in the enquiry's language."""
     base = f"{identity.base_url.rstrip('/')}/rate/{make_token(identity.secret, message)}"
-    return [RatingLink(rating, f"{base}?rating={rating.value}") for rating in Rating]
+    lang = message.ticket.locale
+    return [RatingLink(rating, f"{base}?rating={rating.value}&lang={lang}") for rating in Rating]
 
 
 def answer_for(session: SessionLike, secret: str, token: str) -> Message:
@@ -127,7 +134,7 @@ def rate(
     policy: Policy,
     actor: audit.Actor,
 ) -> SatisfactionRating:
-    """Record the citizen's rating of an answer; 不满意 reopens the ticket, alerts supervisors.
+    """Record the citizen's rating of an answer; a 差评 reopens the ticket, opens 整改, alerts.
 
     Raises RatingError (InvalidRatingTokenError, AlreadyRatedError); the caller rolls back.
     """
@@ -147,8 +154,29 @@ def rate(
     # The comment stays in its row: the append-only trail keeps no more personal text than needed.
     detail = {"rating": rating.value, "message": message.id, "has_comment": comment is not None}
     audit.record(session, action="ticket.rated", actor=actor, now=now, ticket=ticket, detail=detail)
-    if rating is Rating.DISSATISFIED:
+    if rating in POOR_RATINGS:
         _send_back(session, ticket, record, policy=policy, actor=actor, now=now)
+        rectification.open_rectification(session, record, policy=policy, actor=actor, now=now)
+    return record
+
+
+def add_comment(
+    session: SessionLike, token: str, comment: str | None, now: datetime, *, policy: Policy
+) -> SatisfactionRating:
+    """Add the optional comment to a rating just given by one click; once, never replaced."""
+    message = answer_for(session, policy.mail.secret, token)
+    record = existing_rating(session, message)
+    cleaned = _clean_comment(comment)
+    if record is None or record.comment is not None:
+        raise AlreadyRatedError("this rating has no room for a comment")
+    if cleaned is None:
+        raise RatingError("the comment is empty")
+    record.comment = cleaned
+    if record.rating in POOR_RATINGS:  # the re-handling needs to see why
+        add_message(
+            session, record.ticket, MessageKind.EVENT, f"回访意见：{cleaned}", (), None, now
+        )
+    session.flush()
     return record
 
 
@@ -182,7 +210,9 @@ def _send_back(
             ticket=ticket,
             detail={"status": [before.value, ticket.status.value], "reason": "dissatisfied"},
         )
-    text = "回访：不满意，重办。" + (f"\n{record.comment}" if record.comment else "")
+    text = f"回访：{RATING_NAMES_ZH[record.rating]}，重办。" + (
+        f"\n{record.comment}" if record.comment else ""
+    )
     add_message(session, ticket, MessageKind.EVENT, text, (), None, now)
     if ticket.status is not before:  # reopened: the re-handling gets a fresh period
         clock.restart_for_rehandling(session, ticket, policy=policy, actor=actor, now=now)

@@ -78,9 +78,17 @@ class PauseKind(enum.StrEnum):
 
 
 class Rating(enum.StrEnum):
+    """The national 好差评 scale, best first; the last two are 差评 and open 整改."""
+
+    VERY_SATISFIED = "very_satisfied"  # 非常满意
     SATISFIED = "satisfied"  # 满意
     BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
     DISSATISFIED = "dissatisfied"  # 不满意
+    VERY_DISSATISFIED = "very_dissatisfied"  # 非常不满意
+
+
+POOR_RATINGS = frozenset({Rating.DISSATISFIED, Rating.VERY_DISSATISFIED})
+FOLLOW_UP_BY_MAX = 100
 
 
 class MessageKind(enum.StrEnum):
@@ -254,6 +262,24 @@ class SatisfactionRating(Base):
     rating: Mapped[Rating] = mapped_column(str_enum(Rating, "satisfaction_rating"))
     comment: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 整改: a 差评 must be put right within 15 working days.
+    rectification_due_on: Mapped[date | None]
+    # 回访: staff call the citizen back and record when, who and what came of it.
+    follow_up_on: Mapped[date | None]
+    follow_up_by: Mapped[str | None] = mapped_column(sa.String(FOLLOW_UP_BY_MAX))
+    follow_up_result: Mapped[str | None] = mapped_column(sa.Text)
+    # 误评: a supervisor sets a rating aside (never deleted); figures leave it out.
+    misrated_at: Mapped[datetime | None]
+    misrated_reason: Mapped[str | None] = mapped_column(sa.Text)
+    misrated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    ticket: Mapped[Ticket] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(misrated_at IS NULL) = (misrated_reason IS NULL)", name="misrated_has_reason"
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<SatisfactionRating {self.rating.value} on message {self.message_id}>"

@@ -5,9 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from wtforms import SelectChoice
 
 from enquiry import audit
@@ -17,6 +28,7 @@ from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import public as visible
 from enquiry.extensions import csrf, db, limiter
 from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, utcnow
+from enquiry.models.tickets import BODY_MAX
 from enquiry.public import access
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import AskForm
@@ -39,19 +51,47 @@ TOKEN_MESSAGES = {
 }
 
 
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
 CONFIRMATION_KEY = "confirmation"  # a token for confirmations.take, never the code
 CSRF_EXPIRED = _l("The form has expired. Please check your entries and send it again.")
+
+
+RATE_LIMITED = _l(
+    "You have sent several enquiries in a short time. Please wait a few minutes, then send"
+    " this one again: everything you typed is still here."
+)
+REFUSED_BY_FORM = "ask_refused_by_form"  # g flag: a validation failure, not a submission
 
 
 def submit_limit() -> str:
     return str(current_app.config["SUBMIT_RATE_LIMIT"])
 
 
+def counts_as_submission(response: Response) -> bool:
+    """Only what got past the form's own checks counts towards the submission limit."""
+    return not g.get(REFUSED_BY_FORM, False)
+
+
+def reshow_when_limited(limit: RequestLimit) -> Response:
+    """429: re-show the form with everything typed, instead of a bare error page."""
+    form = AskForm()
+    form.section.choices = section_choices()
+    page, status = render_form(form, 429, str(RATE_LIMITED))
+    response = make_response(page, status)
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 # The form checks its own CSRF token (FlaskForm), so an expired token re-shows the form with
 # everything the citizen typed instead of the bare 400 page of the global check.
 @bp.route("/ask", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(submit_limit, methods=["POST"])
+@limiter.limit(
+    submit_limit,
+    methods=["POST"],
+    deduct_when=counts_as_submission,
+    on_breach=reshow_when_limited,
+)
 def ask() -> Any:
     """Show and accept the enquiry form."""
     form = AskForm()
@@ -60,6 +100,8 @@ def ask() -> Any:
         form.section.data = preselected_section(request.args)
     elif form.validate_on_submit():
         return submit(form)
+    else:
+        g.setdefault(REFUSED_BY_FORM, True)
     status = 413 if form.attachments.errors else 400 if request.method == "POST" else 200
     return render_form(form, status)
 
@@ -71,8 +113,18 @@ def render_form(form: AskForm, status: int, problem: str | None = None) -> tuple
     if token_field is not None and token_field.errors:
         token_field.errors = []
         form.form_errors.append(str(CSRF_EXPIRED))
-    form.form_token.data = formtoken.issue(current_app.config["SECRET_KEY"], utcnow())
-    return render_template("public/ask.html", form=form), status
+    lost = [str(upload.filename) for upload in form.chosen_files()]
+    if lost and request.method == "POST":  # a browser cannot re-fill a file field
+        form.form_errors.append(
+            _("Please attach these files again: %(names)s", names=", ".join(lost))
+        )
+    form.form_token.data = formtoken.reissue(
+        form.form_token.data if request.method == "POST" else None,
+        secret=current_app.config["SECRET_KEY"],
+        now=utcnow(),
+        max_seconds=int(current_app.config["FORM_MAX_SECONDS"]),
+    )
+    return render_template("public/ask.html", form=form, body_max=BODY_MAX), status
 
 
 def submit(form: AskForm) -> Any:
@@ -92,6 +144,7 @@ def submit(form: AskForm) -> Any:
         return render_form(form, 400, str(TOKEN_MESSAGES[error.problem]))
     uploads = read_uploads(form.chosen_files(), int(current_app.config["MAX_ATTACHMENT_BYTES"]))
     if isinstance(uploads, UploadProblem):
+        g.setdefault(REFUSED_BY_FORM, True)
         form.attachments.errors = [uploads.message]
         return render_form(form, uploads.status)
     try:
@@ -154,7 +207,10 @@ def section_choices() -> list[SelectChoice]:
     choices = [SelectChoice("", _("Not about a particular part"))]
     for year, section_id, number, heading in visible.section_rows(db.session):
         label = _("%(year)d report", year=year)
-        choices.append(SelectChoice(str(section_id), f"{number} {heading}".strip(), optgroup=label))
+        # An <option> holds no markup: Unicode isolates keep "(二) 主动公开" whole in Uyghur.
+        title = f"{number} {heading}".strip()
+        text = f"{FIRST_STRONG_ISOLATE}{title}{POP_DIRECTIONAL_ISOLATE}"
+        choices.append(SelectChoice(str(section_id), text, optgroup=label))
     return choices
 
 

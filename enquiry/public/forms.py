@@ -83,6 +83,25 @@ def validate_phone(form: FlaskForm, field: StringField) -> None:
     field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def at_most(limit: int) -> Any:
+    """Refuse text over the limit with a message saying by how much; no maxlength cuts it."""
+
+    def validate(form: FlaskForm, field: TextAreaField) -> None:
+        length = len(field.data or "")
+        if length > limit:
+            raise ValidationError(
+                _l(
+                    "Your text has %(n)d characters, %(over)d more than the limit of %(max)d."
+                    " Please shorten it: nothing has been cut.",
+                    n=length,
+                    over=length - limit,
+                    max=limit,
+                )
+            )
+
+    return validate
+
+
 def validate_gb18030(form: FlaskForm, field: StringField) -> None:
     if field.data and not is_gb18030_encodable(field.data):
         raise ValidationError(_l("The name contains characters that cannot be recorded."))
@@ -125,14 +144,14 @@ class AskForm(AttachmentsMixin, FlaskForm):
             Length(max=limits.SUBJECT_MAX, message=_l("At most %(max)d characters.")),
         ],
     )
+    # No Length(max=...): it would render maxlength, and browsers cut pasted text silently.
     message = TextAreaField(
         _l("Your message"),
         filters=[strip_text],
         validators=[
             DataRequired(_l("Enter your message.")),
-            Length(
-                min=5, max=limits.BODY_MAX, message=_l("Between %(min)d and %(max)d characters.")
-            ),
+            Length(min=5, message=_l("At least %(min)d characters.")),
+            at_most(limits.BODY_MAX),
         ],
     )
     applicant_type = SelectField(

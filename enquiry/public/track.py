@@ -21,6 +21,7 @@ from enquiry.public import access
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import FollowUpForm, TrackForm
 from enquiry.public.labels import kind_label, status_label
+from enquiry.public.rate import rating_offers
 from enquiry.public.uploads import UploadProblem, read_uploads
 from enquiry.rules import clock
 from enquiry.templating import current_locale
@@ -113,6 +114,7 @@ def render_ticket(ticket: Ticket, form: FollowUpForm, status: int) -> tuple[str,
         form=form,
         view=ticket_view(ticket),
         downloadable=citizen_files.downloadable_ids(messages),
+        offers=rating_offers(ticket.id, messages),
     ), status
 
 

@@ -13,6 +13,8 @@ from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.reporting import charts, mailbox
 
 GOOD_TO_BAD = ("chart-good", "chart-fair", "chart-bad")
+# The five 好差评 grades, best first: 好评, 基本满意, 差评.
+RATING_CLASSES = ("chart-good", "chart-good", "chart-fair", "chart-bad", "chart-bad")
 
 
 def month_names() -> list[str]:
@@ -95,7 +97,7 @@ def dashboard_charts(figures: mailbox.MailboxFigures, departments: dict[int, str
             list(ratings.values()),
             value_heading=count,
             category_heading=_("Rating"),
-            classes=GOOD_TO_BAD,
+            classes=RATING_CLASSES,
         ),
     ]
 

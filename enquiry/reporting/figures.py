@@ -136,13 +136,14 @@ def ticket_times(
 def satisfaction_counts(
     session: SessionLike, year: int, department_id: int | None = None
 ) -> dict[Rating, int]:
-    """Count the ratings given in the (Beijing) year, per rating."""
+    """Count the ratings given in the (Beijing) year, per rating; 误评 left out."""
     query = (
         sa.select(SatisfactionRating.rating, sa.func.count())
         .join(Ticket, Ticket.id == SatisfactionRating.ticket_id)
         .where(
             SatisfactionRating.created_at >= year_start(year),
             SatisfactionRating.created_at < year_start(year + 1),
+            SatisfactionRating.misrated_at.is_(None),
             _scope(department_id),
         )
         .group_by(SatisfactionRating.rating)

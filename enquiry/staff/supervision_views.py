@@ -16,6 +16,7 @@ from enquiry.staff.access import current_staff, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.clock_views import beijing_today, office_calendar
 from enquiry.staff.inbox import ticket_url
+from enquiry.staff.ratings_board import rating_rows
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
@@ -58,5 +59,9 @@ def supervision_page() -> str:
         for board in boards
     ]
     return render_template(
-        "staff/supervision.html", boards=views, soon_days=soon, here=url_for("staff.supervision")
+        "staff/supervision.html",
+        boards=views,
+        soon_days=soon,
+        here=url_for("staff.supervision"),
+        ratings=rating_rows(departments),
     )

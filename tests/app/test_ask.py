@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeSerializer
 from markupsafe import escape
 from sqlalchemy import event, func, select
 from werkzeug.test import TestResponse
 
-from enquiry import errors
 from enquiry.domain import formtoken
 from enquiry.extensions import db
 from enquiry.mail import outbound
@@ -38,6 +38,7 @@ from enquiry.models import (
     UsedFormToken,
     utcnow,
 )
+from enquiry.public import ask
 from enquiry.rules import references
 from tests.conftest import hidden_fields
 
@@ -259,7 +260,7 @@ def test_report_and_section_in_the_query_preselect_the_section(
     html = citizen.get("/ask?report=2013&section=s1-1").get_data(as_text=True)
     assert selected_section(html) == str(section_id)
     assert '<optgroup label="2013 report">' in html
-    assert "(一) 加强领导" in html
+    assert "\u2068(一) 加强领导\u2069" in html  # isolated: reads right inside Uyghur too
 
     for query in ("report=2013&section=nowhere", "report=2012&section=s1-1", "section=s1-1"):
         html = citizen.get(f"/ask?{query}").get_data(as_text=True)
@@ -426,7 +427,10 @@ BAD_FIELDS = [
     pytest.param({"email": ""}, "email", "Enter your e-mail address", id="missing-email"),
     pytest.param({"subject": "问" * 201}, "subject", "At most 200 characters.", id="long-subject"),
     pytest.param(
-        {"message": "字" * 20_001}, "message", "Between 5 and 20000 characters.", id="long-message"
+        {"message": "字" * 20_001},
+        "message",
+        "Your text has 20001 characters, 1 more than the limit of 20000.",
+        id="long-message",
     ),
     pytest.param({"name": "阿" * 101}, "name", "At most 100 characters.", id="long-name"),
     pytest.param(
@@ -652,21 +656,59 @@ def test_csrf_token_is_required_when_csrf_is_on(make_app: Callable[..., Flask]) 
 
 
 def test_submissions_are_rate_limited_per_address(make_app: Callable[..., Flask]) -> None:
-    app = app_with(make_app, RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per minute")
+    app = app_with(make_app, RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour")
     citizen = app.test_client()
     citizen.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ug"
     assert post_enquiry(citizen).status_code == 303
     assert post_enquiry(citizen).status_code == 303
     before = stored_counts(app)
 
-    response = post_enquiry(citizen)  # showing the form is not limited, sending it is
+    response = post_enquiry(citizen, message="第三条咨询，请保留我写的字。")  # sending is limited
 
     assert response.status_code == 429
+    assert response.headers["Retry-After"] == "60"
     html = response.get_data(as_text=True)
     assert '<html lang="ug" dir="rtl"' in html  # in the reader's language
-    assert in_locale(app, "ug", errors.MESSAGES[429]) in html  # the friendly error page
+    assert in_locale(app, "ug", ask.RATE_LIMITED) in html  # the form, re-shown
+    assert "第三条咨询，请保留我写的字。" in html  # with everything typed
     assert "Traceback" not in html
     assert stored_counts(app) == before
+
+
+def test_refused_forms_do_not_count_towards_the_submission_limit(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = app_with(make_app, RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="2 per hour")
+    citizen = english(app.test_client())
+    for _ in range(4):  # a citizen fixing mistakes is not flooding us
+        assert post_enquiry(citizen, email="not-an-address").status_code == 400
+    assert post_enquiry(citizen).status_code == 303
+    assert post_enquiry(citizen).status_code == 303
+    assert post_enquiry(citizen).status_code == 429
+
+
+def test_the_minimum_fill_time_counts_from_the_first_showing(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = app_with(make_app, FORM_MIN_SECONDS=3)
+    citizen = english(app.test_client())
+    page = citizen.get("/ask").get_data(as_text=True)
+    first = hidden_fields(page)
+    refused = citizen.post("/ask", data={**first, **valid_form(email="bad")})
+    assert refused.status_code == 400
+    again = hidden_fields(refused.get_data(as_text=True))["form_token"]
+    secret = app.config["SECRET_KEY"]
+    issued = URLSafeSerializer(secret, salt=formtoken.SALT).loads(again)["t"]
+    assert issued == URLSafeSerializer(secret, salt=formtoken.SALT).loads(first["form_token"])["t"]
+    assert again != first["form_token"]  # a fresh nonce all the same
+
+
+def test_over_long_message_is_refused_not_cut(client: FlaskClient) -> None:
+    page = client.get("/ask").get_data(as_text=True)
+    textarea = re.search(r"<textarea[^>]*name=\"message\"[^>]*>", page)
+    assert textarea is not None
+    assert "maxlength" not in textarea.group(0)  # a browser would cut pasted text silently
+    assert 'data-maxchars="20000"' in textarea.group(0)
 
 
 # Attachments ------------------------------------------------------------------------------------

@@ -134,10 +134,10 @@ def ratings(app: Flask) -> list[tuple[int, Rating, str | None]]:
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
-def test_reply_mail_carries_three_one_click_links(app: Flask) -> None:
+def test_reply_mail_carries_five_one_click_links(app: Flask) -> None:
     _, answer_id = answered_ticket(app)
     links = rating_links_in_mail(app)
-    assert set(links) == {"satisfied", "basically_satisfied", "dissatisfied"}
+    assert set(links) == {r.value for r in Rating}  # the national five-grade scale
     assert len(set(links.values())) == 1  # one token per answer; the choice is a parameter
     token = links["satisfied"].removeprefix("/rate/")
     with app.app_context():
@@ -151,10 +151,10 @@ def test_the_loop_from_mail_to_stored_rating(app: Flask, citizen: FlaskClient) -
     page = citizen.get(f"{path}?rating=basically_satisfied")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert re.search(r'<input[^>]*checked[^>]*value="basically_satisfied"', html) or re.search(
-        r'<input[^>]*value="basically_satisfied"[^>]*checked', html
-    )
-    assert ratings(app) == []  # opening the link records nothing
+    # The landing page posts the chosen grade by script (a button without script) ...
+    assert "data-autosubmit" in html
+    assert '<input type="hidden" name="rating" value="basically_satisfied">' in html
+    assert ratings(app) == []  # ... but opening the link records nothing
     response = post_rating(citizen, path, "basically_satisfied", "  回复及时  ")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(path)
@@ -272,7 +272,12 @@ def test_dissatisfied_reopens_and_alerts_the_supervisor(app: Flask, citizen: Fla
             .where(AuditEvent.ticket_id == ticket_id)
             .order_by(AuditEvent.id)
         ).all()
-        assert actions[-3:] == ["ticket.rated", "ticket.reopen", "ticket.clock_restarted"]
+        assert actions[-4:] == [
+            "ticket.rated",
+            "ticket.reopen",
+            "ticket.clock_restarted",
+            "rating.rectification_opened",
+        ]
         events = [m.body for m in ticket.messages if m.kind is MessageKind.EVENT]
         assert events[0] == "回访：不满意，重办。\n没有回答我的问题"
         # 重办 gets a fresh period, counted from the rating (the old one may have run out).
@@ -325,3 +330,24 @@ def test_alert_falls_back_to_the_department_address_then_the_admins(app: Flask) 
         assert satisfaction.alert_recipients(db.session, department) == [("boss@gov.example", "en")]
         boss.is_active = False
         assert satisfaction.alert_recipients(db.session, department)[0][0] == "egov@gov.example"
+
+
+def test_a_comment_follows_a_one_click_rating_once(app: Flask, citizen: FlaskClient) -> None:
+    _, answer_id = answered_ticket(app)
+    path = rating_links_in_mail(app)["very_dissatisfied"]
+    assert post_rating(citizen, path, "very_dissatisfied").status_code == 303
+    page = citizen.get(path).get_data(as_text=True)
+    assert 'class="rate-comment"' in page
+    token = hidden_fields(page)["csrf_token"]
+    empty = citizen.post(f"{path}/comment", data={"csrf_token": token, "comment": "  "})
+    assert empty.status_code == 400
+    assert "Write your comment first." in empty.get_data(as_text=True)
+    sent = citizen.post(f"{path}/comment", data={"csrf_token": token, "comment": "电话打不通"})
+    assert sent.status_code == 303
+    assert ratings(app) == [(answer_id, Rating.VERY_DISSATISFIED, "电话打不通")]
+    again = citizen.post(f"{path}/comment", data={"csrf_token": token, "comment": "再补充"})
+    assert again.status_code == 400
+    assert ratings(app) == [(answer_id, Rating.VERY_DISSATISFIED, "电话打不通")]
+    with app.app_context():
+        bodies = db.session.scalars(select(Message.body).where(Message.kind == MessageKind.EVENT))
+        assert "回访意见：电话打不通" in list(bodies)

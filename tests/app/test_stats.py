@@ -541,9 +541,11 @@ def test_mailbox_figures_from_the_database(app: Flask, mailbox: int) -> None:
         assert figures.by_channel[Channel.EMAIL][3] == 2
         assert figures.by_kind[Kind.COMPLAINT][2] == 1
         assert figures.satisfaction == {
+            Rating.VERY_SATISFIED: 0,
             Rating.SATISFIED: 2,
             Rating.BASICALLY_SATISFIED: 0,
             Rating.DISSATISFIED: 1,
+            Rating.VERY_DISSATISFIED: 0,
         }
         housing = stats.mailbox_figures(
             db.session, YEAR, today=date(2024, 4, 10), calendar=national, department_id=mailbox

@@ -16,8 +16,16 @@ if TYPE_CHECKING:
     from tests.browser.conftest import Live
 
 REFERENCE = re.compile(r"^[A-Z]+-\d{4}-\d{6}$")
-RATE_LINK = re.compile(r"(http://127\.0\.0\.1:\d+/rate/[A-Za-z0-9_.-]+\?rating=(\w+))")
-RATINGS = {"satisfied", "basically_satisfied", "dissatisfied"}
+RATE_LINK = re.compile(
+    r"(http://127\.0\.0\.1:\d+/rate/[A-Za-z0-9_.-]+\?rating=(\w+)&(?:amp;)?lang=\w+)"
+)
+RATINGS = {
+    "very_satisfied",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "very_dissatisfied",
+}
 
 
 @dataclass(frozen=True)

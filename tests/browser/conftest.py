@@ -198,7 +198,18 @@ def translations(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def live(make_app: Callable[..., Flask], smtp: SmtpServer, translations: str) -> Iterator[Live]:
+def live_config() -> dict[str, Any]:
+    """Extra settings for the live app; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def live(
+    make_app: Callable[..., Flask],
+    smtp: SmtpServer,
+    translations: str,
+    live_config: dict[str, Any],
+) -> Iterator[Live]:
     """The app with the demo data (the 2013 report, departments, enquiries) on a live server."""
     server = LiveServer()
     app = make_app(
@@ -207,6 +218,7 @@ def live(make_app: Callable[..., Flask], smtp: SmtpServer, translations: str) ->
         SERVER_NAME=server.url.removeprefix("http://"),
         PUBLIC_BASE_URL=server.url,
         **smtp.app_config(),
+        **live_config,
     )
     with app.app_context():
         demo.load(db.session, admin_password=STAFF_PASSWORD, progress=lambda _line: None)
@@ -280,10 +292,11 @@ def open_page(
     """Return a helper that opens a page in a fresh context: open_page(locale="ug", phone=True)."""
     contexts: list[BrowserContext] = []
 
-    def opener(locale: str = "zh_Hans", *, phone: bool = True) -> Page:
+    def opener(locale: str = "zh_Hans", *, phone: bool = True, script: bool = True) -> Page:
         context = browser.new_context(
             base_url=live.url,
             locale=BROWSER_LOCALES[locale],
+            java_script_enabled=script,
             **(PHONE if phone else DESKTOP),
         )
         context.set_default_timeout(10_000)
