@@ -50,6 +50,8 @@ VALID = {
     "webhook_id": "webhook",
     "year": "year",
     "token_id": "token",
+    "publication_id": "publication",
+    "file_id": "published_file",
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 
