@@ -77,14 +77,14 @@ def question(publication_id: int) -> str:
     )
 
 
-@bp.get("/questions/<id:publication_id>/attachments/<id:attachment_id>")
-def question_attachment(publication_id: int, attachment_id: int) -> Response:
+@bp.get("/questions/<id:publication_id>/attachments/<id:file_id>")
+def question_attachment(publication_id: int, file_id: int) -> Response:
     """An attachment staff chose to publish with the answer (downloaded, never inline)."""
     found = published.published(db.session, publication_id)
     chosen = {a.id: a for a in published_attachments(found)} if found else {}
-    if attachment_id not in chosen:
+    if file_id not in chosen:
         abort(404)
-    stored = chosen[attachment_id]
+    stored = chosen[file_id]
     response = Response(
         published.attachment_data(db.session, stored), content_type="application/octet-stream"
     )

@@ -151,7 +151,7 @@ def prepare_publication(ticket_id: int) -> Any:
     )
 
 
-@bp.post("/tickets/<id:ticket_id>/publication", endpoint="save_publication")
+@bp.post("/tickets/<id:ticket_id>/publication/save", endpoint="save_publication")
 def save_publication(ticket_id: int) -> Any:
     """Store the editor's choices; the page shows the new preview."""
     ticket = load_ticket_for(current_staff(), ticket_id)

@@ -26,7 +26,15 @@ from flask import Flask
 from sqlalchemy import select
 
 from enquiry import audit
-from enquiry.domain import clock, correction, handling, satisfaction, supervision, tickets
+from enquiry.domain import (
+    clock,
+    correction,
+    handling,
+    publishing,
+    satisfaction,
+    supervision,
+    tickets,
+)
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail import mime
@@ -76,6 +84,7 @@ EXPECTED: dict[str, tuple[set[str], str | None]] = {
     "digest": (BASE | AUTOMATIC, "auto-generated"),
     "escalation": (BASE | AUTOMATIC, "auto-generated"),
     "reminder": (BASE | AUTOMATIC, "auto-generated"),
+    "consent_withdrawn": (BASE | AUTOMATIC, "auto-generated"),
 }
 
 
@@ -173,6 +182,11 @@ def queue_every_kind(app: Flask, hostile: str, locale: str) -> None:
             policy=policy,
             actor=audit.Actor.citizen(),
         )
+        answered.is_publication_consented = True  # 公开: the citizen withdraws: staff are told
+        citizen = audit.Actor.citizen()
+        publishing.withdraw_consent(
+            db.session, answered, None, identity=identity, actor=citizen, now=NOW
+        )
         handling.transfer(db.session, asked, egov, text, actor=by_chief, now=NOW)
         handling.acknowledge(db.session, asked, actor=by_agent, now=NOW)
         correction.request_info(db.session, asked, text, policy=policy, actor=by_agent, now=NOW)
@@ -268,6 +282,7 @@ def assert_every_kind_sent_with_exact_headers(app: Flask, smtp: SmtpServer) -> N
         "digest": 2,
         "escalation": 1,
         "letter": 1,
+        "consent_withdrawn": 1,
     }
     with_letter = Counter(row.template for row in rows.values() if row.attachment_id)
     assert with_letter == {"acknowledgement": 2, "request_info": 1, "abandoned": 1, "letter": 1}

@@ -30,7 +30,7 @@ from werkzeug.test import TestResponse
 
 from enquiry import audit, create_app
 from enquiry.cli import demo
-from enquiry.domain import formtoken, handling, tickets
+from enquiry.domain import formtoken, handling, publishing, tickets
 from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.satisfaction import make_token
@@ -318,7 +318,35 @@ class Site:
         session.add(notification)
         session.flush()
         self.ids["notification"] = notification.id
+        self.ids["publication"], self.ids["published_file"] = self.publish_answer()
         session.commit()
+
+    def publish_answer(self) -> tuple[int, int]:
+        """A consented enquiry answered with a file, published with it: (publication, file)."""
+        opened = self.open_ticket()
+        ticket = opened.ticket
+        ticket.is_publication_consented = True
+        policy = policy_from_config(self.app.config, session=db.session)
+        admin = audit.Actor.staff(db.session.get(User, self.ids["user_admin"]), None)
+        now = utcnow()
+        files = (Upload("答复.txt", "text/plain", "答复附件".encode()),)
+        reply = handling.reply(
+            db.session,
+            ticket,
+            "答复",
+            identity=policy.mail,
+            actor=admin,
+            now=now,
+            attachments=files,
+        )
+        copy = publishing.prepare(
+            db.session, ticket, None, calendar=policy.calendar, marker="■■", actor=admin, now=now
+        )
+        chosen = frozenset({reply.attachments[0].id})
+        choices = publishing.Choices(title="答复", attachment_ids=chosen)
+        publishing.save(db.session, copy, choices, marker="■■", actor=admin, now=now)
+        publishing.submit(db.session, copy, needs_approval=False, actor=admin, now=now)
+        return copy.id, reply.attachments[0].id
 
     # -- factories (inside an app context) ------------------------------------------------
     def new_user(self, role: Role, department: int | None = None) -> User:

@@ -53,6 +53,8 @@ VALID = {
     "remedy_id": "remedy",  # POST only: never fetched with a valid value
     "hold_id": "hold",
     "notification_id": "notification",
+    "publication_id": "publication",
+    "file_id": "published_file",
 }
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 
