@@ -59,7 +59,8 @@ def execute(plan: Plan, now: datetime, progress: bool = False) -> list[PlanItem]
                 db.session.commit()
     record_run(db.session, plan, done, actor=actor, now=now)
     db.session.commit()
-    compact()
+    if done:
+        compact()
     return done
 
 
