@@ -6,7 +6,7 @@ grade the citizen actually chose; only the allowed values widen. A downgrade map
 grades to their nearest old one (非常满意 -> 满意, 非常不满意 -> 不满意).
 
 Revision ID: 5c8e1f3a9b72
-Revises: 7b3e2c9a1d04
+Revises: a4c81f36d2e9
 Create Date: 2026-12-04 21:40:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "5c8e1f3a9b72"
-down_revision = "7b3e2c9a1d04"
+down_revision = "a4c81f36d2e9"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The file an outgoing message carries: the formal letter (告知书) as PDF
 
 Revision ID: a4c81f36d2e9
-Revises: 7b3e2c9a1d04
+Revises: a61f0c3d9e28
 Create Date: 2026-12-04 21:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a4c81f36d2e9"
-down_revision = "7b3e2c9a1d04"
+down_revision = "a61f0c3d9e28"
 branch_labels = None
 depends_on = None
 
