@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from enquiry import audit
-from enquiry.domain import tickets
+from enquiry.domain import receipt, tickets
 from enquiry.domain.policy import Policy
 from enquiry.domain.steps import thread_event
 from enquiry.models import Channel, SessionLike
@@ -30,7 +30,7 @@ class PaperApplicationError(ValueError):
 
 def refusal(channel: Channel, received_on: date, today: date) -> str | None:
     """Why the application cannot be recorded with this date, or None."""
-    if channel not in tickets.PAPER_CHANNELS:
+    if channel not in receipt.PAPER_CHANNELS:
         return NOT_PAPER
     if received_on > today:
         return IN_FUTURE

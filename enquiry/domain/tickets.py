@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
-from enquiry.domain import clock, letters, references, routing
+from enquiry.domain import clock, letters, receipt, references, routing
 from enquiry.domain.admin import install
 from enquiry.domain.blobs import store_blob
 from enquiry.domain.policy import Policy
@@ -34,8 +34,6 @@ from enquiry.rules.routing import Facts
 from enquiry.rules.uploads import Upload
 
 logger = logging.getLogger(__name__)
-
-PAPER_CHANNELS = frozenset({Channel.POST, Channel.IN_PERSON})
 
 
 @dataclass(frozen=True)
@@ -75,21 +73,6 @@ class TicketClosedError(Exception):
     """The ticket no longer accepts messages from the citizen."""
 
 
-def receipt_date(enquiry: NewEnquiry, policy: Policy, now: datetime) -> date:
-    """The legal date of receipt (art. 31) by channel.
-
-    Web form and e-mail: the moment the system confirms receipt to the applicant (it opens the
-    ticket and queues the acknowledgement now); after office hours or on a rest day, the next
-    working day. Post: the date the office signed for it; in person: the date it was handed
-    in, both recorded by staff.
-    """
-    if enquiry.channel in PAPER_CHANNELS:
-        if enquiry.received_on is None:
-            raise ValueError("a paper application needs the date it was received")
-        return enquiry.received_on
-    return deadlines.legal_receipt_date(now, policy.calendar, policy.office_hours)
-
-
 def open_ticket(
     session: SessionLike,
     enquiry: NewEnquiry,
@@ -103,7 +86,7 @@ def open_ticket(
 
     acknowledge=False queues no acknowledgement (mail that may have come from a machine).
     """
-    received_on = receipt_date(enquiry, policy, now)
+    received_on = receipt.receipt_date(enquiry.channel, enquiry.received_on, policy, now)
     days = clock_rules.answer_days(enquiry.kind, received_on, policy.deadline_days)
     due = deadlines.due_date(received_on, days, policy.calendar)
     facts = Facts(
