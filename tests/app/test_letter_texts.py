@@ -152,7 +152,8 @@ def carries(text: str, phrase: str, *, rtl: bool) -> bool:
     that mixes directions comes out of the PDF in visual order."""
     if not rtl:
         return squeeze(phrase) in text
-    words = [word.strip(".,:;،؛") for word in phrase.split()]
+    # Quotation marks are mirrored in visual order («» comes out as »«): words are what count.
+    words = [word.strip(".,:;،؛") for word in re.sub(r"[«»《》()]", " ", phrase).split()]
     # A date such as 2-مارت mixes directions within the word: its parts are checked elsewhere.
     return all(word in text for word in words if word and not re.search(r"\d", word))
 
