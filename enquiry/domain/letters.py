@@ -10,6 +10,7 @@ Only information applications get letters, and only when the Policy configures t
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,11 +22,13 @@ from enquiry.domain.policy import Policy
 from enquiry.mail import outbound
 from enquiry.mail.letters.compose import Letter, LetterFacts, compose
 from enquiry.mail.letters.pdf import render_pdf
+from enquiry.mail.letters.settings import LetterFontError
 from enquiry.models import Attachment, Channel, Kind, Message, MessageKind, SessionLike, Ticket
 from enquiry.rules import letters as letter_rules
 from enquiry.rules.clock import beijing_today
 
 PDF = "application/pdf"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,19 @@ class Issued:
 
 
 def wanted(ticket: Ticket, policy: Policy | None) -> bool:
-    """True when this ticket gets formal letters under this policy."""
-    return (
-        policy is not None and policy.letters is not None and ticket.kind is Kind.INFO_APPLICATION
-    )
+    """True when this ticket gets formal letters under this policy.
+
+    Without the fonts a letter needs, the office's mail still goes out (without the letter)
+    and the error says which package or setting is missing: never a refused application.
+    """
+    if policy is None or policy.letters is None or ticket.kind is not Kind.INFO_APPLICATION:
+        return False
+    try:
+        policy.letters.fonts()
+    except LetterFontError as error:
+        logger.error("No formal letter for %s: %s", ticket.reference, error)
+        return False
+    return True
 
 
 def _facts(ticket: Ticket, kind: str, now: datetime, **details: object) -> LetterFacts:

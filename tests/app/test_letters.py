@@ -278,3 +278,25 @@ def test_the_correction_letter_is_kept_with_the_request_itself(app: Flask) -> No
         assert event.detail["attachment_sha256"] == [
             hashlib.sha256(attachment.blob.data).hexdigest()
         ]
+
+
+def test_without_the_fonts_an_application_is_still_received_and_acknowledged(
+    make_app: Callable[..., Flask], tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A machine without the letter fonts never refuses an application: the acknowledgement
+    goes out without its PDF, and the log says which font is missing."""
+    app = make_app(LETTER_CJK_FONT=str(tmp_path / "missing.ttf"))
+    with app.app_context():
+        db.session.add(Department(code="egov", name_zh="电子政务办公室", is_default=True))
+        db.session.commit()
+    ticket_id, _reference, _code = apply(app)
+    with app.app_context():
+        queued = db.session.scalars(
+            select(OutboundEmail).where(OutboundEmail.ticket_id == ticket_id)
+        ).all()
+        assert queued and all(mail.attachment_id is None for mail in queued)
+        assert not db.session.scalars(select(Attachment)).all()
+        assert not db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "letter.issued")
+        ).all()
+    assert "No formal letter" in caplog.text and "missing.ttf" in caplog.text
