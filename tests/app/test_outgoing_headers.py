@@ -74,6 +74,8 @@ EXPECTED: dict[str, tuple[set[str], str | None]] = {
     "digest": (BASE | AUTOMATIC, "auto-generated"),
     "escalation": (BASE | AUTOMATIC, "auto-generated"),
     "reminder": (BASE | AUTOMATIC, "auto-generated"),
+    "notification": (BASE | AUTOMATIC, "auto-generated"),  # to colleagues, like the digest
+    "notification_digest": (BASE | AUTOMATIC, "auto-generated"),
 }
 
 
