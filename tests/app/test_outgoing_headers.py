@@ -85,6 +85,8 @@ EXPECTED: dict[str, tuple[set[str], str | None]] = {
     "escalation": (BASE | AUTOMATIC, "auto-generated"),
     "reminder": (BASE | AUTOMATIC, "auto-generated"),
     "consent_withdrawn": (BASE | AUTOMATIC, "auto-generated"),
+    "notification": (BASE | AUTOMATIC, "auto-generated"),  # to colleagues, like the digest
+    "notification_digest": (BASE | AUTOMATIC, "auto-generated"),
 }
 
 
