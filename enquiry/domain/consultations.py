@@ -24,12 +24,12 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-import sqlalchemy as sa
-
 from enquiry import audit
-from enquiry.domain import clock
+from enquiry.domain import clock, letters
 from enquiry.domain.policy import Policy
+from enquiry.domain.queries import consultations as consultation_queries
 from enquiry.domain.steps import mail_citizen, thread_event
+from enquiry.mail import outbound
 from enquiry.models import (
     Consultation,
     ConsultationKind,
@@ -80,20 +80,6 @@ def _check_ticket(ticket: Ticket, sent_on: date, today: date) -> None:
         raise ConsultationError(SENT_IN_FUTURE)
     if sent_on < beijing_today(ticket.created_at):
         raise ConsultationError(SENT_BEFORE_RECEIPT)
-
-
-def open_consultations(session: SessionLike, ticket: Ticket) -> list[Consultation]:
-    """Return the ticket's consultations still waiting for an opinion."""
-    query = sa.select(Consultation).where(
-        Consultation.ticket_id == ticket.id, Consultation.state == ConsultationState.OPEN
-    )
-    return list(session.scalars(query.order_by(Consultation.id)))
-
-
-def ticket_consultations(session: SessionLike, ticket: Ticket) -> list[Consultation]:
-    """Return every consultation of a ticket, oldest first."""
-    query = sa.select(Consultation).where(Consultation.ticket_id == ticket.id)
-    return list(session.scalars(query.order_by(Consultation.id)))
 
 
 def consult_third_party(
@@ -200,9 +186,19 @@ def _open(
         ticket=ticket,
         detail=_detail(consultation) | {"clock_paused": paused},
     )
-    if paused:
-        context = {"consultation": consultation, "is_third_party": party is not None}
-        mail_citizen(session, ticket, "consultation", policy.mail, now, context, automatic=False)
+    if paused:  # the applicant is told; a third party's consultation with its formal letter
+        letters.queue_mail(
+            session,
+            ticket,
+            "consultation",
+            policy=policy,
+            actor=actor,
+            now=now,
+            context={"consultation": consultation, "is_third_party": party is not None},
+            automatic=False,
+            in_reply_to=outbound.latest_message_id(session, ticket),
+            letter="consultation" if party is not None else None,
+        )
     return consultation
 
 
@@ -297,4 +293,4 @@ def _close(
 
 
 def _still_pausing(session: SessionLike, ticket: Ticket) -> bool:
-    return any(c.is_clock_paused for c in open_consultations(session, ticket))
+    return any(c.is_clock_paused for c in consultation_queries.open_consultations(session, ticket))

@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from enquiry.domain import clock, consultations, supervision
+from enquiry.domain import clock, supervision
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.policy import Policy, extension_rules_from_config, policy_from_config
+from enquiry.domain.queries import consultations as consultation_queries
 from enquiry.domain.queries.accounts import user_by_id
 from enquiry.extensions import db
 from enquiry.models import PauseKind, Role, Ticket, User, utcnow
@@ -77,7 +78,7 @@ def clock_panel(ticket: Ticket, user: User) -> dict[str, Any]:
         # The old free-text pause, for tickets paused before consultations were recorded.
         "can_resume": ticket.pause_kind is PauseKind.CONSULTATION
         and ticket.status in clock_rules.RUNNING
-        and not consultations.open_consultations(db.session, ticket),
+        and not consultation_queries.open_consultations(db.session, ticket),
         "can_remind": ticket.status in clock_rules.OPEN and supervision.may_remind(user, ticket),
     }
 

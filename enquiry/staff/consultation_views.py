@@ -73,7 +73,7 @@ def department_choices(ticket: Ticket) -> list[tuple[str, str]]:
 
 def panel(ticket: Ticket, user: User) -> dict[str, Any]:
     """Return what templates/staff/_consultations.html shows of a ticket."""
-    rows = consultations.ticket_consultations(db.session, ticket)
+    rows = consultation_queries.ticket_consultations(db.session, ticket)
     agency = forms.AgencyForm(formdata=None)
     agency.department.choices = department_choices(ticket)
     may_open = ticket.kind is Kind.INFO_APPLICATION and ticket.status in clock_rules.OPEN

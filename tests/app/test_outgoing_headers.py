@@ -28,6 +28,8 @@ from sqlalchemy import select
 from enquiry import audit
 from enquiry.domain import (
     clock,
+    consultation_jobs,
+    consultations,
     correction,
     handling,
     publishing,
@@ -87,6 +89,9 @@ EXPECTED: dict[str, tuple[set[str], str | None]] = {
     "consent_withdrawn": (BASE | AUTOMATIC, "auto-generated"),
     "notification": (BASE | AUTOMATIC, "auto-generated"),  # to colleagues, like the digest
     "notification_digest": (BASE | AUTOMATIC, "auto-generated"),
+    "consultation": (THREADED | AUTOMATIC, "auto-generated"),  # a notice, like the extension
+    "consultation_ended": (THREADED | AUTOMATIC, "auto-generated"),
+    "consultation_reminder": (BASE | AUTOMATIC, "auto-generated"),
 }
 
 
@@ -233,16 +238,44 @@ def queue_every_kind(app: Flask, hostile: str, locale: str) -> None:
             applicant_type=ApplicantType.CITIZEN,
         )
         consulted.status = Status.IN_PROGRESS
-        clock.pause_for_consultation(
+        clock.pause_for_consultation(  # the older free-text pause, still on the API
             db.session, consulted, text, actor=by_agent, now=lapsed, policy=policy
         )
+        queue_consultations(policy, hostile, locale, text, by_agent, lapsed)
         db.session.commit()
+
+
+def queue_consultations(
+    policy: Any, hostile: str, locale: str, text: str, actor: audit.Actor, now: datetime
+) -> None:
+    """征求第三方意见 (letter to the applicant, then the clock runs again) and a 会商 reminder."""
+    asked = open_one(
+        policy, hostile, locale, kind=Kind.INFO_APPLICATION, applicant_type=ApplicantType.CITIZEN
+    )
+    asked.status = Status.IN_PROGRESS
+    party = text_of(hostile, 200)
+    third = consultations.consult_third_party(
+        db.session, asked, party, text, policy=policy, actor=actor, now=now
+    )
+    consultations.record_answer(db.session, third, text, policy=policy, actor=actor, now=now)
+    name = text_of(hostile, 100)
+    other = Department(code="build", name_zh=name, name_en=name, name_ug=name, is_active=True)
+    chief = User(email="build@gov.example", display_name=name, password_hash="!", locale=locale)
+    chief.role, chief.department = Role.SUPERVISOR, other
+    db.session.add_all([other, chief])
+    agency = consultations.consult_agency(
+        db.session, asked, other, text, policy=policy, actor=actor, now=now
+    )
+    soon = datetime.combine(agency.due_on - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    assert consultation_jobs.run(db.session, policy=policy, now=soon).reminded == 1
 
 
 def deliver(app: Flask) -> None:
     with app.app_context():
         settings = DeliverySettings.from_config(app.config)
-        deliver_due(db.session, now=LATER, settings=settings, sender=SmtpSender.for_app(app))
+        sender = SmtpSender.for_app(app)
+        while deliver_due(db.session, now=LATER, settings=settings, sender=sender).results:
+            pass  # one pass sends at most MAIL_SEND_BATCH_SIZE mails
 
 
 def outbox(app: Flask) -> list[OutboundEmail]:
@@ -272,7 +305,7 @@ def assert_exact_headers(message: EmailMessage, template: str) -> None:
 def assert_every_kind_sent_with_exact_headers(app: Flask, smtp: SmtpServer) -> None:
     rows = {row.message_id: row for row in outbox(app)}
     assert Counter(row.template for row in rows.values()) == {
-        "acknowledgement": 7,
+        "acknowledgement": 8,
         "reply": 1,
         "dissatisfied_alert": 1,
         "request_info": 2,
@@ -285,9 +318,18 @@ def assert_every_kind_sent_with_exact_headers(app: Flask, smtp: SmtpServer) -> N
         "escalation": 1,
         "letter": 1,
         "consent_withdrawn": 1,
+        "consultation": 2,  # a third party's (with its letter) and a 会商's: both stop the clock
+        "consultation_ended": 1,
+        "consultation_reminder": 1,
     }
     with_letter = Counter(row.template for row in rows.values() if row.attachment_id)
-    assert with_letter == {"acknowledgement": 2, "request_info": 1, "abandoned": 1, "letter": 1}
+    assert with_letter == {
+        "acknowledgement": 3,
+        "request_info": 1,
+        "abandoned": 1,
+        "letter": 1,
+        "consultation": 1,
+    }
     assert {row.status for row in rows.values()} == {OutboxStatus.SENT}
     assert len(smtp.messages) == len(rows)
     for received in smtp.messages:

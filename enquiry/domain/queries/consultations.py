@@ -10,6 +10,7 @@ from enquiry.models import (
     ConsultationState,
     Role,
     SessionLike,
+    Ticket,
     User,
 )
 
@@ -44,3 +45,17 @@ def addressed_to(session: SessionLike, user: User) -> tuple[list[Consultation], 
 def find(session: SessionLike, consultation_id: int) -> Consultation | None:
     """Return a consultation by id, or None."""
     return session.get(Consultation, consultation_id)
+
+
+def open_consultations(session: SessionLike, ticket: Ticket) -> list[Consultation]:
+    """Return the ticket's consultations still waiting for an opinion."""
+    query = sa.select(Consultation).where(
+        Consultation.ticket_id == ticket.id, Consultation.state == ConsultationState.OPEN
+    )
+    return list(session.scalars(query.order_by(Consultation.id)))
+
+
+def ticket_consultations(session: SessionLike, ticket: Ticket) -> list[Consultation]:
+    """Return every consultation of a ticket, oldest first."""
+    query = sa.select(Consultation).where(Consultation.ticket_id == ticket.id)
+    return list(session.scalars(query.order_by(Consultation.id)))
