@@ -219,7 +219,7 @@ def close(
     detail = {"outcome": outcome} if outcome is not None else None
     transition(session, ticket, Action.CLOSE, actor=actor, now=now, detail=detail)
     ticket.outcome = outcome
-    if outcome is not None:
+    if outcome is not None and letters.wanted(ticket, policy):
         kind = letters.outcome_kind(outcome)
         letters.notify(session, ticket, kind, policy=policy, actor=actor, now=now, outcome=outcome)
 

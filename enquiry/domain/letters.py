@@ -25,7 +25,7 @@ from enquiry.mail.letters.pdf import render_pdf
 from enquiry.mail.letters.settings import LetterFontError
 from enquiry.models import Attachment, Channel, Kind, Message, MessageKind, SessionLike, Ticket
 from enquiry.rules import letters as letter_rules
-from enquiry.rules.clock import beijing_today
+from enquiry.rules.clock import beijing_today, under_2008_regulations
 
 PDF = "application/pdf"
 logger = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ def wanted(ticket: Ticket, policy: Policy | None) -> bool:
     """
     if policy is None or policy.letters is None or ticket.kind is not Kind.INFO_APPLICATION:
         return False
+    if under_2008_regulations(ticket.kind, ticket.received_on):
+        return False  # imported history: the letters cite the 2019 text, not the 2008 one
     try:
         policy.letters.fonts()
     except LetterFontError as error:

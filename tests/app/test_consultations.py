@@ -130,8 +130,9 @@ def test_a_third_partys_time_is_not_counted(ctx: Flask) -> None:
         select(OutboundEmail).where(OutboundEmail.template == "consultation_ended")
     ).one()
     assert "runs again" in ended.body_text and format_day(ticket.due_on) in ended.body_text
-    assert actions(ticket)[-3:] == [
+    assert actions(ticket)[-4:] == [
         "consultation.opened",
+        "letter.issued",  # 征求第三方意见通知 to the applicant
         "consultation.answered",
         "ticket.consultation_resumed",
     ]
@@ -201,7 +202,9 @@ def test_agency_consultation_reminder_and_deemed_agreement(ctx: Flask) -> None:
     reminder = db.session.scalars(
         select(OutboundEmail).where(OutboundEmail.template == "consultation_reminder")
     ).all()
-    assert reminder and "deemed to agree" in reminder[0].body_text
+    assert (
+        reminder and "逾期未提出意见的，视为同意" in reminder[0].body_text
+    )  # in the supervisor's Chinese
     # The day after the due date with no opinion: deemed to agree, on the ticket.
     result = consultation_jobs.run(db.session, policy=policy, now=beijing(2024, 3, 27, 9))
     assert result.lapsed == 1

@@ -105,8 +105,14 @@ def test_a_day_at_the_office(
 
     # Every step is in the first ticket's history, with who did it and before → after.
     rows, table = history(office, waste_url)
-    assert rows == ["Opened", "Replied", "Closed"]
-    assert "Received → Answered" in table and "Answered → Closed" in table
+    assert rows == [
+        "Opened",
+        "Acknowledged",
+        "Work started",
+        "Replied",
+        "Closed",
+    ]  # 签收, 办理 implicit
+    assert "In progress → Answered" in table and "Answered → Closed" in table
     assert supervisor.email in table
 
     # The transferred ticket is now the bureau's: its staff see it, with the office's note.
@@ -114,7 +120,9 @@ def test_a_day_at_the_office(
     login(bureau, make_user(role=Role.AGENT, department="housing"))
     rows, table = history(bureau, housing_url)
     assert rows == ["Opened", "Transferred"]
-    assert "Received → Routed" in table and "egov → housing" in table
+    assert (
+        "Received → Routed" in table and "E-Government Office → Housing Bureau" in table
+    )  # labels, never codes
     assert "请住房局核实审核进度" in table
     assert office.get(housing_url).status_code == 404  # and no longer the office's
 
