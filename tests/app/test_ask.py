@@ -666,7 +666,7 @@ def test_submissions_are_rate_limited_per_address(make_app: Callable[..., Flask]
     response = post_enquiry(citizen, message="第三条咨询，请保留我写的字。")  # sending is limited
 
     assert response.status_code == 429
-    assert response.headers["Retry-After"] == "60"
+    assert 0 < int(response.headers["Retry-After"]) <= 3600  # within the hour's window
     html = response.get_data(as_text=True)
     assert '<html lang="ug" dir="rtl"' in html  # in the reader's language
     assert in_locale(app, "ug", ask.RATE_LIMITED) in html  # the form, re-shown

@@ -84,7 +84,7 @@ def test_the_worker_loop_fetches_new_mail_as_it_arrives(
     settings = imap.app_config() | {"IMAP_POLL_SECONDS": 0.3, "MAIL_SUPPRESS_SEND": "true"}
     worker = Child(["worker"], child_env(app, **settings))
     try:
-        worker.wait_for("Worker running (mail, imap")
+        worker.wait_for("mail, imap")  # the jobs it runs, in order
         imap.append(*numbered(2))
         wait_until(lambda: count(app, Ticket) == 2)
         imap.append(*numbered(3)[2:])
