@@ -80,6 +80,11 @@ def _messages(
         message.flag_reason = _scrubbed(message.flag_reason, known, removed)
         for attachment in list(message.attachments):
             digests.add(attachment.blob_sha256)
+            session.execute(  # a letter's PDF was sent with a mail: the row stays, the file goes
+                sa.update(OutboundEmail)
+                .where(OutboundEmail.attachment_id == attachment.id)
+                .values(attachment_id=None)
+            )
             message.attachments.remove(attachment)
             session.delete(attachment)
             removed["attachments"] += 1
