@@ -146,7 +146,7 @@ def test_staff_restore_a_span_add_an_extra_but_never_an_email(app, clients):
     kept = [k for t, k in keys.items() if "解放北路" not in t]
     response = post(
         agent,
-        base,
+        f"{base}/save",
         {
             "title": "垃圾站气味问题",
             "hide": [k for k in kept if k != email_key],
@@ -289,9 +289,11 @@ def test_a_suggestion_needs_its_adoption_outcome(app, clients, client):
     ticket_id, _ref, _code = open_answered(app, kind=Kind.SUGGESTION)
     base = f"/staff/tickets/{ticket_id}/publication"
     post(agent, f"{base}/prepare")
-    assert post(agent, base, {"title": "建议"}).status_code == 400
+    assert post(agent, f"{base}/save", {"title": "建议"}).status_code == 400
     response = post(
-        agent, base, {"title": "建议", "adoption": "partly_adopted", "adoption_reason": "预算有限"}
+        agent,
+        f"{base}/save",
+        {"title": "建议", "adoption": "partly_adopted", "adoption_reason": "预算有限"},
     )
     assert response.status_code == 303
     post(agent, f"{base}/submit")
@@ -413,7 +415,7 @@ def test_attachments_are_published_only_when_chosen_one_by_one(app, clients, cli
         )
     base = f"/staff/tickets/{ticket_id}/publication"
     post(agent, f"{base}/prepare")
-    post(agent, base, {"title": "整改", "attachments": [str(chosen)]})
+    post(agent, f"{base}/save", {"title": "整改", "attachments": [str(chosen)]})
     post(agent, f"{base}/submit")
     post(supervisor, f"{base}/approve")
     found = publication_of(app, ticket_id)
