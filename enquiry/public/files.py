@@ -16,7 +16,7 @@ from enquiry.public.blueprint import bp
 PDF = "application/pdf"
 
 
-@bp.get("/track/<reference>/files/<int:attachment_id>", endpoint="tracked_file")
+@bp.get("/track/<reference>/files/<id:attachment_id>", endpoint="tracked_file")
 def tracked_file(reference: str, attachment_id: int) -> Response:
     """Download a file the office sent, once this browser has shown the ticket's code."""
     ticket = visible.granted_ticket(db.session, reference, access.granted())

@@ -78,7 +78,7 @@ def done(record: SatisfactionRating, message: str) -> Response:
     return redirect(url_for("staff.supervision", _anchor=f"rating-{record.id}"), code=303)
 
 
-@bp.post("/ratings/<int:rating_id>/follow-up", endpoint="rating_follow_up")
+@bp.post("/ratings/<id:rating_id>/follow-up", endpoint="rating_follow_up")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def follow_up(rating_id: int) -> Any:
     """Record the 回访 call for a rating."""
@@ -100,7 +100,7 @@ def follow_up(rating_id: int) -> Any:
     return done(record, _("The follow-up call has been recorded."))
 
 
-@bp.post("/ratings/<int:rating_id>/misrated", endpoint="rating_misrated")
+@bp.post("/ratings/<id:rating_id>/misrated", endpoint="rating_misrated")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def misrated(rating_id: int) -> Any:
     """Mark a rating as 误评, with a reason."""

@@ -51,6 +51,7 @@ from enquiry.models import (
     Notification,
     NotificationKind,
     OutboundEmail,
+    Publication,
     Role,
     RoutingRule,
     Status,
@@ -319,6 +320,9 @@ class Site:
         session.flush()
         self.ids["notification"] = notification.id
         self.ids["publication"], self.ids["published_file"] = self.publish_answer()
+        self.ids["publication_ticket"] = session.scalar(
+            sa.select(Publication.ticket_id).where(Publication.id == self.ids["publication"])
+        )
         session.commit()
 
     def publish_answer(self) -> tuple[int, int]:

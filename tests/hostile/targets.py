@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from enquiry import audit
-from enquiry.domain import personal_data
+from enquiry.domain import personal_data, publishing
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
@@ -217,6 +217,68 @@ def own_notification(site: Site) -> dict[str, Any]:
         return {"notification": notification.id}
 
 
+def closed(site: Site) -> dict[str, Any]:
+    values = site.fresh_ticket(answered=True)
+    with site.app.app_context():
+        ticket = db.session.get(Ticket, values["ticket_id"])
+        assert ticket is not None
+        ticket.status = Status.CLOSED
+        db.session.commit()
+    return values
+
+
+def consented(site: Site) -> dict[str, Any]:
+    """An answered enquiry whose citizen agreed to publication."""
+    values = site.fresh_ticket(answered=True)
+    with site.app.app_context():
+        ticket = db.session.get(Ticket, values["ticket_id"])
+        assert ticket is not None
+        ticket.is_publication_consented = True
+        db.session.commit()
+    return values
+
+
+def publication_at(stage: str) -> Setup:
+    """A consented answered enquiry with its copy prepared, saved, submitted or published."""
+
+    def setup(site: Site) -> dict[str, Any]:
+        values = consented(site)
+        with site.app.app_context():
+            ticket = db.session.get(Ticket, values["ticket_id"])
+            policy = policy_from_config(site.app.config, session=db.session)
+            admin = audit.Actor.system()
+            now = utcnow()
+            copy = publishing.prepare(
+                db.session,
+                ticket,
+                None,
+                calendar=policy.calendar,
+                marker="■■",
+                actor=admin,
+                now=now,
+            )
+            if stage != "prepared":
+                choices = publishing.Choices(title="答复", attachment_ids=frozenset())
+                publishing.save(db.session, copy, choices, marker="■■", actor=admin, now=now)
+            if stage in {"submitted", "published"}:
+                publishing.submit(
+                    db.session, copy, needs_approval=stage == "submitted", actor=admin, now=now
+                )
+            db.session.commit()
+        return values
+
+    return setup
+
+
+def rated(site: Site) -> dict[str, Any]:
+    """An answered enquiry the citizen has rated, without a comment yet."""
+    values = site.fresh_ticket(answered=True)
+    client = site.app.test_client()
+    data = {"rating": "satisfied", "comment": "", "website": "", "csrf_token": site.csrf(client)}
+    client.post("/rate/{token}".format(**values), data=data)
+    return values
+
+
 @dataclass(frozen=True)
 class Post:
     """A form: where it posts, as whom, valid values for its fields, what it must store."""
@@ -380,6 +442,43 @@ POSTS: dict[str, Post] = {
     ),
     "staff.assign": Post(
         TICKET + "/assign", role="supervisor", valid={"assign-assignee": ""}, setup=fresh
+    ),
+    "public.helpful": Post("/questions/{publication}/helpful", role=None),
+    "public.withdraw_consent": Post(
+        "/track/{reference}/withdraw-consent", role=None, setup=consented
+    ),
+    "public.rate_comment": Post(
+        "/rate/{token}/comment",
+        role=None,
+        valid={"comment": "很好"},
+        stored={"comment": "satisfaction_ratings.comment"},
+        setup=rated,
+    ),
+    "staff.answer": Post(
+        TICKET + "/answer",
+        role="supervisor",
+        valid={"reply-body": "您好，数据来源于统计局。", "reply-seen": ""},
+        stored={"reply-body": "messages.body"},
+        setup=fresh,
+    ),
+    "staff.save_draft": Post(TICKET + "/draft", role="supervisor", valid={"reply-body": "草稿"}),
+    "staff.presence": Post(TICKET + "/presence", role="supervisor"),
+    "staff.reopen": Post(TICKET + "/reopen", role="supervisor", setup=closed),
+    "staff.prepare_publication": Post(TICKET + "/publication/prepare", setup=consented),
+    "staff.save_publication": Post(
+        TICKET + "/publication/save",
+        valid={"title": "关于年报的答复", "extras": "", "adoption": "", "adoption_reason": ""},
+        stored={"title": "publications.title"},
+        setup=publication_at("prepared"),
+    ),
+    "staff.submit_publication": Post(TICKET + "/publication/submit", setup=publication_at("saved")),
+    "staff.approve_publication": Post(
+        TICKET + "/publication/approve", setup=publication_at("submitted")
+    ),
+    "staff.unpublish_publication": Post(
+        TICKET + "/publication/unpublish",
+        valid={"reason": "公民撤回"},
+        setup=publication_at("published"),
     ),
     "staff.acknowledge": Post(TICKET + "/acknowledge", role="supervisor", setup=routed),
     "staff.start": Post(TICKET + "/start", role="supervisor", setup=acknowledged),
@@ -620,6 +719,24 @@ PAGES: dict[str, Page] = {
     "public.personal_data_request": Page("/track/{reference_seed}/personal-data", role=None),
     "public.my_data": Page("/track/{reference_seed}/my-data.zip", role=None),
     "public.rate": Page("/rate/{token}", role=None, setup=answered),
+    "public.questions": Page("/questions", role=None),
+    "public.question": Page("/questions/{publication}", role=None),
+    "public.question_attachment": Page(
+        "/questions/{publication}/attachments/{published_file}", role=None
+    ),
+    "public.questions_feed": Page("/questions/feed.atom", role=None),
+    "public.similar_answers": Page("/questions/similar", role=None),
+    "public.sitemap": Page("/sitemap.xml", role=None),
+    "public.statistics": Page("/statistics", role=None, params=("year",)),
+    "public.statistics_csv": Page("/statistics.csv", role=None, params=("year",)),
+    "public.open_data_page": Page("/open-data", role=None),
+    "public.open_data_zip": Page("/open-data.zip", role=None),
+    "staff.calendar_notice": Page("/staff/admin/calendar/notice"),
+    "staff.consultations": Page("/staff/consultations"),
+    "staff.paper_application": Page("/staff/tickets/paper"),
+    "staff.publication": Page("/staff/tickets/{publication_ticket}/publication"),
+    "staff.publications": Page("/staff/publications"),
+    "staff.cluster": Page("/staff/clusters"),
     "staff.login": Page("/staff/login", role=None),
     "staff.login_totp": Page("/staff/login/totp", role=None),
     "staff.inbox": Page("/staff/inbox", params=("page",)),
@@ -679,6 +796,8 @@ COMMON_PARAMS = ("lang", "next", "page", "sort", "after", "before", "q")
 EXCLUDED: dict[str, str] = {
     "staff.evidence_bundle": "answers a ZIP (binary) and reads no field but the CSRF token;"
     " access, CSRF and contents in tests/app/test_evidence_bundle.py, bad ids in test_id_routes",
+    "public.tracked_file": "a download (binary) for a browser that has shown the ticket's code;"
+    " it reads no query parameter; access in tests/app/test_letters.py, bad ids in test_id_routes",
     "static": "serves files from static/ by path; Werkzeug's safe_join refuses traversal",
     **{
         f"api.{name}": "JSON API with bearer tokens, not forms: hostile bodies and query strings"
@@ -702,6 +821,7 @@ EXCLUDED: dict[str, str] = {
             "report_sections",
             "dashboard_figures",
             "annual_figures",
+            "ticket_outcomes",
         )
     },
 }

@@ -119,6 +119,15 @@ def check_retention_plan_csv(site: Site, name: str, department_id: int) -> None:
     assert rows[0][:2] == ["Rule", "Action"] or len(rows[0]) == 5
 
 
+def check_statistics_csv(site: Site, name: str, department_id: int) -> None:
+    """The public figures name departments (groups under five withheld): never a formula."""
+    response = site.client().get("/statistics.csv", query_string={"year": this_year()})
+    assert response.status_code == 200
+    rows = read_csv(response.data)
+    assert rows and not unsafe_cells(rows)
+    assert name not in [cell for row in rows for cell in row]  # only ever with the apostrophe
+
+
 EXPORTS: dict[str, Callable[[Site, str, int], None]] = {
     "staff.dashboard_csv": check_dashboard_csv,
     "staff.annual_report_csv": check_annual_csv,
@@ -126,6 +135,7 @@ EXPORTS: dict[str, Callable[[Site, str, int], None]] = {
     "staff.table4_csv": check_table4_csv,
     "staff.table4_xlsx": check_table4_xlsx,
     "staff.admin_retention_plan_csv": check_retention_plan_csv,
+    "public.statistics_csv": check_statistics_csv,
 }
 
 

@@ -55,7 +55,14 @@ VALID = {
     "notification_id": "notification",
     "publication_id": "publication",
     "file_id": "published_file",
+    "consultation_id": "consultation",  # POST only: never fetched with a valid value
+    "rating_id": "rating",  # POST only: never fetched with a valid value
 }
+# Other path arguments of the numeric routes: always their valid seeded value.
+OTHER = {"reference": "reference_seed"}
+# Numeric GET routes whose valid request needs more than the admin's session: the download of
+# an office file needs a browser that has shown the ticket's code (tests/app/test_letters.py).
+NO_VALID_GET = {"public.tracked_file"}
 ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -83,7 +90,7 @@ def test_no_route_uses_an_unbounded_integer() -> None:
 
 def test_every_numeric_argument_has_a_valid_value() -> None:
     names = {name for rule in numeric_rules() for name in rule._converters}
-    assert names <= set(VALID)
+    assert names <= set(VALID) | set(OTHER)
     assert len(numeric_rules()) >= 40
 
 
@@ -92,6 +99,8 @@ def fill(rule: Rule, site: Site, value: str | None) -> str:
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(2)
+        if name in OTHER:
+            return quote(str(site.ids[OTHER[name]]))
         return quote(str(site.ids[VALID[name]]) if value is None else value)
 
     return ARGUMENT.sub(replace, rule.rule)
@@ -133,7 +142,7 @@ def test_bad_numbers_in_the_path_are_404(
                 problems.append(f"{method} {value!r}: {response.status_code}")
             elif clear not in response.get_data(as_text=True):
                 problems.append(f"{method} {value!r}: 404 without the clear message")
-        if method == "GET":
+        if method == "GET" and rule.endpoint not in NO_VALID_GET:
             valid = client.get(fill(rule, site, None), headers=headers)
             assert valid.status_code < 400, (rule.rule, valid.status_code)
     site.flashes(client)
