@@ -479,7 +479,7 @@ class Site:
     def judge(self, client: FlaskClient, response: TestResponse, sent: dict[str, str]) -> Verdict:
         """Apply the suite's rule to one response; see the module docstring."""
         problems: list[str] = []
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")  # downloads may be binary
         status = response.status_code
         if status >= 500:
             problems.append(f"server error {status}")
