@@ -29,6 +29,8 @@ def tracked_file(reference: str, attachment_id: int) -> Response:
         BytesIO(data), mimetype=content_type, as_attachment=True, download_name=stored.filename
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -90,7 +90,9 @@ def question_attachment(publication_id: int, file_id: int) -> Response:
     )
     response.headers["Content-Disposition"] = content_disposition(stored.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
     return response
 
 
