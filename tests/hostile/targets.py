@@ -222,7 +222,7 @@ def closed(site: Site) -> dict[str, Any]:
     with site.app.app_context():
         ticket = db.session.get(Ticket, values["ticket_id"])
         assert ticket is not None
-        ticket.status = Status.CLOSED
+        ticket.status, ticket.closed_at = Status.CLOSED, utcnow()
         db.session.commit()
     return values
 
@@ -469,6 +469,7 @@ POSTS: dict[str, Post] = {
         TICKET + "/publication/save",
         valid={"title": "关于年报的答复", "extras": "", "adoption": "", "adoption_reason": ""},
         stored={"title": "publications.title"},
+        loose=frozenset({"title"}),  # a one-line field: line breaks are folded
         setup=publication_at("prepared"),
     ),
     "staff.submit_publication": Post(TICKET + "/publication/submit", setup=publication_at("saved")),
