@@ -106,7 +106,17 @@ class LiveServer:
                 self.errors.append(f"{status} {environ.get('PATH_INFO')}")
             return start_response(status, headers, *args)
 
-        return self.app(environ, record_status)
+        # Read the whole body and close the iterator here: a browser that navigates away drops
+        # the connection, and werkzeug's dev server then raises while draining the socket before
+        # it closes the response, leaving a static file open (a ResourceWarning the suite counts
+        # as an error). The app streams nothing, so buffering changes no behaviour.
+        response = self.app(environ, record_status)
+        try:
+            return [b"".join(response)]
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
 
     def start(self, app: Flask) -> None:
         self.app = app
