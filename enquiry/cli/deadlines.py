@@ -47,60 +47,54 @@ def parse_now(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=deadlines.BEIJING)
 
 
+def _committed(work: Callable[[], Any]) -> Any:
+    """Run one job's work in the session and commit it, or roll back and re-raise."""
+    try:
+        result = work()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
 def run_digest(config: Any, now: datetime) -> str:
     """Queue today's digests and commit; return a summary."""
     policy = policy_from_config(config, session=db.session)
-    try:
-        count = supervision.send_digests(
+    count = _committed(
+        lambda: supervision.send_digests(
             db.session,
             identity=policy.mail,
             calendar=policy.calendar,
             soon_days=due_soon_days(config),
             now=now,
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    )
     return f"{count} digests queued"
 
 
 def run_escalation(config: Any, now: datetime) -> str:
     """Escalate overdue tickets and commit; return a summary."""
     policy = policy_from_config(config, session=db.session)
-    try:
-        result = supervision.escalate_overdue(
+    result = _committed(
+        lambda: supervision.escalate_overdue(
             db.session, identity=policy.mail, calendar=policy.calendar, now=now
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    )
     return f"{result.tickets} tickets escalated, {result.mails} mails queued"
 
 
 def run_conclude_abandoned(config: Any, now: datetime) -> str:
     """视为放弃: conclude applications whose 补正 time limit passed unanswered, and commit."""
     policy = policy_from_config(config, session=db.session)
-    try:
-        count = correction.conclude_abandoned(db.session, policy=policy, now=now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    count = _committed(lambda: correction.conclude_abandoned(db.session, policy=policy, now=now))
     return f"{count} applications concluded as withdrawn"
 
 
 def run_consultations(config: Any, now: datetime) -> str:
     """Remind consulted departments, close lapsed consultations (视为同意), and commit."""
     policy = policy_from_config(config, session=db.session)
-    try:
-        result = consultation_jobs.run(db.session, policy=policy, now=now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return str(result)
+    return str(_committed(lambda: consultation_jobs.run(db.session, policy=policy, now=now)))
 
 
 @deadlines_cli.command("digest")
