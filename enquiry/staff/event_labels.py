@@ -152,6 +152,19 @@ HIDDEN_KEYS = frozenset({"body_sha256", "attachment_sha256", "outbound_sha256"})
 THREAD_KEYS = frozenset({"message", "message_id", "outbound_id"})
 
 
+ACTOR_LABELS = {
+    "citizen": _l("Citizen"),
+    "system": _l("System"),
+    "anonymous": _l("Not signed in"),
+}
+
+
+def actor_label(label: str) -> str:
+    """Who acted, as a person reads it: a colleague's e-mail as stored, the others by name."""
+    known = ACTOR_LABELS.get(label)
+    return str(known) if known is not None else label
+
+
 def event_label(action: str) -> str:
     """The event kind as people say it; never the code."""
     known = EVENT_LABELS.get(action) or FAMILY_LABELS.get(action.partition(".")[0])

@@ -111,16 +111,18 @@ def canned_replies(user: User, ticket: Ticket) -> list[CannedReply]:
     return choices.canned_replies(db.session, user, ticket)
 
 
-def placeholder_values(ticket: Ticket) -> dict[str, str]:
-    """The values a canned reply may use, in the ticket's (the citizen's) language."""
-    with force_locale(ticket.locale):
+def placeholder_values(ticket: Ticket, locale: str | None = None) -> dict[str, str]:
+    """The values a canned reply may use, in its own language (by default the citizen's): a
+    Chinese reply to an enquiry made in English still reads "2026年12月14日", not "December 14"."""
+    locale = locale or ticket.locale
+    with force_locale(locale):
         due = format_date(ticket.due_on, "long") if ticket.due_on else ""
     section = ticket.report_section
     return {
         "reference": ticket.reference,
         "citizen_name": ticket.citizen_name,
         "subject": ticket.subject,
-        "department": ticket.department.name_for(ticket.locale),
+        "department": ticket.department.name_for(locale),
         "section": f"{section.number} {section.heading}" if section else "",
         "due_date": due,
         "due_on": due,
@@ -128,7 +130,7 @@ def placeholder_values(ticket: Ticket) -> dict[str, str]:
 
 
 def canned_text(reply: CannedReply, ticket: Ticket) -> str:
-    return fill_placeholders(reply.body, placeholder_values(ticket))
+    return fill_placeholders(reply.body, placeholder_values(ticket, reply.locale))
 
 
 def due_badge(ticket: Ticket) -> dict[str, Any]:
@@ -213,7 +215,7 @@ def history_view(ticket: Ticket) -> list[dict[str, Any]]:
     return [
         {
             "action": event_labels.event_label(event.action),
-            "actor": event.actor_label,
+            "actor": event_labels.actor_label(event.actor_label),
             "time": format_datetime(event.created_at, "medium"),
             "iso_time": event.created_at.isoformat(),
             "changes": event_labels.detail_rows(event.detail, in_thread=True),

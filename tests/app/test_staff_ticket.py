@@ -302,6 +302,7 @@ def test_history_lists_every_event_with_before_and_after(
     assert "<bdi>Received</bdi> → <bdi>Answered</bdi>" in history
     assert "<bdi>Answered</bdi> → <bdi>Closed</bdi>" in history
     assert user.email in history
+    assert "<bdi>Citizen</bdi>" in history and "<bdi>citizen</bdi>" not in history  # a label
 
 
 # --- attachments ---------------------------------------------------------------------------
@@ -476,6 +477,29 @@ def test_canned_replies_offered_in_order_and_filled_without_javascript(
     assert refused.status_code == 400
     assert client.post(f"/staff/tickets/{ticket_id}/canned", data={}).status_code == 400
     assert snapshot(app, ticket_id) == before
+
+
+def test_a_canned_reply_fills_its_dates_in_its_own_language(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    """An enquiry made in English answered with a Chinese canned reply reads 2026年…, not
+    "December …" inside a Chinese sentence; an English reply to it still reads in English."""
+    ticket_id, _reference, _ = open_enquiry(app, locale="en")
+    chinese = add_canned(app, title="受理告知", body="将于{due_date}前答复您。", locale="zh_Hans")
+    english = add_canned(app, title="Received", body="We will answer by {due_date}.", locale="en")
+    staff_login(client, role=Role.AGENT)
+
+    def composed(reply_id: int) -> str:
+        response = client.post(
+            f"/staff/tickets/{ticket_id}/canned", data={"reply-canned": str(reply_id)}
+        )
+        assert response.status_code == 200
+        text = page_text(response)
+        composer = text[text.index('id="reply-body"') :]
+        return composer[composer.index(">") + 1 : composer.index("</textarea>")]
+
+    assert re.search(r"将于\d{4}年\d{1,2}月\d{1,2}日前答复您。", composed(chinese))
+    assert re.search(r"We will answer by [A-Z][a-z]+ \d{1,2}, \d{4}\.", composed(english))
 
 
 # --- escaping and the citizen's view -------------------------------------------------------

@@ -46,7 +46,7 @@ def event_row(event: AuditEvent, reference: str | None) -> dict[str, Any]:
     return {
         "id": event.id,
         "time": format_time(event.created_at),
-        "actor": event.actor_label,
+        "actor": event_labels.actor_label(event.actor_label),
         "action": event_labels.event_label(event.action),
         "changes": event_labels.detail_rows(event.detail),
         "reference": reference,
