@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask.logging import default_handler
 
 from enquiry.cli import deadlines as deadline_cli
 from enquiry.cli import intake as intake_cli
@@ -105,6 +106,9 @@ def worker_command(once: bool) -> None:
     """Send outgoing mail and run periodic jobs until SIGTERM or Ctrl-C."""
     if not logging.getLogger().handlers:  # a plain process; under a test runner, leave it be
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        # The app's logger ("enquiry") also has Flask's handler: without this every line of the
+        # worker would be printed twice, once by each.
+        current_app.logger.removeHandler(default_handler)
     poll = float(current_app.config.get("WORKER_POLL_SECONDS", 5))
     stop = threading.Event()
     jobs = [Job("mail", poll, _mail_job), *intake_cli.imap_jobs()]
