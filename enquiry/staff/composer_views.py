@@ -54,7 +54,10 @@ def save_draft(ticket_id: int) -> tuple[str, int]:
     ticket = load_ticket_for(user, ticket_id)
     form = tf.DraftForm(prefix="reply")
     if not form.validate_on_submit():
-        return render_template("staff/_draft_status.html", failed=True), 400
+        # Say why in the status line (htmx swaps a 400 in): the text is too long, or the
+        # page is too old for its token and must be reloaded.
+        reason = form.body.errors[0] if form.body.errors else _("Reload the page to save it.")
+        return render_template("staff/_draft_status.html", failed=True, reason=reason), 400
     composer.save_draft(db.session, ticket, user, form.body.data or "", now=utcnow())
     db.session.commit()
     return render_template("staff/_draft_status.html", saved_at=composer_page.saved_at()), 200

@@ -47,6 +47,7 @@ MAY_SHRINK = {
     "staff.admin_delete_rule": {"routing_rules"},
     "staff.delete_holiday_override": {"holiday_overrides"},
     "staff.admin_delete_webhook": {"webhook_endpoints", "webhook_deliveries"},
+    "staff.save_draft": {"reply_drafts"},  # a blank text discards the draft
 }
 numbers = itertools.count(1)
 

@@ -373,7 +373,9 @@ class Site:
             db.session.commit()
             return int(row.id)
 
-    def open_ticket(self, *, kind: Kind = Kind.QUESTION, attachment: bool = False) -> Any:
+    def open_ticket(
+        self, *, kind: Kind = Kind.QUESTION, attachment: bool = False, acknowledge: bool = True
+    ) -> Any:
         policy = policy_from_config(self.app.config, session=db.session)
         files = (Upload("说明.txt", "text/plain", "附件内容".encode()),) if attachment else ()
         opened = tickets.open_ticket(
@@ -400,6 +402,7 @@ class Site:
             policy=policy,
             actor=audit.Actor.system(),
             now=utcnow(),
+            acknowledge=acknowledge,
         )
         db.session.commit()
         return opened
@@ -411,10 +414,16 @@ class Site:
         kind: Kind = Kind.QUESTION,
         status: Status | None = None,
         department: str | None = None,
+        acknowledge: bool = True,
     ) -> dict[str, Any]:
-        """A new ticket (answered: with a staff reply) and what URLs need to name it."""
+        """A new ticket (answered: with a staff reply) and what URLs need to name it.
+
+        acknowledge=False queues no acknowledgement: an application's renders its formal
+        letter (a PDF, about half a second), which a target needing many fresh applications
+        can do without.
+        """
         with self.app.app_context():
-            opened = self.open_ticket(kind=kind)
+            opened = self.open_ticket(kind=kind, acknowledge=acknowledge)
             ticket = opened.ticket
             if status is not None:
                 ticket.status = status  # a test shortcut to the state an action needs
@@ -535,6 +544,8 @@ class Site:
             wanted |= {None, ""}  # nothing but white space: stored as nothing
         with self.app.app_context():
             found = list(db.session.scalars(query))
+        if key and not found:
+            return None in wanted  # the row is gone: right only for nothing but white space
         if json_key:
             found = [row.get(json_key) for row in found if isinstance(row, dict)]
         if loose:  # a one-line or list field may fold runs of white space, line breaks included
