@@ -61,6 +61,10 @@ def render_page(error: HTTPException) -> tuple[str, int]:
     else:
         message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     title = TITLES.get(code, TITLES[500] if code >= 500 else TITLES[400])
+    if request.headers.get("HX-Request") == "true":
+        # htmx swaps the answer into a part of the page (a draft's status line, the inbox
+        # list): a whole error page there would nest a page in the page; the message is enough.
+        return f'<span class="text-danger" role="alert">{escape(message)}</span>', code
     try:
         return render_template("errors/error.html", code=code, title=title, message=message), code
     except Exception:

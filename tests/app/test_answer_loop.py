@@ -186,6 +186,26 @@ def test_the_draft_needs_a_csrf_token(app: Flask, staff_login: Callable[..., Any
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ReplyDraft)) == 0
 
 
+def test_an_expired_form_under_htmx_gets_a_line_not_a_whole_page(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    """htmx swaps a draft's failure into the status line: an expired CSRF token must put the
+    message there, not a whole error page nested in the ticket page."""
+    ticket_id, _, _ = open_enquiry(app)
+    staff_login(client, role=Role.AGENT)
+    app.config["WTF_CSRF_ENABLED"] = True
+    url = f"/staff/tickets/{ticket_id}/draft"
+    fragment = client.post(url, data={"reply-body": "x"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 400
+    text = fragment.get_data(as_text=True)
+    assert "<html" not in text.lower() and 'role="alert"' in text
+    assert "Your form has expired" in text
+    page = client.post(url, data={"reply-body": "x"})  # without htmx: the full page, as before
+    assert page.status_code == 400 and "<html" in page.get_data(as_text=True).lower()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReplyDraft)) == 0
+
+
 def test_presence_shows_colleagues_and_who_is_writing_until_the_heartbeat_expires(
     app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
 ) -> None:
