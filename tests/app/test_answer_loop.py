@@ -148,7 +148,13 @@ def test_greetings_are_recognised_in_three_languages() -> None:
     assert starts_with_greeting("  您好！")
     assert starts_with_greeting("Dear Ms Li,")
     assert starts_with_greeting("ھۆرمەتلىك ئابدۇللا ئەپەندى")
+    assert starts_with_greeting("李梅您好：感谢您的建议。")  # the name first, as letters do
+    assert starts_with_greeting("王先生，您好！")
+    assert starts_with_greeting("张女士：\n经查，")
+    assert starts_with_greeting("ئەسسالامۇئەلەيكۇم")
     assert not starts_with_greeting("试点小区名单已公布。")
+    assert not starts_with_greeting("关于您咨询的问题，答复如下：")
+    assert not starts_with_greeting("经核实，王先生反映的问题已转交住建局。您好好保存回执。")
     assert not starts_with_greeting("Hiring notices are published monthly.")
 
 
