@@ -91,9 +91,7 @@ def test_search_finds_published_text_and_never_a_redacted_or_original_only_word(
     assert found_ids(client, "!!!") == []  # no token at all: nothing matches
 
 
-def test_an_edited_title_is_searchable_and_drafts_or_withdrawn_copies_are_not(
-    app, clients, client
-):
+def test_an_edited_title_is_searchable_and_drafts_or_withdrawn_copies_are_not(app, clients, client):
     agent, supervisor = clients
     ticket_id, _ref, _code = open_answered(app)
     base = f"/staff/tickets/{ticket_id}/publication"

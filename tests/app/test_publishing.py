@@ -333,6 +333,8 @@ def test_statistics_withhold_small_groups_and_open_data_holds_only_public_text(
     csv_text = client.get("/statistics.csv?year=2026").get_data(as_text=True)
     assert "<5" in csv_text  # one enquiry in November: withheld
     assert "received,all,0,0,0,0,0,0,0,0,0,0,<5,0" in csv_text
+    assert 'id="chart-median-answer"' in text
+    assert "median_working_days_to_answer,month,,,,,,,,,,,<5,\r\n" in csv_text
     assert client.get("/statistics?year=abc").status_code == 200
     assert client.get("/open-data").status_code == 200
     response = client.get("/open-data.zip")
@@ -349,11 +351,29 @@ def test_statistics_withhold_small_groups_and_open_data_holds_only_public_text(
         answers = json.loads(archive.read("published_answers.json"))
         assert [a["id"] for a in answers] == [publication_id]
         assert "Licence: CC BY 4.0" in archive.read("README.md").decode()
+        assert (
+            "`median_working_days_to_answer`, series `month`" in archive.read("README.md").decode()
+        )
+        monthly = archive.read("monthly_statistics.csv").decode("utf-8-sig").splitlines()
+        assert monthly[0] == "year,figure,series,1,2,3,4,5,6,7,8,9,10,11,12"
+        assert "2026,median_working_days_to_answer,month,,,,,,,,,,,<5," in monthly
         for name in names:
             content = archive.read(name).decode("utf-8-sig")
             for secret in SECRETS:
                 assert secret not in content, (name, secret)
             assert not EMAIL_RE.search(content), name
+
+
+def test_statistics_give_the_median_working_days_of_a_month_with_five_answers(app, client):
+    for _ in range(5):
+        open_answered(app)
+    page = client.get("/statistics?year=2026").get_data(as_text=True)
+    assert 'id="chart-median-answer"' in page
+    csv_text = client.get("/statistics.csv?year=2026").get_data(as_text=True)
+    assert "median_working_days_to_answer,month,,,,,,,,,,,2.0,\r\n" in csv_text
+    with zipfile.ZipFile(io.BytesIO(client.get("/open-data.zip").data)) as archive:
+        monthly = archive.read("monthly_statistics.csv").decode("utf-8-sig").splitlines()
+    assert "2026,median_working_days_to_answer,month,,,,,,,,,,,2.0," in monthly
 
 
 def test_adoption_recorded_when_closing_a_suggestion_reaches_the_copy_and_figures(
