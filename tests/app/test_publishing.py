@@ -246,9 +246,9 @@ def test_only_consented_answered_tickets_can_be_prepared(app, clients):
     agent, _supervisor = clients
     ticket_id, _ref, _code = open_answered(app, consent=False)
     response = post(agent, f"/staff/tickets/{ticket_id}/publication/prepare")
-    assert response.status_code == 303
+    assert response.status_code == 409
     assert publication_of(app, ticket_id) is None
-    assert "has not consented" in agent.get(response.location).get_data(as_text=True)
+    assert "has not consented" in response.get_data(as_text=True)
 
 
 def test_the_citizen_withdraws_consent_and_the_answer_goes_offline(app, clients, client):
@@ -269,7 +269,8 @@ def test_the_citizen_withdraws_consent_and_the_answer_goes_offline(app, clients,
             sa.select(OutboundEmail).where(OutboundEmail.template == "consent_withdrawn")
         ).all()
         assert alerts  # the staff are told
-    assert post(agent, f"/staff/tickets/{ticket_id}/publication/prepare").status_code == 303
+    base = f"/staff/tickets/{ticket_id}/publication"
+    assert post(agent, f"{base}/prepare").status_code == 409  # consent withdrawn: no new copy
     assert publication_of(app, ticket_id).status is PublicationStatus.WITHDRAWN
 
 
