@@ -226,14 +226,24 @@ def test_no_public_page_feed_or_sitemap_shows_a_hidden_span(app, clients, client
         "/questions/feed.atom",
         "/sitemap.xml",
         "/report/2025",
+        "/questions/similar?subject=垃圾站的气味",
+        "/statistics?year=2026",
+        "/statistics.csv?year=2026",
+        "/open-data",
     ]
-    for url in urls:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        text = response.get_data(as_text=True)
+    texts = {url: client.get(url) for url in urls}
+    assert all(response.status_code == 200 for response in texts.values())
+    bundle = client.get("/open-data.zip")
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
+        files = {name: archive.read(name).decode("utf-8-sig") for name in archive.namelist()}
+    assert f"/questions/{publication_id}" in texts["/questions?q=垃圾站"].get_data(as_text=True)
+    for where, text in [
+        *((url, r.get_data(as_text=True)) for url, r in texts.items()),
+        *files.items(),
+    ]:
         for secret in SECRETS:
-            assert secret not in text, (url, secret)
-        assert not EMAIL_RE.search(text), url
+            assert secret not in text, (where, secret)
+        assert not EMAIL_RE.search(text), where
     report = client.get("/report/2025").get_data(as_text=True)
     assert "1 published answer" in report and f"/questions/{publication_id}" in report
     feed = client.get("/questions/feed.atom")
