@@ -90,9 +90,7 @@ class PublicationSearchDocument(Base):
 
     __tablename__ = "publication_search_documents"
 
-    publication_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("publications.id"), primary_key=True
-    )
+    publication_id: Mapped[int] = mapped_column(sa.ForeignKey("publications.id"), primary_key=True)
     document: Mapped[str] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -71,8 +71,10 @@ def questions() -> str:
 
 def page_url(page: int) -> str:
     """This list, same search and filters, at another page."""
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return url_for("public.questions", **args, **({"page": page} if page > 1 else {}))
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    if page > 1:
+        args["page"] = page
+    return url_for("public.questions", **args)
 
 
 @bp.get("/questions/<id:publication_id>")

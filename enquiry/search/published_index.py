@@ -31,29 +31,32 @@ VECTOR_COLUMN = "document_tsv"
 INDEXED_FIELDS = ("title", "question", "answer")
 
 SQLITE_CREATE = (
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(document, "
+    "CREATE VIRTUAL TABLE publication_search_fts USING fts5(document, "
     "content='publication_search_documents', content_rowid='publication_id', tokenize='ascii')",
     "CREATE TRIGGER publication_search_documents_ai AFTER INSERT ON publication_search_documents "
-    f"BEGIN INSERT INTO {FTS_TABLE}(rowid, document) "
+    "BEGIN INSERT INTO publication_search_fts(rowid, document) "
     "VALUES (new.publication_id, new.document); END",
     "CREATE TRIGGER publication_search_documents_ad AFTER DELETE ON publication_search_documents "
-    f"BEGIN INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, document) "
+    "BEGIN INSERT INTO publication_search_fts(publication_search_fts, rowid, document) "
     "VALUES ('delete', old.publication_id, old.document); END",
     "CREATE TRIGGER publication_search_documents_au AFTER UPDATE ON publication_search_documents "
-    f"BEGIN INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, document) "
+    "BEGIN INSERT INTO publication_search_fts(publication_search_fts, rowid, document) "
     "VALUES ('delete', old.publication_id, old.document); "
-    f"INSERT INTO {FTS_TABLE}(rowid, document) VALUES (new.publication_id, new.document); END",
+    "INSERT INTO publication_search_fts(rowid, document) "
+    "VALUES (new.publication_id, new.document); END",
 )
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS publication_search_documents_au",
     "DROP TRIGGER IF EXISTS publication_search_documents_ad",
     "DROP TRIGGER IF EXISTS publication_search_documents_ai",
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    "DROP TABLE IF EXISTS publication_search_fts",
 )
+SQLITE_REBUILD = "INSERT INTO publication_search_fts(publication_search_fts) VALUES ('rebuild')"
 POSTGRESQL_CREATE = (
-    f"ALTER TABLE publication_search_documents ADD COLUMN {VECTOR_COLUMN} tsvector "
+    "ALTER TABLE publication_search_documents ADD COLUMN document_tsv tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple', document)) STORED",
-    f"CREATE INDEX {GIN_INDEX} ON publication_search_documents USING gin ({VECTOR_COLUMN})",
+    "CREATE INDEX ix_publication_search_documents_tsv ON publication_search_documents "
+    "USING gin (document_tsv)",
 )
 
 
@@ -113,7 +116,7 @@ def refresh(connection: sa.Connection, publication_ids: Collection[int]) -> int:
 def optimize(connection: sa.Connection) -> None:
     """Rebuild the SQLite full-text table from its documents (PostgreSQL needs nothing)."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        connection.exec_driver_sql(SQLITE_REBUILD)
 
 
 def matching(statement: sa.Select[Any], query: str, dialect: str) -> sa.Select[Any] | None:
