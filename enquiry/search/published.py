@@ -1,8 +1,9 @@
 """Similar published answers, ranked in Python with the same tokenizer as the search index.
 
 The /questions search goes through the index of public copies (enquiry.search.published_index);
-suggestions while a citizen types want the copies with the most tokens in common instead
-(`similar`), ranked here over the already redacted copies.
+suggestions while a citizen types want the copies with the most tokens in common instead: the
+index finds the candidates sharing any token, and `similar` ranks them here by the share of
+the text's tokens they hold.
 """
 
 from __future__ import annotations
@@ -16,9 +17,14 @@ def _tokens(text: str) -> set[str]:
     return set(tokenizer.document_tokens(text))
 
 
+def wanted_tokens(text: str) -> set[str]:
+    """The tokens of the text that count for similarity: bigrams and words, not single Han."""
+    return {t for t in tokenizer.query_tokens(text) if len(t) > 1 or t.isascii()}
+
+
 def similar(text: str, documents: Iterable[tuple[int, str]], limit: int = 5) -> list[int]:
     """The ids of up to `limit` documents sharing the most query bigrams (at least two)."""
-    wanted = {t for t in tokenizer.query_tokens(text) if len(t) > 1 or t.isascii()}
+    wanted = wanted_tokens(text)
     if not wanted:
         return []
     scored: list[tuple[float, int]] = []

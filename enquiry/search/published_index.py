@@ -12,7 +12,7 @@ is narrowed here (status = published), so drafts may be indexed without being fi
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -125,10 +125,21 @@ def matching(statement: sa.Select[Any], query: str, dialect: str) -> sa.Select[A
     None when the query has no token at all (nothing can match it).
     """
     tokens = tokenizer.query_tokens(query)
-    if not tokens:
-        return None
+    return _narrowed(statement, tokens, dialect, every=True) if tokens else None
+
+
+def sharing(statement: sa.Select[Any], tokens: Sequence[str], dialect: str) -> sa.Select[Any]:
+    """Narrow a select of Publication to copies holding any of the tokens, best match first."""
+    return _narrowed(statement, tokens, dialect, every=False)
+
+
+def _narrowed(
+    statement: sa.Select[Any], tokens: Sequence[str], dialect: str, *, every: bool
+) -> sa.Select[Any]:
+    best: sa.ColumnElement[Any]
     if dialect == "postgresql":
-        quoted = " & ".join(
+        # Every token a quoted tsquery lexeme, read by the same parser as the documents.
+        quoted = (" & " if every else " | ").join(
             "'" + token.replace("\\", "\\\\").replace("'", "''") + "'" for token in tokens
         )
         vector: sa.ColumnClause[Any] = sa.literal_column(
@@ -139,10 +150,12 @@ def matching(statement: sa.Select[Any], query: str, dialect: str) -> sa.Select[A
             PublicationSearchDocument,
             PublicationSearchDocument.publication_id == Publication.id,
         ).where(vector.op("@@")(tsquery))
-        best: sa.ColumnElement[Any] = sa.func.ts_rank(vector, tsquery, 1).desc()
+        best = sa.func.ts_rank(vector, tsquery, 1).desc()
     else:
         # Every token a quoted FTS5 string, '"' doubled: nothing in a query is FTS5 syntax.
-        match = " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+        match = (" AND " if every else " OR ").join(
+            '"' + token.replace('"', '""') + '"' for token in tokens
+        )
         fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer), sa.column(FTS_TABLE))
         statement = statement.join(fts, fts.c.rowid == Publication.id).where(
             fts.c[FTS_TABLE].op("MATCH")(match)

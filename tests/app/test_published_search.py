@@ -131,3 +131,18 @@ def test_the_index_follows_every_copy_and_reindex_rebuilds_it(app, clients, runn
     assert "1 published answers" in result.output
     with app.app_context():
         assert len(published.list_published(db.session, published.Filters(query="垃圾站"))) == 1
+
+
+def test_similar_answers_come_from_the_index_of_public_text(app, clients, client):
+    agent, supervisor = clients
+    ticket_id, _ref, _code = open_answered(app)
+    add_note(app, ticket_id, f"{NOTE_WORD}：请核实")
+    publication_id = publish(app, agent, supervisor, ticket_id)
+
+    def similar(subject: str) -> list[int]:
+        response = client.get("/questions/similar", query_string={"subject": subject})
+        return [int(n) for n in _links(response.get_data(as_text=True))]
+
+    assert similar("小区垃圾站气味") == [publication_id]
+    for hidden in ("王建国 解放北路123号", "wangjg example", NOTE_WORD):
+        assert similar(hidden) == [], hidden

@@ -24,8 +24,9 @@ from enquiry.models import (
 from enquiry.search import published as published_search
 from enquiry.search import published_index
 
-PUBLISHED_SCAN_MAX = 5000  # similar answers are ranked in memory: see enquiry.search.published
+PUBLISHED_SCAN_MAX = 5000  # the most copies read at once (reports, the open-data package)
 PAGE_SIZE = 50
+SIMILAR_CANDIDATES = 200  # found by the index, then ranked in memory (enquiry.search.published)
 
 
 def publication_of(session: SessionLike, ticket: Ticket) -> Publication | None:
@@ -114,11 +115,20 @@ def list_published(
 def similar_published(
     session: SessionLike, text: str, section_id: int | None = None, limit: int = 5
 ) -> list[Publication]:
-    """Up to `limit` published answers like the text (a citizen typing), or the section's latest."""
+    """Up to `limit` published answers like the text (a citizen typing), or the section's latest.
+
+    The index finds the copies sharing a token with the text, best first; the best
+    SIMILAR_CANDIDATES of them are ranked by the share of tokens in common.
+    """
     query = _published_query(Filters(section_id=section_id))
-    rows = list(session.scalars(query.limit(PUBLISHED_SCAN_MAX)))
     if not text.strip():
-        return rows[:limit] if section_id is not None else []
+        return list(session.scalars(query.limit(limit))) if section_id is not None else []
+    wanted = published_search.wanted_tokens(text)
+    if not wanted:
+        return []
+    dialect = session.get_bind().dialect.name
+    query = published_index.sharing(query, sorted(wanted), dialect)
+    rows = list(session.scalars(query.limit(SIMILAR_CANDIDATES)))
     by_id = {p.id: p for p in rows}
     documents = ((p.id, published_search.text_of((p.title, p.question))) for p in rows)
     return [by_id[n] for n in published_search.similar(text, documents, limit)]
