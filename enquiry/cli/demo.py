@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 
 from enquiry import audit
+from enquiry.cli import demo_published
 from enquiry.domain import handling, reports, tickets
 from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.admin import replies
@@ -105,6 +106,7 @@ def load(session: SessionLike, *, admin_password: str, progress: Callable[[str],
         department=departments[0],
     )
     progress(f"Enquiries: {load_enquiries(session, sections, admin)}")
+    progress(f"Published answers: {demo_published.load_published(session, sections, admin)}")
     progress(f"Canned replies: {load_canned_replies(session, admin)}")
 
 

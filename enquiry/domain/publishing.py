@@ -36,6 +36,7 @@ from enquiry.rules import deadlines
 PUBLISHABLE = frozenset({Status.ANSWERED, Status.CLOSED})
 APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 WITHDRAWN_TEMPLATE = "consent_withdrawn"
+NOT_CONSENTED = "the citizen has not consented to publication"
 
 
 class PublishingError(ValueError):
@@ -57,7 +58,7 @@ class Choices:
 def check_publishable(ticket: Ticket) -> None:
     """Raise unless the ticket may be published: answered or closed, with consent."""
     if not ticket.is_publication_consented:
-        raise PublishingError("the citizen has not consented to publication")
+        raise PublishingError(NOT_CONSENTED)
     if ticket.status not in PUBLISHABLE:
         raise PublishingError("only answered or closed enquiries can be published")
 

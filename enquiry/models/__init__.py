@@ -31,6 +31,7 @@ from enquiry.models.privacy import LegalHold, PersonalDataRequest
 from enquiry.models.publication import (
     Adoption,
     Publication,
+    PublicationSearchDocument,
     PublicationStatus,
     SuggestionAdoption,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "PendingConfirmation",
     "PersonalDataRequest",
     "Publication",
+    "PublicationSearchDocument",
     "PublicationStatus",
     "Rating",
     "ReferenceCounter",

@@ -82,6 +82,22 @@ class Publication(Base):
         return f"<Publication {self.id} of ticket {self.ticket_id} {self.status.value}>"
 
 
+class PublicationSearchDocument(Base):
+    """The tokens of a public copy's redacted title, question and answer, for /questions search.
+
+    Built from the Publication row only, never from the ticket: the original text is not indexed.
+    """
+
+    __tablename__ = "publication_search_documents"
+
+    publication_id: Mapped[int] = mapped_column(sa.ForeignKey("publications.id"), primary_key=True)
+    document: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PublicationSearchDocument {self.publication_id}>"
+
+
 class SuggestionAdoption(Base):
     """What became of a 建议, recorded when the ticket is closed (and shown when published)."""
 

@@ -19,7 +19,8 @@ from enquiry.staff.attachments import content_disposition
 from enquiry.templating import current_locale
 
 QUERY_MAX = 200
-SEARCH_RATE_LIMIT = "60 per minute"  # each search ranks the published answers in memory
+SEARCH_RATE_LIMIT = "60 per minute"
+PAGE_MAX = 1000  # deeper pages are refused as malformed (the offset stays bounded)
 LATEST_PER_SECTION = 3
 
 
@@ -50,9 +51,15 @@ def filters_from(args: Any) -> published.Filters:
 def questions() -> str:
     """All published questions and answers, newest first, searchable and filtered."""
     filters = filters_from(request.args)
+    page = parse_id(request.args.get("page")) or 1
+    page = page if page <= PAGE_MAX else 1
+    size = published.PAGE_SIZE
+    rows = published.list_published(db.session, filters, limit=size + 1, offset=(page - 1) * size)
     return render_template(
         "public/questions.html",
-        rows=published.list_published(db.session, filters),
+        rows=rows[:size],
+        previous_url=page_url(page - 1) if page > 1 else None,
+        next_url=page_url(page + 1) if len(rows) > size else None,
         filters=filters,
         kinds=[(k.value, str(label)) for k, label in KIND_LABELS.items()],
         departments=[
@@ -60,6 +67,14 @@ def questions() -> str:
         ],
         adoption_labels=ADOPTION_LABELS,
     )
+
+
+def page_url(page: int) -> str:
+    """This list, same search and filters, at another page."""
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    if page > 1:
+        args["page"] = page
+    return url_for("public.questions", **args)
 
 
 @bp.get("/questions/<id:publication_id>")

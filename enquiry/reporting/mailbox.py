@@ -48,6 +48,7 @@ class MailboxFigures:
     answered_late: int
     overdue_unanswered: int  # not answered, still open and past the due date
     satisfaction: dict[Rating, int] = field(default_factory=dict)
+    monthly_answered: tuple[int, ...] = (0,) * 12  # answered, by month received
 
     @property
     def total(self) -> int:
@@ -139,4 +140,7 @@ def summarise(
         answered_late=late,
         overdue_unanswered=overdue,
         satisfaction={rating: (satisfaction or {}).get(rating, 0) for rating in Rating},
+        monthly_answered=_per_month(
+            t.received_on.month for t, days in zip(tickets, answer, strict=True) if days is not None
+        ),
     )

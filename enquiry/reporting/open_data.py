@@ -36,7 +36,10 @@ STATISTICS_DOC = (
     "monthly_statistics.csv: one row per figure and series; columns `year`, `figure`, `series`, "
     "then `1` to `12` (months). Cells counting 1 to 4 enquiries read `<5`; groups whose yearly "
     "total is below 5 are left out. Summary figures (share answered on time, median working "
-    "days, satisfaction, report sections) carry their value in column `12`."
+    "days, satisfaction, report sections) carry their value in column `12`. The row "
+    "`median_working_days_to_answer`, series `month`, gives the median working days from "
+    "receipt to answer of the enquiries received in each month: `<5` when 1 to 4 of them were "
+    "answered, empty when none were; it comes after all other rows of its year."
 )
 
 

@@ -49,6 +49,19 @@ class PublicFigures:
     satisfaction: dict[Any, int | None]
     top_sections: list[tuple[str, int]]
     adoption: dict[Adoption, int | None] = field(default_factory=dict)
+    # Per month received: the median, None when fewer than five were answered (see answered).
+    median_answer_by_month: tuple[float | None, ...] = (None,) * 12
+    answered_by_month: Cells = (0,) * 12  # masked; says why a monthly median is missing
+
+
+def monthly_medians(figures: mailbox.MailboxFigures) -> tuple[float | None, ...]:
+    """The median working days to answer per month, withheld for months with 1 to 4 answers."""
+    return tuple(
+        median if answered >= MINIMUM else None
+        for median, answered in zip(
+            figures.monthly_median_answer, figures.monthly_answered, strict=True
+        )
+    )
 
 
 def public_figures(
@@ -69,6 +82,8 @@ def public_figures(
         satisfaction={r: mask(n) for r, n in figures.satisfaction.items()},
         top_sections=[(label, n) for label, n in sections if n >= MINIMUM][:TOP_SECTIONS],
         adoption={a: mask(n) for a, n in (adoption or {}).items()},
+        median_answer_by_month=monthly_medians(figures),
+        answered_by_month=tuple(mask(v) for v in figures.monthly_answered),
     )
 
 
@@ -111,6 +126,14 @@ def public_charts(figures: PublicFigures, departments: dict[int, str]) -> list[A
             _("One line per kind of enquiry; groups smaller than 5 are not shown."),
             months,
             [(str(KIND_LABELS[k]), _gapped(v)) for k, v in figures.by_kind.items()],
+            category_heading=month_heading,
+        ),
+        charts.line_chart(
+            "chart-median-answer",
+            _("Median working days to answer, by month received"),
+            _("Months with fewer than 5 answered enquiries are not shown."),
+            months,
+            [(_("Median working days to answer"), list(figures.median_answer_by_month))],
             category_heading=month_heading,
         ),
     ]
@@ -176,7 +199,18 @@ def public_rows(figures: PublicFigures, departments: dict[int, str]) -> list[lis
     ]
     blank = [""] * len(mailbox.MONTHS)
     rows += [[name, "", *blank[:-1], "" if value is None else value] for name, value in summary]
+    rows.append(["median_working_days_to_answer", "month", *_median_cells(figures)])
     return rows
+
+
+def _median_cells(figures: PublicFigures) -> list[object]:
+    """Monthly medians: "<5" when 1 to 4 were answered, empty when none were."""
+    return [
+        (WITHHELD if answered is None else "") if median is None else median
+        for median, answered in zip(
+            figures.median_answer_by_month, figures.answered_by_month, strict=True
+        )
+    ]
 
 
 __all__ = [

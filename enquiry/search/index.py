@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, selectinload
 
 from enquiry.models import SearchDocument, SessionLike, Ticket
-from enquiry.search import documents, tokenizer
+from enquiry.search import documents, published_index, tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     ):
         if not event.contains(target, name, listener):
             event.listen(target, name, listener)
+    published_index.install()
 
 
 def optimize(connection: sa.Connection) -> None:
@@ -129,6 +130,8 @@ def search(
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
     """Hide from Alembic's autogenerate the search structures that the models do not declare."""
+    if not published_index.include_name(name, type_, parent_names):
+        return False
     if type_ == "table" and name:
         return name != FTS_TABLE and not name.startswith(f"{FTS_TABLE}_")
     if type_ == "column" and parent_names.get("table_name") == SearchDocument.__tablename__:

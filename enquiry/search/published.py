@@ -1,8 +1,9 @@
-"""Ranking published answers with the same tokenizer as the ticket search (in Python).
+"""Similar published answers, ranked in Python with the same tokenizer as the search index.
 
-Published answers are few (hundreds to a few thousand) and already redacted, so they are
-ranked in memory rather than through the ticket index: every token of the query must occur
-(`matching`), or, for suggestions while a citizen types, the most tokens in common (`similar`).
+The /questions search goes through the index of public copies (enquiry.search.published_index);
+suggestions while a citizen types want the copies with the most tokens in common instead: the
+index finds the candidates sharing any token, and `similar` ranks them here by the share of
+the text's tokens they hold.
 """
 
 from __future__ import annotations
@@ -16,23 +17,14 @@ def _tokens(text: str) -> set[str]:
     return set(tokenizer.document_tokens(text))
 
 
-def matching(query: str, documents: Iterable[tuple[int, str]]) -> list[int]:
-    """The ids of the documents containing every query token, most occurrences first."""
-    wanted = tokenizer.query_tokens(query)
-    if not wanted:
-        return []
-    scored = []
-    for number, text in documents:
-        tokens = tokenizer.document_tokens(text)
-        present = set(tokens)
-        if all(token in present for token in wanted):
-            scored.append((-sum(tokens.count(t) for t in wanted), number))
-    return [number for _score, number in sorted(scored)]
+def wanted_tokens(text: str) -> set[str]:
+    """The tokens of the text that count for similarity: bigrams and words, not single Han."""
+    return {t for t in tokenizer.query_tokens(text) if len(t) > 1 or t.isascii()}
 
 
 def similar(text: str, documents: Iterable[tuple[int, str]], limit: int = 5) -> list[int]:
     """The ids of up to `limit` documents sharing the most query bigrams (at least two)."""
-    wanted = {t for t in tokenizer.query_tokens(text) if len(t) > 1 or t.isascii()}
+    wanted = wanted_tokens(text)
     if not wanted:
         return []
     scored: list[tuple[float, int]] = []

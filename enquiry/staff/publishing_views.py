@@ -116,6 +116,8 @@ def _run(
     except publishing.PublishingError as error:
         db.session.rollback()
         flash(str(PUBLISHING_MESSAGES.get(str(error), error)), "danger")
+        if str(error) == publishing.NOT_CONSENTED:  # 409: nothing the staff can do about it
+            return _render(ticket, publication, status=409)
         return redirect(url_for("staff.publication", ticket_id=ticket_id), code=303)
     db.session.commit()
     flash(done, "success")

@@ -226,14 +226,24 @@ def test_no_public_page_feed_or_sitemap_shows_a_hidden_span(app, clients, client
         "/questions/feed.atom",
         "/sitemap.xml",
         "/report/2025",
+        "/questions/similar?subject=垃圾站的气味",
+        "/statistics?year=2026",
+        "/statistics.csv?year=2026",
+        "/open-data",
     ]
-    for url in urls:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        text = response.get_data(as_text=True)
+    texts = {url: client.get(url) for url in urls}
+    assert all(response.status_code == 200 for response in texts.values())
+    bundle = client.get("/open-data.zip")
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
+        files = {name: archive.read(name).decode("utf-8-sig") for name in archive.namelist()}
+    assert f"/questions/{publication_id}" in texts["/questions?q=垃圾站"].get_data(as_text=True)
+    for where, text in [
+        *((url, r.get_data(as_text=True)) for url, r in texts.items()),
+        *files.items(),
+    ]:
         for secret in SECRETS:
-            assert secret not in text, (url, secret)
-        assert not EMAIL_RE.search(text), url
+            assert secret not in text, (where, secret)
+        assert not EMAIL_RE.search(text), where
     report = client.get("/report/2025").get_data(as_text=True)
     assert "1 published answer" in report and f"/questions/{publication_id}" in report
     feed = client.get("/questions/feed.atom")
@@ -246,9 +256,9 @@ def test_only_consented_answered_tickets_can_be_prepared(app, clients):
     agent, _supervisor = clients
     ticket_id, _ref, _code = open_answered(app, consent=False)
     response = post(agent, f"/staff/tickets/{ticket_id}/publication/prepare")
-    assert response.status_code == 303
+    assert response.status_code == 409
     assert publication_of(app, ticket_id) is None
-    assert "has not consented" in agent.get(response.location).get_data(as_text=True)
+    assert "has not consented" in response.get_data(as_text=True)
 
 
 def test_the_citizen_withdraws_consent_and_the_answer_goes_offline(app, clients, client):
@@ -269,7 +279,8 @@ def test_the_citizen_withdraws_consent_and_the_answer_goes_offline(app, clients,
             sa.select(OutboundEmail).where(OutboundEmail.template == "consent_withdrawn")
         ).all()
         assert alerts  # the staff are told
-    assert post(agent, f"/staff/tickets/{ticket_id}/publication/prepare").status_code == 303
+    base = f"/staff/tickets/{ticket_id}/publication"
+    assert post(agent, f"{base}/prepare").status_code == 409  # consent withdrawn: no new copy
     assert publication_of(app, ticket_id).status is PublicationStatus.WITHDRAWN
 
 
@@ -333,6 +344,8 @@ def test_statistics_withhold_small_groups_and_open_data_holds_only_public_text(
     csv_text = client.get("/statistics.csv?year=2026").get_data(as_text=True)
     assert "<5" in csv_text  # one enquiry in November: withheld
     assert "received,all,0,0,0,0,0,0,0,0,0,0,<5,0" in csv_text
+    assert 'id="chart-median-answer"' in text
+    assert "median_working_days_to_answer,month,,,,,,,,,,,<5,\r\n" in csv_text
     assert client.get("/statistics?year=abc").status_code == 200
     assert client.get("/open-data").status_code == 200
     response = client.get("/open-data.zip")
@@ -349,11 +362,29 @@ def test_statistics_withhold_small_groups_and_open_data_holds_only_public_text(
         answers = json.loads(archive.read("published_answers.json"))
         assert [a["id"] for a in answers] == [publication_id]
         assert "Licence: CC BY 4.0" in archive.read("README.md").decode()
+        assert (
+            "`median_working_days_to_answer`, series `month`" in archive.read("README.md").decode()
+        )
+        monthly = archive.read("monthly_statistics.csv").decode("utf-8-sig").splitlines()
+        assert monthly[0] == "year,figure,series,1,2,3,4,5,6,7,8,9,10,11,12"
+        assert "2026,median_working_days_to_answer,month,,,,,,,,,,,<5," in monthly
         for name in names:
             content = archive.read(name).decode("utf-8-sig")
             for secret in SECRETS:
                 assert secret not in content, (name, secret)
             assert not EMAIL_RE.search(content), name
+
+
+def test_statistics_give_the_median_working_days_of_a_month_with_five_answers(app, client):
+    for _ in range(5):
+        open_answered(app)
+    page = client.get("/statistics?year=2026").get_data(as_text=True)
+    assert 'id="chart-median-answer"' in page
+    csv_text = client.get("/statistics.csv?year=2026").get_data(as_text=True)
+    assert "median_working_days_to_answer,month,,,,,,,,,,,2.0,\r\n" in csv_text
+    with zipfile.ZipFile(io.BytesIO(client.get("/open-data.zip").data)) as archive:
+        monthly = archive.read("monthly_statistics.csv").decode("utf-8-sig").splitlines()
+    assert "2026,median_working_days_to_answer,month,,,,,,,,,,,2.0," in monthly
 
 
 def test_adoption_recorded_when_closing_a_suggestion_reaches_the_copy_and_figures(

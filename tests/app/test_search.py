@@ -287,7 +287,7 @@ def test_reindex_command_rebuilds_every_document(app: Flask, opened: dict[str, T
         app.cli.add_command(search_cli)
     result = app.test_cli_runner().invoke(args=["search", "reindex", "--batch-size", "3"])
     assert result.exit_code == 0, result.output
-    assert f"Indexed {len(ENQUIRIES)} tickets." in result.output
+    assert f"Indexed {len(ENQUIRIES)} tickets and 0 published answers." in result.output
     db.session.expire_all()
     assert keys_found(opened, "田字路") == ["road"]
     assert keys_found(opened, "煤改气") == ["coal", "heating"]

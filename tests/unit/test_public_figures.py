@@ -1,7 +1,10 @@
 """Public statistics withhold every group of one to four."""
 
-from enquiry.models import Kind, Rating
+from datetime import date
+
+from enquiry.models import Channel, Kind, Rating, Status
 from enquiry.reporting import mailbox, public_figures
+from enquiry.rules import deadlines
 
 
 def figures(**overrides):
@@ -32,3 +35,40 @@ def test_small_cells_and_groups_are_withheld():
     assert found.on_time_share is None and found.median_answer is None  # 4 answered
     assert found.satisfaction == {Rating.SATISFIED: 6, Rating.DISSATISFIED: None}
     assert found.top_sections == [("2025 一、总体情况", 9)]
+
+
+def test_monthly_median_days_to_answer_withheld_below_five_answers():
+    zero = (0,) * 12
+    raw = figures(
+        monthly_median_answer=(2.5, 4.0, None, *(None,) * 9),
+        monthly_answered=(6, 3, 0, *zero[3:]),
+    )
+    found = public_figures.public_figures(raw, [])
+    assert found.median_answer_by_month[:3] == (2.5, None, None)
+    rows = public_figures.public_rows(found, {1: "办公室"})
+    assert rows[-1] == ["median_working_days_to_answer", "month", 2.5, "<5", "", *[""] * 9]
+    assert [len(row) for row in rows] == [14] * len(rows)  # the columns stay as they were
+
+
+def test_summarise_counts_answers_per_month_received():
+    def times(received, answered):
+        return mailbox.TicketTimes(
+            kind=Kind.QUESTION,
+            channel=Channel.WEB,
+            department_id=1,
+            status=Status.CLOSED,
+            received_on=received,
+            due_on=None,
+            first_response_on=answered,
+            answered_on=answered,
+        )
+
+    tickets = [times(date(2026, 3, 2), date(2026, 3, 2 + n)) for n in range(6)]
+    tickets.append(times(date(2026, 4, 1), None))
+    raw = mailbox.summarise(
+        tickets, 2026, today=date(2026, 6, 1), calendar=deadlines.WorkCalendar.national()
+    )
+    assert raw.monthly_answered[2:4] == (6, 0)
+    found = public_figures.public_figures(raw, [])
+    assert found.median_answer_by_month[2] == raw.monthly_median_answer[2]
+    assert found.median_answer_by_month[3] is None

@@ -68,6 +68,9 @@ def test_the_corpus_covers_every_language_and_kind():
     assert {name.split("-")[0] for name, _ in LETTERS} == {"zh", "ug", "en"}
     kinds = {span.kind for _, letter in LETTERS for span in letter.expected}
     assert kinds >= MUST_FIND_ALL | {SpanKind.NAME, SpanKind.ADDRESS, SpanKind.QQ, SpanKind.WECHAT}
+    assert SpanKind.LANDLINE in kinds
+    ids = [s.text for _, letter in LETTERS for s in letter.expected if s.kind == SpanKind.ID_NUMBER]
+    assert {len(text) for text in ids} == {15, 18}  # old 15-digit numbers and today's 18
 
 
 @pytest.mark.parametrize(("name", "letter"), LETTERS, ids=[n for n, _ in LETTERS])

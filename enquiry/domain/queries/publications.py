@@ -22,8 +22,11 @@ from enquiry.models import (
     Ticket,
 )
 from enquiry.search import published as published_search
+from enquiry.search import published_index
 
-PUBLISHED_SCAN_MAX = 5000  # ranked in memory: see enquiry.search.published
+PUBLISHED_SCAN_MAX = 5000  # the most copies read at once (reports, the open-data package)
+PAGE_SIZE = 50
+SIMILAR_CANDIDATES = 200  # found by the index, then ranked in memory (enquiry.search.published)
 
 
 def publication_of(session: SessionLike, ticket: Ticket) -> Publication | None:
@@ -91,26 +94,41 @@ def _published_query(filters: Filters) -> Select[Any]:
     return query.order_by(Publication.published_at.desc(), Publication.id.desc())
 
 
-def list_published(session: SessionLike, filters: Filters, limit: int = 500) -> list[Publication]:
-    """Published answers, newest first, filtered; searched with the Chinese tokenizer."""
-    rows = list(session.scalars(_published_query(filters).limit(PUBLISHED_SCAN_MAX)))
+def list_published(
+    session: SessionLike, filters: Filters, limit: int = PAGE_SIZE, offset: int = 0
+) -> list[Publication]:
+    """Published answers, filtered in SQL; newest first, or best match first when searched.
+
+    The search goes through the index of public copies (enquiry.search.published_index), which
+    holds their redacted text only.
+    """
+    query = _published_query(filters)
     if filters.query.strip():
-        by_id = {p.id: p for p in rows}
-        documents = (
-            (p.id, published_search.text_of((p.title, p.question, p.answer))) for p in rows
-        )
-        rows = [by_id[n] for n in published_search.matching(filters.query, documents)]
-    return rows[:limit]
+        dialect = session.get_bind().dialect.name
+        searched = published_index.matching(query, filters.query, dialect)
+        if searched is None:
+            return []
+        query = searched
+    return list(session.scalars(query.offset(offset).limit(limit)))
 
 
 def similar_published(
     session: SessionLike, text: str, section_id: int | None = None, limit: int = 5
 ) -> list[Publication]:
-    """Up to `limit` published answers like the text (a citizen typing), or the section's latest."""
+    """Up to `limit` published answers like the text (a citizen typing), or the section's latest.
+
+    The index finds the copies sharing a token with the text, best first; the best
+    SIMILAR_CANDIDATES of them are ranked by the share of tokens in common.
+    """
     query = _published_query(Filters(section_id=section_id))
-    rows = list(session.scalars(query.limit(PUBLISHED_SCAN_MAX)))
     if not text.strip():
-        return rows[:limit] if section_id is not None else []
+        return list(session.scalars(query.limit(limit))) if section_id is not None else []
+    wanted = published_search.wanted_tokens(text)
+    if not wanted:
+        return []
+    dialect = session.get_bind().dialect.name
+    query = published_index.sharing(query, sorted(wanted), dialect)
+    rows = list(session.scalars(query.limit(SIMILAR_CANDIDATES)))
     by_id = {p.id: p for p in rows}
     documents = ((p.id, published_search.text_of((p.title, p.question))) for p in rows)
     return [by_id[n] for n in published_search.similar(text, documents, limit)]
