@@ -26,6 +26,7 @@ from enquiry.models import (
     Base,
     Blob,
     Channel,
+    Department,
     InboundEmail,
     InboundOutcome,
     InboundSource,
@@ -49,7 +50,8 @@ NAME, EMAIL, PHONE, ID_NUMBER = (
     "13987654321",
     "65010219800101123X",
 )
-NEEDLES = (NAME, EMAIL, PHONE, ID_NUMBER)
+IP = "203.0.113.9"
+NEEDLES = (NAME, EMAIL, PHONE, ID_NUMBER, IP)
 
 
 def pdf(name: str, id_number: str = ID_NUMBER) -> bytes:
@@ -67,6 +69,7 @@ def _open(
     email: str = EMAIL,
     phone: str = PHONE,
     id_number: str = ID_NUMBER,
+    ip: str = IP,
 ) -> int:
     extra: dict[str, Any] = {}
     if kind is Kind.INFO_APPLICATION:
@@ -86,7 +89,7 @@ def _open(
             **extra,
         ),
         policy=policy_from_config(app.config),
-        actor=audit.Actor.citizen("203.0.113.9"),
+        actor=audit.Actor.citizen(ip),
         now=OPENED,
     )
     return opened.ticket.id
@@ -126,12 +129,23 @@ def _take(app: Flask, raw: bytes) -> Any:
     )
 
 
+def _transfer_with_a_note(ticket_id: int) -> None:
+    """Staff free text in an event's detail that quotes the citizen."""
+    housing = Department(code="housing", name_zh="住建局", name_en="Housing", is_active=True)
+    db.session.add(housing)
+    ticket = db.session.get(Ticket, ticket_id)
+    assert ticket is not None
+    note = f"{NAME}来电（{PHONE}，身份证{ID_NUMBER}）要求住建局答复"
+    handling.transfer(db.session, ticket, housing, note, actor=audit.Actor.system(), now=OPENED)
+
+
 @pytest.fixture
 def world(app: Flask) -> dict[str, int]:
     """A closed web question, a closed e-mail question, a closed application, spam, a held one,
     quarantined mail; each with the same personal data in it."""
     with app.app_context():
         ids = {"web": _open(app), "application": _open(app, Kind.INFO_APPLICATION)}
+        _transfer_with_a_note(ids["web"])
         _answer_and_close(app, ids["web"])
         _answer_and_close(app, ids["application"], outcome="disclosed")
         by_mail = _take(app, _mail(app, EMAIL, "供暖问题"))
@@ -144,6 +158,7 @@ def world(app: Flask) -> dict[str, int]:
             email="lisihai@example.org",
             phone="13700001111",
             id_number="650102198001011111",
+            ip="198.51.100.7",
         )
         _answer_and_close(app, ids["held"])
         ids["spam"] = _open(app, name="垃圾王", email="spam@example.org", phone="13800002222")
@@ -306,3 +321,51 @@ def test_the_plan_lists_exactly_what_the_run_does(app: Flask, world: dict[str, i
         run = db.session.scalars(select(AuditEvent).filter_by(action="retention.run")).one()
     assert done == planned
     assert run.detail["counts"] == {"mail:purge": 1, "question:anonymise": 3, "spam:purge": 1}
+
+
+def test_redacted_events_are_vouched_for_and_tampering_still_shows(
+    app: Flask, world: dict[str, int]
+) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["retention", "run", "--now", MUCH_LATER.isoformat()]).exit_code == 0
+    with app.app_context():
+        anonymised = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "ticket.anonymised", AuditEvent.ticket_id == world["web"]
+            )
+        ).one()
+        vouched = anonymised.detail["events"]
+        assert anonymised.detail["removed"]["ip_addresses"] >= 1
+        transfer = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.ticket_id == world["web"], AuditEvent.action == "ticket.transfer"
+            )
+        ).one()
+        assert str(transfer.id) in vouched and transfer.detail["note"] == ANONYMISED
+        assert transfer.detail["department"] == ["egov", "housing"]  # the record of the work
+        transfer.detail = transfer.detail | {"note": "改写"}
+        db.session.commit()
+        transfer_id = transfer.id
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code != 0 and f"event {transfer_id}" in verify.output
+
+
+def test_an_event_tampered_before_anonymisation_is_not_vouched_for(
+    app: Flask, world: dict[str, int]
+) -> None:
+    with app.app_context():
+        opened = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.ticket_id == world["web"], AuditEvent.action == "ticket.opened"
+            )
+        ).one()
+        opened.detail = opened.detail | {"kind": "complaint"}
+        db.session.commit()
+        opened_id = opened.id
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["retention", "run", "--now", MUCH_LATER.isoformat()]).exit_code == 0
+    with app.app_context():
+        event = db.session.get(AuditEvent, opened_id)
+        assert event is not None and event.remote_addr == IP  # left for verification to report
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code != 0 and f"event {opened_id}" in verify.output

@@ -1,9 +1,10 @@
 """Remove the personal data of one ticket, or purge one stored mail; audit what was removed.
 
 The ticket row stays with its dates, kind, department, section, outcome, status and ratings, so
-figures and annual tables never change. Audit events are never rewritten: the
-`ticket.anonymised` event records counts (never values) and the hashes of the content as it is
-left, which is what lets `flask audit verify` accept the rewritten bodies
+figures and annual tables never change. Audit events keep their hashes; the ticket's events lose
+the citizen's IP address and free text (enquiry/domain/retention/events.py). The
+`ticket.anonymised` event records counts (never values) and the hashes of the content and the
+events as it left them, which is what lets `flask audit verify` accept them
 (enquiry/audit/content.py). Text kept for publication lives in the publication's own columns
 and is not touched here; a publication that stores its redacted copy on the ticket must add
 that column to KEPT_FOR_PUBLICATION.
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from enquiry import audit
 from enquiry.audit.content import ANONYMISED_ACTION, message_content, outbound_sha256
 from enquiry.domain.blobs import store_blob
+from enquiry.domain.retention.events import redact_events
 from enquiry.models import (
     Attachment,
     Blob,
@@ -206,11 +208,13 @@ def anonymise_ticket(
     ticket.anonymised_at = now
     removed["files_deleted"] += drop_unused_blobs(session, digests)
     session.flush()
+    events = redact_events(session, ticket, known, removed)
     detail = {
         "rule": rule,
         "removed": dict(sorted(removed.items())),
         "messages": {str(m.id): message_content(session, m) for m in ticket.messages},
         "outbound": {str(row.id): outbound_sha256(row) for row in outbound},
+        "events": events,
     }
     audit.record(
         session, action=ANONYMISED_ACTION, actor=actor, now=now, ticket=ticket, detail=detail
