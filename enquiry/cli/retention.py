@@ -95,6 +95,8 @@ VACUUMED = (
     "satisfaction_ratings",
     "pending_confirmations",
     "suppressed_addresses",
+    "audit_events",
+    "personal_data_requests",
 )
 
 

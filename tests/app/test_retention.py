@@ -369,3 +369,78 @@ def test_an_event_tampered_before_anonymisation_is_not_vouched_for(
         assert event is not None and event.remote_addr == IP  # left for verification to report
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code != 0 and f"event {opened_id}" in verify.output
+
+
+def test_an_open_review_or_lawsuit_holds_the_application_automatically(
+    app: Flask, world: dict[str, int]
+) -> None:
+    from enquiry.domain import remedies
+    from enquiry.models import Remedy, RemedyKind, RemedyResult
+
+    with app.app_context():
+        application = db.session.get(Ticket, world["application"])
+        assert application is not None
+        remedies.record_remedy(
+            db.session,
+            application,
+            kind=RemedyKind.REVIEW,
+            filed_on=date(2021, 4, 1),
+            body="市人民政府",
+            after_review=None,
+            actor=audit.Actor.system(),
+            now=CLOSED + timedelta(days=30),
+        )
+        db.session.commit()
+        plan = build_plan(db.session, load_periods(db.session), MUCH_LATER)
+        db.session.rollback()
+    assert [(h.id, h.reason) for h in plan.held if h.id == world["application"]] == [
+        (world["application"], holds.REMEDY_REASONS[RemedyKind.REVIEW])
+    ]
+    assert ("ticket", world["application"]) not in {(i.target, i.id) for i in plan.items}
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["retention", "run", "--now", MUCH_LATER.isoformat()]).exit_code == 0
+    with app.app_context():
+        application = db.session.get(Ticket, world["application"])
+        assert application is not None and application.anonymised_at is None
+        remedy = db.session.scalars(select(Remedy)).one()
+        remedies.set_result(
+            db.session,
+            application,
+            remedy,
+            result=RemedyResult.UPHELD,
+            concluded_on=date(2021, 6, 1),
+            actor=audit.Actor.system(),
+            now=MUCH_LATER,
+        )
+        db.session.commit()
+    later = (MUCH_LATER + timedelta(days=1)).isoformat()
+    assert runner.invoke(args=["retention", "run", "--now", later]).exit_code == 0
+    with app.app_context():
+        application = db.session.get(Ticket, world["application"])
+        assert application is not None and application.anonymised_at is not None
+
+
+def test_the_worker_runs_retention_daily_at_its_hour(app: Flask, world: dict[str, int]) -> None:
+    import threading
+
+    from enquiry.cli import retention as retention_cli
+    from enquiry.cli.deadlines import DailyAt
+    from enquiry.rules.deadlines import BEIJING
+
+    with app.app_context():
+        (job,) = retention_cli.worker_jobs(app.config)
+        assert job.name == "retention" and isinstance(job.run, DailyAt)
+        moments = iter(
+            [
+                datetime(2026, 6, 1, 1, 0, tzinfo=BEIJING),
+                datetime(2026, 6, 1, 1, 31, tzinfo=BEIJING),
+                datetime(2026, 6, 1, 9, 0, tzinfo=BEIJING),
+            ]
+        )
+        job.run.clock = lambda: next(moments)
+        stop = threading.Event()
+        assert job.run(stop) == "not due"
+        assert job.run(stop).startswith("6 of 6 removed")
+        assert job.run(stop) == "not due"  # once a day
+        web = db.session.get(Ticket, world["web"])
+        assert web is not None and web.anonymised_at is not None
