@@ -18,7 +18,7 @@ from enquiry.domain import personal_data
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import retention as queries
 from enquiry.extensions import db
-from enquiry.models import Channel, Kind, PersonalDataRequest, Role, utcnow
+from enquiry.models import Channel, Kind, PersonalDataRequest, utcnow
 from enquiry.models import tickets as limits
 from enquiry.models.privacy import REQUEST_NOTE_MAX
 from enquiry.staff.access import (
