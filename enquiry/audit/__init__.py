@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry.audit import keys as audit_keys
 from enquiry.audit.content import content_mismatch, vouched_redaction
+from enquiry.audit.content import redaction_digest as content_digest
 from enquiry.audit.keys import KeyRing
 from enquiry.models import AuditChainHead, AuditEvent, SessionLike, Ticket, User
 
@@ -94,18 +95,8 @@ def recomputed_hash(keyring: KeyRing, event: AuditEvent) -> str | None:
 
 
 def redaction_digest(event: AuditEvent) -> str:
-    """Return the digest of an event as anonymisation left it (its links and its content).
-
-    The chain keeps the event's original hash; a later, signed `ticket.anonymised` event
-    records this digest, and verification accepts the redacted event when they agree.
-    """
-    text = f"{event.prev_hash}\n{event.hash}\n{canonical(hashed_fields(event))}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _is_redacted(session: SessionLike, event: AuditEvent) -> bool:
-    vouched = vouched_redaction(session, event.ticket_id, event.id)
-    return vouched is not None and hmac.compare_digest(vouched, redaction_digest(event))
+    """Return the digest of an event as anonymisation left it (see enquiry.audit.content)."""
+    return content_digest(event.prev_hash, event.hash, canonical(hashed_fields(event)))
 
 
 class ChainContentionError(RuntimeError):
@@ -252,7 +243,8 @@ def _event_problem(
     session: SessionLike, event: AuditEvent, walk: ChainWalk, keyring: KeyRing
 ) -> str | None:
     problem = _hash_problem(event, walk, keyring)
-    if problem == CONTENT_CHANGED and _is_redacted(session, event):
+    vouched = vouched_redaction(session, event.ticket_id, event.id) if problem else None
+    if problem == CONTENT_CHANGED and vouched == redaction_digest(event):
         problem = None  # personal data removed under the retention policy, vouched for later
     elif problem is None and isinstance(event.detail, dict):
         problem = _relink_problem(event)

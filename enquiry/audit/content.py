@@ -82,6 +82,15 @@ def anonymised_hashes(session: SessionLike, ticket_id: int | None, part: str) ->
     return recorded if isinstance(recorded, dict) else {}
 
 
+def redaction_digest(prev_hash: str, event_hash: str, canonical_fields: str) -> str:
+    """Return the digest of an event as anonymisation left it: its links and its content.
+
+    The chain keeps the event's original hash; the later, signed `ticket.anonymised` event
+    records this digest, and verification accepts the redacted event when the two agree.
+    """
+    return sha256_text(f"{prev_hash}\n{event_hash}\n{canonical_fields}")
+
+
 def vouched_redaction(session: SessionLike, ticket_id: int | None, event_id: int) -> str | None:
     """Return the digest the ticket's anonymisation recorded for a redacted event, if any."""
     vouched = anonymised_hashes(session, ticket_id, "events").get(str(event_id))
