@@ -97,6 +97,10 @@ VACUUMED = (
     "suppressed_addresses",
     "audit_events",
     "personal_data_requests",
+    "reply_drafts",
+    "consultations",
+    "legal_holds",
+    "suggestion_adoptions",
 )
 
 

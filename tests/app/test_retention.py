@@ -32,9 +32,11 @@ from enquiry.models import (
     InboundSource,
     Kind,
     LegalHold,
+    ReplyDraft,
     Role,
     Status,
     Ticket,
+    User,
 )
 from enquiry.reporting import figures
 from enquiry.rules.anonymisation import ANONYMISED
@@ -130,13 +132,23 @@ def _take(app: Flask, raw: bytes) -> Any:
 
 
 def _transfer_with_a_note(ticket_id: int) -> None:
-    """Staff free text in an event's detail that quotes the citizen."""
+    """Staff free text that quotes the citizen: an event's detail, a lifted hold, a draft."""
     housing = Department(code="housing", name_zh="住建局", name_en="Housing", is_active=True)
     db.session.add(housing)
     ticket = db.session.get(Ticket, ticket_id)
     assert ticket is not None
     note = f"{NAME}来电（{PHONE}，身份证{ID_NUMBER}）要求住建局答复"
     handling.transfer(db.session, ticket, housing, note, actor=audit.Actor.system(), now=OPENED)
+    clerk = User(
+        email="clerk@example.gov.cn", display_name="科员", password_hash="x", role=Role.SUPERVISOR
+    )
+    db.session.add(clerk)
+    db.session.flush()
+    db.session.add(ReplyDraft(ticket_id=ticket_id, user_id=clerk.id, body=f"{NAME}您好"))
+    hold = holds.place_hold(
+        db.session, ticket, reason=note, until_on=None, actor=audit.Actor.staff(clerk), now=OPENED
+    )
+    holds.lift_hold(db.session, hold, actor=audit.Actor.staff(clerk), now=OPENED)
 
 
 @pytest.fixture
@@ -270,8 +282,12 @@ def test_a_held_ticket_is_untouched(app: Flask, world: dict[str, int], make_user
         assert held is not None and held.anonymised_at is None
         assert held.citizen_name == "李四海" and held.citizen_email == "lisihai@example.org"
         assert held.messages[0].attachments
-        assert db.session.scalars(select(AuditEvent.action)).all().count("ticket.hold_placed") == 1
-        assert db.session.scalars(select(LegalHold)).one().lifted_at is None
+        placed = select(AuditEvent).filter_by(action="ticket.hold_placed", ticket_id=held.id)
+        assert len(db.session.scalars(placed).all()) == 1
+        assert (
+            db.session.scalars(select(LegalHold).filter_by(ticket_id=held.id)).one().lifted_at
+            is None
+        )
 
 
 def test_spam_is_purged_after_30_days_and_other_kinds_wait(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,15 +26,19 @@ from enquiry.domain.retention.events import redact_events
 from enquiry.models import (
     Attachment,
     Blob,
+    Consultation,
     ImapClaim,
     InboundEmail,
+    LegalHold,
     Message,
     MessageKind,
     OutboundEmail,
     PendingConfirmation,
     PersonalDataRequest,
+    ReplyDraft,
     SatisfactionRating,
     SessionLike,
+    SuggestionAdoption,
     SuppressedAddress,
     Ticket,
 )
@@ -193,6 +198,29 @@ def _side_tables(session: SessionLike, ticket: Ticket, email: str, removed: Coun
             removed["suppressed_addresses"] += 1
 
 
+# Text the office wrote about the ticket elsewhere: known values and contact shapes scrubbed.
+OFFICE_TEXTS: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
+    (Consultation, ("party", "question", "answer")),
+    (SatisfactionRating, ("follow_up_by", "follow_up_result", "misrated_reason")),
+    (SuggestionAdoption, ("reason",)),
+    (LegalHold, ("reason",)),
+)
+
+
+def _office_texts(
+    session: SessionLike, ticket: Ticket, known: list[str | None], removed: Counter[str]
+) -> None:
+    for model, columns in OFFICE_TEXTS:
+        for row in session.scalars(sa.select(model).where(model.ticket_id == ticket.id)):
+            for column in columns:
+                text = getattr(row, column)
+                length = getattr(model.__table__.c[column].type, "length", None)
+                if text:
+                    setattr(row, column, (_scrubbed(text, known, removed) or "")[:length])
+    result = session.execute(sa.delete(ReplyDraft).where(ReplyDraft.ticket_id == ticket.id))
+    removed["drafts"] += int(getattr(result, "rowcount", 0) or 0)
+
+
 def anonymise_ticket(
     session: SessionLike, ticket: Ticket, *, rule: str, actor: audit.Actor, now: datetime
 ) -> dict[str, int]:
@@ -205,6 +233,7 @@ def anonymise_ticket(
     outbound = _outbound(session, ticket, known, removed)
     digests |= _raw_mail(session, ticket, now, removed)
     _side_tables(session, ticket, email, removed)
+    _office_texts(session, ticket, known, removed)
     ticket.anonymised_at = now
     removed["files_deleted"] += drop_unused_blobs(session, digests)
     session.flush()
