@@ -461,3 +461,25 @@ def test_the_worker_runs_retention_daily_at_its_hour(app: Flask, world: dict[str
         assert job.run(stop) == "not due"  # once a day
         web = db.session.get(Ticket, world["web"])
         assert web is not None and web.anonymised_at is not None
+
+
+def test_enquiries_anonymised_before_the_upgrade_get_their_events_redacted(
+    app: Flask, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enquiry.domain.retention import anonymise
+
+    monkeypatch.setattr(anonymise, "redact_events", lambda *_args: {})  # the old behaviour
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["retention", "run", "--now", MUCH_LATER.isoformat()]).exit_code == 0
+    with app.app_context():
+        assert any(IP in found for found in _found_in_database((IP,)))
+    monkeypatch.undo()
+    redacted = runner.invoke(args=["retention", "redact-events"])
+    assert redacted.exit_code == 0, redacted.output
+    assert "4 enquiries' audit events redacted, 0 refused" in redacted.output
+    with app.app_context():
+        assert _found_in_database((IP, PHONE, ID_NUMBER)) == []
+    again = runner.invoke(args=["retention", "redact-events"])
+    assert "0 enquiries' audit events redacted" in again.output
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0, verify.output

@@ -14,13 +14,20 @@ from __future__ import annotations
 import hmac
 import logging
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from enquiry import audit
 from enquiry.audit import keys as audit_keys
-from enquiry.models import AuditEvent, SessionLike, Ticket
+from enquiry.audit.content import (
+    ANONYMISED_ACTION,
+    content_mismatch,
+    message_content,
+    outbound_sha256,
+)
+from enquiry.models import AuditEvent, OutboundEmail, SessionLike, Ticket
 from enquiry.rules.anonymisation import ANONYMISED, scrub_known
 
 logger = logging.getLogger(__name__)
@@ -29,6 +36,8 @@ logger = logging.getLogger(__name__)
 FREE_TEXT_KEYS = frozenset({"note", "reason", "error", "sender", "comment", "text"})
 # Reasons the application itself writes: no personal data, kept as the record of the work.
 FIXED_REASONS = frozenset({"dissatisfied", "calendar override"})
+# The rule named by the event that redacts a ticket anonymised before events were redacted.
+REDACTION_RULE = "audit_events"
 # Digests and hashes: never scrubbed (a phone number's digits may occur inside a digest).
 HASH_KEY_PARTS = ("sha256", "hash")
 
@@ -81,3 +90,54 @@ def redact_events(
         vouched[str(event.id)] = audit.redaction_digest(event)
         removed["events_redacted"] += 1
     return vouched
+
+
+def _newest_anonymisation(session: SessionLike, ticket: Ticket) -> dict[str, Any] | None:
+    detail = session.scalar(
+        sa.select(AuditEvent.detail)
+        .where(AuditEvent.ticket_id == ticket.id, AuditEvent.action == ANONYMISED_ACTION)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return detail if isinstance(detail, dict) else None
+
+
+def needs_redaction(session: SessionLike, ticket: Ticket) -> bool:
+    """True for an anonymised ticket whose anonymisation redacted none of its audit events."""
+    detail = _newest_anonymisation(session, ticket)
+    return ticket.anonymised_at is not None and detail is not None and not detail.get("events")
+
+
+def redact_anonymised(
+    session: SessionLike, ticket: Ticket, *, actor: audit.Actor, now: datetime
+) -> dict[str, int] | None:
+    """Redact the events of a ticket anonymised earlier; None when its record is not intact.
+
+    Return what was removed ({} when nothing was left to remove).
+
+    A new `ticket.anonymised` event vouches for them and restates the content hashes of the
+    earlier one (verification reads the newest); nothing is vouched for unless every event of
+    the ticket still matches its hash and the content it signed, so no tampering is hidden.
+    """
+    keyring = audit_keys.signing_keyring()
+    for event in session.scalars(sa.select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)):
+        detail = event.detail if isinstance(event.detail, dict) else {}
+        if not _intact(keyring, event) or content_mismatch(session, detail) is not None:
+            logger.warning("ticket %s: audit event %s is not intact", ticket.id, event.id)
+            return None
+    removed: Counter[str] = Counter()
+    vouched = redact_events(session, ticket, [], removed)
+    if not vouched:
+        return {}  # nothing personal left in its events
+    outbound = session.scalars(sa.select(OutboundEmail).where(OutboundEmail.ticket_id == ticket.id))
+    detail = {
+        "rule": REDACTION_RULE,
+        "removed": dict(sorted(removed.items())),
+        "messages": {str(m.id): message_content(session, m) for m in ticket.messages},
+        "outbound": {str(row.id): outbound_sha256(row) for row in outbound},
+        "events": vouched,
+    }
+    audit.record(
+        session, action=ANONYMISED_ACTION, actor=actor, now=now, ticket=ticket, detail=detail
+    )
+    return dict(removed)
