@@ -8,9 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Kind, PersonalDataRequest, Role, Ticket
 from enquiry.rules.anonymisation import ANONYMISED
+from enquiry.rules.deadlines import working_days_between
 from tests.app.conftest import english
 from tests.app.test_my_data import _open
 
@@ -51,6 +53,9 @@ def test_a_correction_changes_contact_details_only_after_approval(
             select(Ticket).where(Ticket.kind == Kind.PERSONAL_DATA)
         ).one()
         assert request_ticket.due_on is not None and request_ticket.due_on > subject.received_on
+        calendar = policy_from_config(app.config, session=db.session).calendar
+        clock = working_days_between(request_ticket.received_on, request_ticket.due_on, calendar)
+        assert clock == app.config["DEADLINE_DAYS_PERSONAL_DATA"] == 15  # its own clock
     staff = english(app.test_client())
     login(staff, make_user(role=Role.SUPERVISOR))
     assert _staff_decides(app, staff, None, "approve").status_code == 303
