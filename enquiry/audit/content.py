@@ -8,6 +8,8 @@ Anonymisation under the retention policy (enquiry/domain/retention) rewrites bod
 attachments and blanks outgoing mail; the earlier events are never touched. Its own event
 (`ticket.anonymised`, later in the chain and signed like any other) records the hashes of the
 content as it left it: content that matches those hashes is accepted, anything else still fails.
+The same event vouches for the ticket's earlier events from which it removed the citizen's IP
+address and staff's free text (`events`: id -> digest, see enquiry.audit.redaction_digest).
 """
 
 from __future__ import annotations
@@ -78,6 +80,21 @@ def anonymised_hashes(session: SessionLike, ticket_id: int | None, part: str) ->
     )
     recorded = detail.get(part) if isinstance(detail, dict) else None
     return recorded if isinstance(recorded, dict) else {}
+
+
+def redaction_digest(prev_hash: str, event_hash: str, canonical_fields: str) -> str:
+    """Return the digest of an event as anonymisation left it: its links and its content.
+
+    The chain keeps the event's original hash; the later, signed `ticket.anonymised` event
+    records this digest, and verification accepts the redacted event when the two agree.
+    """
+    return sha256_text(f"{prev_hash}\n{event_hash}\n{canonical_fields}")
+
+
+def vouched_redaction(session: SessionLike, ticket_id: int | None, event_id: int) -> str | None:
+    """Return the digest the ticket's anonymisation recorded for a redacted event, if any."""
+    vouched = anonymised_hashes(session, ticket_id, "events").get(str(event_id))
+    return vouched if isinstance(vouched, str) else None
 
 
 def message_content(session: SessionLike, message: Message) -> dict[str, Any]:

@@ -11,10 +11,13 @@ Standard library only, so that a review body or court can run the copy shipped i
    hash of the one before, positions count up by one, and the last link is the chain head;
 3. every event of the ticket in the proof hashes to its recorded hash: HMAC-SHA256 under the
    office's audit key (given with --key-file or ENQUIRY_AUDIT_KEY; its id must match the
-   event's key_id), or plain SHA-256 for events from before the chain was keyed;
+   event's key_id), or plain SHA-256 for events from before the chain was keyed; an event
+   from which anonymisation removed personal data matches instead the digest that the ticket's
+   `ticket.anonymised` event (itself checked) recorded for it;
 4. the last event is this export: it signs the manifest's SHA-256 and the list of the ticket's
    event hashes, so no file and no event can be changed, added or left out;
-5. the message bodies and outgoing mails in the bundle match the hashes their events signed.
+5. the message bodies and outgoing mails in the bundle match the hashes their events signed
+   (or, once anonymised, those the `ticket.anonymised` event recorded).
 
 Exit status: 0 verified; 1 a check failed (the first problems are printed); 2 the structure is
 intact but no key was given, so the HMACs were not checked.
@@ -38,6 +41,7 @@ MANIFEST_PATH = "manifest.json"
 MESSAGES_PATH = "thread/messages.json"
 OUTBOUND_PATH = "mail/out/outbound.json"
 EXPORT_ACTION = "ticket.evidence_exported"
+ANONYMISED_ACTION = "ticket.anonymised"
 FORMAT = "enquiry-evidence/1"
 OUTSIDE_MANIFEST = frozenset({MANIFEST_PATH, PROOF_PATH})
 MIN_KEY_CHARS = 32
@@ -128,6 +132,7 @@ def _check_events(
     links: list[dict[str, Any]], keys: Mapping[str, bytes], result: Result
 ) -> list[dict[str, Any]]:
     events = [link for link in links if "event" in link]
+    redacted = _redacted(events)
     for link in events:
         try:
             expected = event_digest(link["prev_hash"], link["event"], keys)
@@ -135,9 +140,29 @@ def _check_events(
             result.unsigned += 1
             continue
         result.checked += 1
-        if not hmac.compare_digest(expected, str(link.get("hash"))):
+        if hmac.compare_digest(expected, str(link.get("hash"))):
+            continue
+        if redacted.get(str(link.get("id"))) != redaction_digest(link):
             result.problems.append(f"event {link.get('id')}: its content does not match its hash")
     return events
+
+
+def redaction_digest(link: Mapping[str, Any]) -> str:
+    """The digest of an event as anonymisation left it (the same as enquiry.audit's)."""
+    return sha256(f"{link['prev_hash']}\n{link['hash']}\n{canonical(link['event'])}".encode())
+
+
+def _anonymised(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The detail of the ticket's newest anonymisation (itself checked), or {}."""
+    vouching = [link for link in events if link["event"].get("action") == ANONYMISED_ACTION]
+    detail = vouching[-1]["event"].get("detail") if vouching else None
+    return detail if isinstance(detail, dict) else {}
+
+
+def _redacted(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The events the ticket's anonymisation removed personal data from: id -> digest."""
+    recorded = _anonymised(events).get("events")
+    return recorded if isinstance(recorded, dict) else {}
 
 
 def _check_export(
@@ -166,16 +191,22 @@ def _check_content(archive: zipfile.ZipFile, events: list[dict[str, Any]], resul
     bodies = {str(m["id"]): m.get("body") or "" for m in messages}
     outbound = _json(archive, OUTBOUND_PATH) if OUTBOUND_PATH in names else []
     sent = {str(row["id"]): row.get("fields", {}) for row in outbound}
+    anonymised = _anonymised(events)
     for link in events:
         detail = link["event"].get("detail") or {}
         if "body_sha256" in detail:
-            body = bodies.get(str(detail.get("message_id")))
-            if body is None or sha256(body.encode()) != detail["body_sha256"]:
+            key = str(detail.get("message_id"))
+            body = bodies.get(key)
+            digest = sha256(body.encode()) if body is not None else None
+            vouched = (anonymised.get("messages") or {}).get(key) or {}
+            if digest is None or digest not in (detail["body_sha256"], vouched.get("body")):
                 result.problems.append(f"message {detail.get('message_id')}: body differs")
         if "outbound_sha256" in detail:
-            fields = sent.get(str(detail.get("outbound_id")))
+            key = str(detail.get("outbound_id"))
+            fields = sent.get(key)
             text = json.dumps(fields, sort_keys=True, ensure_ascii=False)
-            if fields is None or sha256(text.encode()) != detail["outbound_sha256"]:
+            accepted = (detail["outbound_sha256"], (anonymised.get("outbound") or {}).get(key))
+            if fields is None or sha256(text.encode()) not in accepted:
                 result.problems.append(f"outgoing mail {detail.get('outbound_id')}: differs")
 
 

@@ -14,11 +14,12 @@ from flask.cli import AppGroup
 from enquiry import audit
 from enquiry.cli.deadlines import DailyAt, parse_now
 from enquiry.cli.worker import Job
+from enquiry.domain.retention.events import needs_redaction, redact_anonymised
 from enquiry.domain.retention.plan import Plan, PlanItem, build_plan
 from enquiry.domain.retention.run import apply_item, record_run
 from enquiry.domain.retention.settings import load_periods
 from enquiry.extensions import db
-from enquiry.models import utcnow
+from enquiry.models import Ticket, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,12 @@ VACUUMED = (
     "satisfaction_ratings",
     "pending_confirmations",
     "suppressed_addresses",
+    "audit_events",
+    "personal_data_requests",
+    "reply_drafts",
+    "consultations",
+    "legal_holds",
+    "suggestion_adoptions",
 )
 
 
@@ -123,6 +130,25 @@ def plan_command(now_text: str | None, listing: bool) -> None:
 def run_command(now_text: str | None) -> None:
     """Anonymise and purge what the retention periods say is due (exactly what `plan` shows)."""
     click.echo(run_retention(parse_now(now_text), progress=True))
+
+
+@retention_cli.command("redact-events")
+def redact_events_command() -> None:
+    """Once, after upgrading: redact the audit events of enquiries anonymised before."""
+    ids = db.session.scalars(sa.select(Ticket.id).where(Ticket.anonymised_at.is_not(None))).all()
+    done = refused = 0
+    actor, now = audit.Actor.system(), utcnow()
+    for number, ticket_id in enumerate(ids, start=1):
+        ticket = db.session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
+        if ticket is not None and needs_redaction(db.session, ticket):
+            removed = redact_anonymised(db.session, ticket, actor=actor, now=now)
+            done, refused = done + bool(removed), refused + (removed is None)
+        if number % BATCH == 0:
+            db.session.commit()
+    db.session.commit()
+    click.echo(f"{done} enquiries' audit events redacted, {refused} refused (not intact)")
+    if refused:
+        raise SystemExit(1)
 
 
 def worker_jobs(config: Any) -> list[Job]:

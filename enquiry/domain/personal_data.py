@@ -2,7 +2,8 @@
 
 A request is a ticket of kind personal_data (its own reference, department, clock of
 DEADLINE_DAYS_PERSONAL_DATA working days, thread and reply), plus a PersonalDataRequest row
-that says which enquiry it is about and what was asked. Staff decide it: an approved correction
+that says which enquiry it is about and what was asked. A supervisor or an administrator
+decides it (DECIDE_ROLES; other staff see it read-only): an approved correction
 changes that enquiry's contact details, an approved deletion anonymises it now (unless a legal
 hold keeps it); a rejected request changes nothing. Either way the decision is recorded and
 audited, and staff answer the citizen on the request ticket as on any other.
@@ -20,12 +21,14 @@ from enquiry.domain import tickets
 from enquiry.domain.policy import Policy
 from enquiry.domain.retention import holds
 from enquiry.domain.retention.anonymise import anonymise_ticket
-from enquiry.models import Channel, Kind, PersonalDataRequest, SessionLike, Ticket
+from enquiry.models import Channel, Kind, PersonalDataRequest, Role, SessionLike, Ticket, User
 from enquiry.models.privacy import REQUEST_NOTE_MAX
 
 CORRECT, DELETE = "correct", "delete"
 APPROVED, REJECTED = "approved", "rejected"
 CITIZEN_REQUEST_RULE = "citizen_request"
+# Approving changes or erases a citizen's data for good: a supervisor's or an administrator's call.
+DECIDE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 class PersonalDataRequestError(ValueError):
@@ -120,6 +123,11 @@ def request_change(
     return opened, request
 
 
+def may_decide(user: User | None) -> bool:
+    """True when the user may approve or reject a personal data request."""
+    return user is not None and user.role in DECIDE_ROLES
+
+
 def request_for(session: SessionLike, request_ticket: Ticket) -> PersonalDataRequest | None:
     """Return the request a personal_data ticket carries, or None."""
     return session.scalar(
@@ -174,8 +182,9 @@ def decide(
     now: datetime,
 ) -> None:
     """Record staff's decision; an approval corrects or anonymises the enquiry it is about."""
-    if actor.user is None:
-        raise PersonalDataRequestError("only staff decide a request")
+    if not may_decide(actor.user):
+        raise PersonalDataRequestError("only a supervisor or an administrator decides a request")
+    assert actor.user is not None
     if request.decision is not None:
         raise PersonalDataRequestError("this request was decided already")
     subject = session.get(Ticket, request.subject_ticket_id)
@@ -194,6 +203,11 @@ def decide(
         actor=actor,
         now=now,
         ticket=ticket,
-        detail={"request": request.id, "decision": request.decision, **done},
+        detail={
+            "request": request.id,
+            "decision": request.decision,
+            "role": actor.user.role.value,
+            **done,
+        },
     )
     session.flush()

@@ -24,17 +24,23 @@ PATTERNS = (EMAIL, ID_NUMBER, PHONE)
 SHORTEST_KNOWN = 2  # a one-character "name" would strip that character everywhere
 
 
-def scrub(text: str, known: Iterable[str | None] = ()) -> tuple[str, int]:
-    """Return the text without the known values and anything shaped like contact details.
-
-    The count says how many pieces were removed.
-    """
+def scrub_known(text: str, known: Iterable[str | None] = ()) -> tuple[str, int]:
+    """Return the text without the known values (longest first), and how many were removed."""
     removed = 0
     for value in sorted(
         {v.strip() for v in known if v and len(v.strip()) >= SHORTEST_KNOWN}, key=len, reverse=True
     ):
         removed += text.count(value)
         text = text.replace(value, REMOVED)
+    return text, removed
+
+
+def scrub(text: str, known: Iterable[str | None] = ()) -> tuple[str, int]:
+    """Return the text without the known values and anything shaped like contact details.
+
+    The count says how many pieces were removed.
+    """
+    text, removed = scrub_known(text, known)
     for pattern in PATTERNS:
         text, found = pattern.subn(REMOVED, text)
         removed += found

@@ -21,7 +21,13 @@ from enquiry.extensions import db
 from enquiry.models import Channel, Kind, PersonalDataRequest, utcnow
 from enquiry.models import tickets as limits
 from enquiry.models.privacy import REQUEST_NOTE_MAX
-from enquiry.staff.access import actor_for, current_staff, load_ticket_for, staff_required
+from enquiry.staff.access import (
+    actor_for,
+    current_staff,
+    load_ticket_for,
+    role_required,
+    staff_required,
+)
 from enquiry.staff.admin.forms import strip_text
 from enquiry.staff.blueprint import bp
 
@@ -119,11 +125,12 @@ def personal_data_panel() -> dict[str, Any]:
         "data_request_about": subject,
         "decision_form": DecisionForm(),
         "data_request_ticket_id": ticket.id,
+        "may_decide_data_request": personal_data.may_decide(current_staff()),
     }
 
 
 @bp.post("/tickets/<id:ticket_id>/personal-data/decide")
-@staff_required
+@role_required(*personal_data.DECIDE_ROLES)
 def decide_personal_data(ticket_id: int) -> Response | tuple[str, int]:
     """Approve or reject a personal data request; approval corrects or deletes."""
     user = current_staff()

@@ -8,9 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import AuditEvent, Kind, PersonalDataRequest, Role, Ticket
 from enquiry.rules.anonymisation import ANONYMISED
+from enquiry.rules.deadlines import working_days_between
 from tests.app.conftest import english
 from tests.app.test_my_data import _open
 
@@ -51,8 +53,11 @@ def test_a_correction_changes_contact_details_only_after_approval(
             select(Ticket).where(Ticket.kind == Kind.PERSONAL_DATA)
         ).one()
         assert request_ticket.due_on is not None and request_ticket.due_on > subject.received_on
+        calendar = policy_from_config(app.config, session=db.session).calendar
+        clock = working_days_between(request_ticket.received_on, request_ticket.due_on, calendar)
+        assert clock == app.config["DEADLINE_DAYS_PERSONAL_DATA"] == 15  # its own clock
     staff = english(app.test_client())
-    login(staff, make_user(role=Role.AGENT))
+    login(staff, make_user(role=Role.SUPERVISOR))
     assert _staff_decides(app, staff, None, "approve").status_code == 303
     with app.app_context():
         subject = db.session.scalars(select(Ticket).filter_by(reference=reference)).one()
@@ -73,7 +78,7 @@ def test_a_rejected_correction_changes_nothing(
     reference, response = _request(client, app, {"action": "correct", "name": "孙四"})
     assert response.status_code == 303
     staff = english(app.test_client())
-    login(staff, make_user(role=Role.AGENT))
+    login(staff, make_user(role=Role.SUPERVISOR))
     assert _staff_decides(app, staff, None, "reject").status_code == 303
     with app.app_context():
         subject = db.session.scalars(select(Ticket).filter_by(reference=reference)).one()
@@ -86,7 +91,7 @@ def test_an_approved_deletion_anonymises_the_enquiry(
     reference, response = _request(client, app, {"action": "delete"})
     assert response.status_code == 303
     staff = english(app.test_client())
-    login(staff, make_user(role=Role.AGENT))
+    login(staff, make_user(role=Role.SUPERVISOR))
     assert _staff_decides(app, staff, None, "approve").status_code == 303
     with app.app_context():
         subject = db.session.scalars(select(Ticket).filter_by(reference=reference)).one()
@@ -110,7 +115,7 @@ def test_staff_record_a_request_sent_by_email_and_approve_it(
     with app.app_context():
         subject_id = db.session.scalars(select(Ticket).filter_by(reference=reference)).one().id
     staff = english(app.test_client())
-    login(staff, make_user(role=Role.AGENT))
+    login(staff, make_user(role=Role.SUPERVISOR))
     assert "Record a personal data request" in staff.get(f"/staff/tickets/{subject_id}").get_data(
         as_text=True
     )
@@ -126,3 +131,40 @@ def test_staff_record_a_request_sent_by_email_and_approve_it(
     assert _staff_decides(app, staff, None, "approve").status_code == 303
     with app.app_context():
         assert db.session.get(Ticket, subject_id).citizen_phone == "13911112222"  # type: ignore[union-attr]
+
+
+def test_only_a_supervisor_or_an_administrator_decides(
+    app: Flask, client: FlaskClient, make_user: Any, login: Any
+) -> None:
+    reference, response = _request(client, app, {"action": "correct", "name": "孙四"})
+    assert response.status_code == 303
+    agent = english(app.test_client())
+    login(agent, make_user(role=Role.AGENT))
+    with app.app_context():
+        ticket_id = (
+            db.session.scalars(select(Ticket).where(Ticket.kind == Kind.PERSONAL_DATA)).one().id
+        )
+    page = agent.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Only a supervisor or an administrator can approve or reject" in page
+    assert "/personal-data/decide" not in page
+    forbidden = agent.post(
+        f"/staff/tickets/{ticket_id}/personal-data/decide", data={"decision": "approve"}
+    )
+    assert forbidden.status_code == 403
+    with app.app_context():
+        subject = db.session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        assert subject.citizen_name == "孙三"
+        assert db.session.scalars(select(PersonalDataRequest)).one().decision is None
+    admin = english(app.test_client())
+    login(admin, make_user(role=Role.ADMIN))
+    assert "/personal-data/decide" in admin.get(f"/staff/tickets/{ticket_id}").get_data(
+        as_text=True
+    )
+    assert _staff_decides(app, admin, None, "approve").status_code == 303
+    with app.app_context():
+        subject = db.session.scalars(select(Ticket).filter_by(reference=reference)).one()
+        assert subject.citizen_name == "孙四"
+        decided = db.session.scalars(
+            select(AuditEvent).filter_by(action="personal_data.decided")
+        ).one()
+        assert decided.detail["role"] == "admin" and decided.actor_id is not None

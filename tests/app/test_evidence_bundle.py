@@ -201,3 +201,36 @@ def test_only_supervisors_and_admins_of_the_ticket_may_export(
     staff_login(other, role=Role.SUPERVISOR, department="housing")
     assert other.post(url).status_code == 404
     assert "ticket.evidence_exported" not in audit_actions()
+
+
+def test_an_anonymised_tickets_bundle_still_verifies(
+    app: Flask,
+    client: FlaskClient,
+    staff_login: Callable[..., Any],
+    mailed: int,
+    key_file: Path,
+    tmp_path: Path,
+) -> None:
+    from enquiry import audit
+    from enquiry.domain.retention.anonymise import anonymise_ticket
+    from enquiry.models import AuditEvent, Ticket
+
+    with app.app_context():
+        ticket = db.session.get(Ticket, mailed)
+        assert ticket is not None
+        audit.record(
+            db.session,
+            action="ticket.transfer",
+            actor=audit.Actor.citizen("192.0.2.44"),
+            now=NOW,
+            ticket=ticket,
+            detail={"note": f"{ticket.citizen_name} 来电"},
+        )
+        anonymise_ticket(db.session, ticket, rule="test", actor=audit.Actor.system(), now=NOW)
+        db.session.commit()
+        kept = db.select(AuditEvent).where(AuditEvent.remote_addr == "192.0.2.44")
+        assert db.session.scalars(kept).all() == []
+    staff_login(client, role=Role.SUPERVISOR)
+    path = download(client, mailed, tmp_path)
+    result = verify_bundle.verify(str(path), audit_keys.load_keyring(app).keys)
+    assert result.problems == [] and result.status == 0

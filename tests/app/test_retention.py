@@ -26,14 +26,17 @@ from enquiry.models import (
     Base,
     Blob,
     Channel,
+    Department,
     InboundEmail,
     InboundOutcome,
     InboundSource,
     Kind,
     LegalHold,
+    ReplyDraft,
     Role,
     Status,
     Ticket,
+    User,
 )
 from enquiry.reporting import figures
 from enquiry.rules.anonymisation import ANONYMISED
@@ -49,7 +52,8 @@ NAME, EMAIL, PHONE, ID_NUMBER = (
     "13987654321",
     "65010219800101123X",
 )
-NEEDLES = (NAME, EMAIL, PHONE, ID_NUMBER)
+IP = "203.0.113.9"
+NEEDLES = (NAME, EMAIL, PHONE, ID_NUMBER, IP)
 
 
 def pdf(name: str, id_number: str = ID_NUMBER) -> bytes:
@@ -67,6 +71,7 @@ def _open(
     email: str = EMAIL,
     phone: str = PHONE,
     id_number: str = ID_NUMBER,
+    ip: str = IP,
 ) -> int:
     extra: dict[str, Any] = {}
     if kind is Kind.INFO_APPLICATION:
@@ -86,7 +91,7 @@ def _open(
             **extra,
         ),
         policy=policy_from_config(app.config),
-        actor=audit.Actor.citizen("203.0.113.9"),
+        actor=audit.Actor.citizen(ip),
         now=OPENED,
     )
     return opened.ticket.id
@@ -126,12 +131,33 @@ def _take(app: Flask, raw: bytes) -> Any:
     )
 
 
+def _transfer_with_a_note(ticket_id: int) -> None:
+    """Staff free text that quotes the citizen: an event's detail, a lifted hold, a draft."""
+    housing = Department(code="housing", name_zh="住建局", name_en="Housing", is_active=True)
+    db.session.add(housing)
+    ticket = db.session.get(Ticket, ticket_id)
+    assert ticket is not None
+    note = f"{NAME}来电（{PHONE}，身份证{ID_NUMBER}）要求住建局答复"
+    handling.transfer(db.session, ticket, housing, note, actor=audit.Actor.system(), now=OPENED)
+    clerk = User(
+        email="clerk@example.gov.cn", display_name="科员", password_hash="x", role=Role.SUPERVISOR
+    )
+    db.session.add(clerk)
+    db.session.flush()
+    db.session.add(ReplyDraft(ticket_id=ticket_id, user_id=clerk.id, body=f"{NAME}您好"))
+    hold = holds.place_hold(
+        db.session, ticket, reason=note, until_on=None, actor=audit.Actor.staff(clerk), now=OPENED
+    )
+    holds.lift_hold(db.session, hold, actor=audit.Actor.staff(clerk), now=OPENED)
+
+
 @pytest.fixture
 def world(app: Flask) -> dict[str, int]:
     """A closed web question, a closed e-mail question, a closed application, spam, a held one,
     quarantined mail; each with the same personal data in it."""
     with app.app_context():
         ids = {"web": _open(app), "application": _open(app, Kind.INFO_APPLICATION)}
+        _transfer_with_a_note(ids["web"])
         _answer_and_close(app, ids["web"])
         _answer_and_close(app, ids["application"], outcome="disclosed")
         by_mail = _take(app, _mail(app, EMAIL, "供暖问题"))
@@ -144,6 +170,7 @@ def world(app: Flask) -> dict[str, int]:
             email="lisihai@example.org",
             phone="13700001111",
             id_number="650102198001011111",
+            ip="198.51.100.7",
         )
         _answer_and_close(app, ids["held"])
         ids["spam"] = _open(app, name="垃圾王", email="spam@example.org", phone="13800002222")
@@ -217,6 +244,7 @@ def test_a_ticket_past_its_period_is_anonymised_everywhere(
         args=["retention", "run", "--now", MUCH_LATER.isoformat()]
     )
     assert result.exit_code == 0, result.output
+    assert "Removing personal data" in result.output  # the progress bar of a long run
     with app.app_context():
         found = _found_in_database(NEEDLES)
         assert found == [], "\n".join(found)
@@ -254,8 +282,12 @@ def test_a_held_ticket_is_untouched(app: Flask, world: dict[str, int], make_user
         assert held is not None and held.anonymised_at is None
         assert held.citizen_name == "李四海" and held.citizen_email == "lisihai@example.org"
         assert held.messages[0].attachments
-        assert db.session.scalars(select(AuditEvent.action)).all().count("ticket.hold_placed") == 1
-        assert db.session.scalars(select(LegalHold)).one().lifted_at is None
+        placed = select(AuditEvent).filter_by(action="ticket.hold_placed", ticket_id=held.id)
+        assert len(db.session.scalars(placed).all()) == 1
+        assert (
+            db.session.scalars(select(LegalHold).filter_by(ticket_id=held.id)).one().lifted_at
+            is None
+        )
 
 
 def test_spam_is_purged_after_30_days_and_other_kinds_wait(
@@ -306,3 +338,148 @@ def test_the_plan_lists_exactly_what_the_run_does(app: Flask, world: dict[str, i
         run = db.session.scalars(select(AuditEvent).filter_by(action="retention.run")).one()
     assert done == planned
     assert run.detail["counts"] == {"mail:purge": 1, "question:anonymise": 3, "spam:purge": 1}
+
+
+def test_redacted_events_are_vouched_for_and_tampering_still_shows(
+    app: Flask, world: dict[str, int]
+) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["retention", "run", "--now", MUCH_LATER.isoformat()]).exit_code == 0
+    with app.app_context():
+        anonymised = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "ticket.anonymised", AuditEvent.ticket_id == world["web"]
+            )
+        ).one()
+        vouched = anonymised.detail["events"]
+        assert anonymised.detail["removed"]["ip_addresses"] >= 1
+        transfer = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.ticket_id == world["web"], AuditEvent.action == "ticket.transfer"
+            )
+        ).one()
+        assert str(transfer.id) in vouched and transfer.detail["note"] == ANONYMISED
+        assert transfer.detail["department"] == ["egov", "housing"]  # the record of the work
+        transfer.detail = transfer.detail | {"note": "改写"}
+        db.session.commit()
+        transfer_id = transfer.id
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code != 0 and f"event {transfer_id}" in verify.output
+
+
+def test_an_event_tampered_before_anonymisation_is_not_vouched_for(
+    app: Flask, world: dict[str, int]
+) -> None:
+    with app.app_context():
+        opened = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.ticket_id == world["web"], AuditEvent.action == "ticket.opened"
+            )
+        ).one()
+        opened.detail = opened.detail | {"kind": "complaint"}
+        db.session.commit()
+        opened_id = opened.id
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["retention", "run", "--now", MUCH_LATER.isoformat()]).exit_code == 0
+    with app.app_context():
+        event = db.session.get(AuditEvent, opened_id)
+        assert event is not None and event.remote_addr == IP  # left for verification to report
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code != 0 and f"event {opened_id}" in verify.output
+
+
+def test_an_open_review_or_lawsuit_holds_the_application_automatically(
+    app: Flask, world: dict[str, int]
+) -> None:
+    from enquiry.domain import remedies
+    from enquiry.models import Remedy, RemedyKind, RemedyResult
+
+    with app.app_context():
+        application = db.session.get(Ticket, world["application"])
+        assert application is not None
+        remedies.record_remedy(
+            db.session,
+            application,
+            kind=RemedyKind.REVIEW,
+            filed_on=date(2021, 4, 1),
+            body="市人民政府",
+            after_review=None,
+            actor=audit.Actor.system(),
+            now=CLOSED + timedelta(days=30),
+        )
+        db.session.commit()
+        plan = build_plan(db.session, load_periods(db.session), MUCH_LATER)
+        db.session.rollback()
+    assert [(h.id, h.reason) for h in plan.held if h.id == world["application"]] == [
+        (world["application"], holds.REMEDY_REASONS[RemedyKind.REVIEW])
+    ]
+    assert ("ticket", world["application"]) not in {(i.target, i.id) for i in plan.items}
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["retention", "run", "--now", MUCH_LATER.isoformat()]).exit_code == 0
+    with app.app_context():
+        application = db.session.get(Ticket, world["application"])
+        assert application is not None and application.anonymised_at is None
+        remedy = db.session.scalars(select(Remedy)).one()
+        remedies.set_result(
+            db.session,
+            application,
+            remedy,
+            result=RemedyResult.UPHELD,
+            concluded_on=date(2021, 6, 1),
+            actor=audit.Actor.system(),
+            now=MUCH_LATER,
+        )
+        db.session.commit()
+    later = (MUCH_LATER + timedelta(days=1)).isoformat()
+    assert runner.invoke(args=["retention", "run", "--now", later]).exit_code == 0
+    with app.app_context():
+        application = db.session.get(Ticket, world["application"])
+        assert application is not None and application.anonymised_at is not None
+
+
+def test_the_worker_runs_retention_daily_at_its_hour(app: Flask, world: dict[str, int]) -> None:
+    import threading
+
+    from enquiry.cli import retention as retention_cli
+    from enquiry.cli.deadlines import DailyAt
+    from enquiry.rules.deadlines import BEIJING
+
+    with app.app_context():
+        (job,) = retention_cli.worker_jobs(app.config)
+        assert job.name == "retention" and isinstance(job.run, DailyAt)
+        moments = iter(
+            [
+                datetime(2026, 6, 1, 1, 0, tzinfo=BEIJING),
+                datetime(2026, 6, 1, 1, 31, tzinfo=BEIJING),
+                datetime(2026, 6, 1, 9, 0, tzinfo=BEIJING),
+            ]
+        )
+        job.run.clock = lambda: next(moments)
+        stop = threading.Event()
+        assert job.run(stop) == "not due"
+        assert job.run(stop).startswith("6 of 6 removed")
+        assert job.run(stop) == "not due"  # once a day
+        web = db.session.get(Ticket, world["web"])
+        assert web is not None and web.anonymised_at is not None
+
+
+def test_enquiries_anonymised_before_the_upgrade_get_their_events_redacted(
+    app: Flask, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enquiry.domain.retention import anonymise
+
+    monkeypatch.setattr(anonymise, "redact_events", lambda *_args: {})  # the old behaviour
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["retention", "run", "--now", MUCH_LATER.isoformat()]).exit_code == 0
+    with app.app_context():
+        assert any(IP in found for found in _found_in_database((IP,)))
+    monkeypatch.undo()
+    redacted = runner.invoke(args=["retention", "redact-events"])
+    assert redacted.exit_code == 0, redacted.output
+    assert "4 enquiries' audit events redacted, 0 refused" in redacted.output
+    with app.app_context():
+        assert _found_in_database((IP, PHONE, ID_NUMBER)) == []
+    again = runner.invoke(args=["retention", "redact-events"])
+    assert "0 enquiries' audit events redacted" in again.output
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0, verify.output

@@ -74,6 +74,10 @@ def test_supervisor_sees_the_figures(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Over 5 years" in html and "Removed by the runs of the next 30 days" in html
+    over_5 = html.split("Over 5 years</th>", 1)[1].split("</tr>", 1)[0]
+    assert over_5.startswith("<td>1</td>")  # the one enquiry, received in 2019
+    next_month = html.split('class="table table-sm admin-table retention-next-month"', 1)[1]
+    assert "<td>Anonymise</td><td>1</td>" in next_month.split("</table>", 1)[0]
 
 
 def test_a_supervisor_places_lists_and_lifts_a_hold(

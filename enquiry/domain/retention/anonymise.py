@@ -1,9 +1,10 @@
 """Remove the personal data of one ticket, or purge one stored mail; audit what was removed.
 
 The ticket row stays with its dates, kind, department, section, outcome, status and ratings, so
-figures and annual tables never change. Audit events are never rewritten: the
-`ticket.anonymised` event records counts (never values) and the hashes of the content as it is
-left, which is what lets `flask audit verify` accept the rewritten bodies
+figures and annual tables never change. Audit events keep their hashes; the ticket's events lose
+the citizen's IP address and free text (enquiry/domain/retention/events.py). The
+`ticket.anonymised` event records counts (never values) and the hashes of the content and the
+events as it left them, which is what lets `flask audit verify` accept them
 (enquiry/audit/content.py). Text kept for publication lives in the publication's own columns
 and is not touched here; a publication that stores its redacted copy on the ticket must add
 that column to KEPT_FOR_PUBLICATION.
@@ -14,24 +15,30 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from enquiry import audit
 from enquiry.audit.content import ANONYMISED_ACTION, message_content, outbound_sha256
 from enquiry.domain.blobs import store_blob
+from enquiry.domain.retention.events import redact_events
 from enquiry.models import (
     Attachment,
     Blob,
+    Consultation,
     ImapClaim,
     InboundEmail,
+    LegalHold,
     Message,
     MessageKind,
     OutboundEmail,
     PendingConfirmation,
     PersonalDataRequest,
+    ReplyDraft,
     SatisfactionRating,
     SessionLike,
+    SuggestionAdoption,
     SuppressedAddress,
     Ticket,
 )
@@ -191,6 +198,29 @@ def _side_tables(session: SessionLike, ticket: Ticket, email: str, removed: Coun
             removed["suppressed_addresses"] += 1
 
 
+# Text the office wrote about the ticket elsewhere: known values and contact shapes scrubbed.
+OFFICE_TEXTS: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
+    (Consultation, ("party", "question", "answer")),
+    (SatisfactionRating, ("follow_up_by", "follow_up_result", "misrated_reason")),
+    (SuggestionAdoption, ("reason",)),
+    (LegalHold, ("reason",)),
+)
+
+
+def _office_texts(
+    session: SessionLike, ticket: Ticket, known: list[str | None], removed: Counter[str]
+) -> None:
+    for model, columns in OFFICE_TEXTS:
+        for row in session.scalars(sa.select(model).where(model.ticket_id == ticket.id)):
+            for column in columns:
+                text = getattr(row, column)
+                length = getattr(model.__table__.c[column].type, "length", None)
+                if text:
+                    setattr(row, column, (_scrubbed(text, known, removed) or "")[:length])
+    result = session.execute(sa.delete(ReplyDraft).where(ReplyDraft.ticket_id == ticket.id))
+    removed["drafts"] += int(getattr(result, "rowcount", 0) or 0)
+
+
 def anonymise_ticket(
     session: SessionLike, ticket: Ticket, *, rule: str, actor: audit.Actor, now: datetime
 ) -> dict[str, int]:
@@ -203,14 +233,17 @@ def anonymise_ticket(
     outbound = _outbound(session, ticket, known, removed)
     digests |= _raw_mail(session, ticket, now, removed)
     _side_tables(session, ticket, email, removed)
+    _office_texts(session, ticket, known, removed)
     ticket.anonymised_at = now
     removed["files_deleted"] += drop_unused_blobs(session, digests)
     session.flush()
+    events = redact_events(session, ticket, known, removed)
     detail = {
         "rule": rule,
         "removed": dict(sorted(removed.items())),
         "messages": {str(m.id): message_content(session, m) for m in ticket.messages},
         "outbound": {str(row.id): outbound_sha256(row) for row in outbound},
+        "events": events,
     }
     audit.record(
         session, action=ANONYMISED_ACTION, actor=actor, now=now, ticket=ticket, detail=detail

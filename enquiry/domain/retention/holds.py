@@ -1,10 +1,10 @@
 """Legal holds: a ticket under hold keeps its personal data whatever the retention period.
 
 `is_held(session, ticket, today)` is the one question anonymisation asks. A supervisor's hold
-(`place_hold`) counts until its date or until lifted. Other reasons to hold come from
-AUTOMATIC_HOLDS: each is a function `(session, ticket, today) -> str | None` returning why the
-ticket is held (or None). An open administrative review or lawsuit (复议/诉讼) must hold its
-ticket: the module that records those adds its check to this tuple (see docs/retention.md).
+(`place_hold`) counts until its date or until lifted. An administrative review or lawsuit
+(复议/诉讼, enquiry.domain.remedies) not yet concluded holds its ticket automatically, for as
+long as it is pending. Further reasons to hold plug in through AUTOMATIC_HOLDS: each is a
+function `(session, ticket, today) -> str | None` returning why the ticket is held (or None).
 """
 
 from __future__ import annotations
@@ -15,12 +15,26 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from enquiry import audit
-from enquiry.models import LegalHold, Role, SessionLike, Ticket, User
+from enquiry.models import (
+    LegalHold,
+    Remedy,
+    RemedyKind,
+    RemedyResult,
+    Role,
+    SessionLike,
+    Ticket,
+    User,
+)
 from enquiry.models.privacy import HOLD_REASON_MAX
 
 HoldCheck = Callable[[SessionLike, Ticket, date], str | None]
-# Extend with the 复议/诉讼 check, e.g. `AUTOMATIC_HOLDS = (open_review_or_lawsuit,)`.
+# Further automatic holds, e.g. `AUTOMATIC_HOLDS = (open_complaint_to_the_ombudsman,)`.
 AUTOMATIC_HOLDS: tuple[HoldCheck, ...] = ()
+# The reason shown (CLI, plan page and CSV) for a ticket an open review or lawsuit holds.
+REMEDY_REASONS = {
+    RemedyKind.REVIEW: "行政复议尚未审结（自动保留）",
+    RemedyKind.LAWSUIT: "行政诉讼尚未审结（自动保留）",
+}
 HOLD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
@@ -42,8 +56,21 @@ def active_holds(session: SessionLike, today: date) -> list[LegalHold]:
 
 
 def held_ticket_ids(session: SessionLike, today: date) -> set[int]:
-    """Return the ids of the tickets a supervisor's hold protects today."""
-    return set(session.scalars(sa.select(LegalHold.ticket_id).where(_active(today))))
+    """Return the ids of the tickets a supervisor's hold or an open review or lawsuit protects."""
+    manual = set(session.scalars(sa.select(LegalHold.ticket_id).where(_active(today))))
+    pending = sa.select(Remedy.ticket_id).where(Remedy.result == RemedyResult.PENDING)
+    return manual | set(session.scalars(pending))
+
+
+def open_remedy_reason(session: SessionLike, ticket: Ticket, today: date) -> str | None:
+    """Why an administrative review or lawsuit not yet concluded holds the ticket, or None."""
+    kind = session.scalar(
+        sa.select(Remedy.kind)
+        .where(Remedy.ticket_id == ticket.id, Remedy.result == RemedyResult.PENDING)
+        .order_by(Remedy.id)
+        .limit(1)
+    )
+    return REMEDY_REASONS[kind] if kind is not None else None
 
 
 def hold_reason(session: SessionLike, ticket: Ticket, today: date) -> str | None:
@@ -56,7 +83,7 @@ def hold_reason(session: SessionLike, ticket: Ticket, today: date) -> str | None
     )
     if reason is not None:
         return reason
-    for check in AUTOMATIC_HOLDS:
+    for check in (open_remedy_reason, *AUTOMATIC_HOLDS):
         automatic = check(session, ticket, today)
         if automatic:
             return automatic

@@ -90,12 +90,12 @@ def _tickets(session: SessionLike, periods: Periods, now: datetime, plan: Plan) 
         )
         .order_by(Ticket.id)
     )
-    manual = holds.held_ticket_ids(session, now.date())
+    held = holds.held_ticket_ids(session, now.date())
     for ticket_id, reference, kind, outcome, status, since in session.execute(query):
         rule, days, action = _ticket_rule(periods, status, kind, outcome)
         if since + timedelta(days=days) > now:
             continue
-        reason = _held(session, ticket_id, manual, now.date())
+        reason = _held(session, ticket_id, held, now.date())
         if reason is not None:
             plan.held.append(HeldItem(ticket_id, reference, reason))
             continue
@@ -103,8 +103,8 @@ def _tickets(session: SessionLike, periods: Periods, now: datetime, plan: Plan) 
         plan.items.append(PlanItem(rule, action, "ticket", ticket_id, reference, since, due))
 
 
-def _held(session: SessionLike, ticket_id: int, manual: set[int], today: date) -> str | None:
-    if ticket_id not in manual and not holds.AUTOMATIC_HOLDS:
+def _held(session: SessionLike, ticket_id: int, held: set[int], today: date) -> str | None:
+    if ticket_id not in held and not holds.AUTOMATIC_HOLDS:
         return None
     ticket = session.get(Ticket, ticket_id)
     return holds.hold_reason(session, ticket, today) if ticket is not None else None
