@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from enquiry.domain.queries import choices
+from enquiry.domain.satisfaction import RATING_LABELS
 from enquiry.extensions import db
-from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
-from enquiry.models import Channel, Kind, Status
+from enquiry.labels import ADOPTION_LABELS, CHANNEL_LABELS, KIND_LABELS
+from enquiry.models import Adoption, Channel, Kind, Rating, Status
 from enquiry.rules import outcomes
 from enquiry.staff.forms import STATUS_LABELS
 from enquiry.templating import current_locale
@@ -107,6 +108,25 @@ EVENT_LABELS = {
     "webhook.disabled": _l("Webhook disabled"),
     "webhook.auto_disabled": _l("Webhook disabled after repeated failures"),
     "webhook.ping_queued": _l("Webhook test queued"),
+    "calendar.notice_entered": _l("State Council holiday notice entered"),
+    "letter.issued": _l("Formal letter issued"),
+    "personal_data.requested": _l("Personal data request received"),
+    "personal_data.decided": _l("Personal data request decided"),
+    "publication.prepare": _l("Public copy prepared"),
+    "publication.edit": _l("Public copy edited"),
+    "publication.submit": _l("Public copy submitted for approval"),
+    "publication.publish": _l("Published"),
+    "publication.unpublish": _l("Unpublished"),
+    "publication.consent_withdrawn": _l("Consent to publication withdrawn"),
+    "rating.rectification_opened": _l("Rectification (整改) opened"),
+    "rating.followed_up": _l("Follow-up call (回访) recorded"),
+    "rating.misrated": _l("Rating set aside as mistaken (误评)"),
+    "retention.periods_changed": _l("Retention periods changed"),
+    "retention.run": _l("Personal data removed by the retention policy"),
+    "suggestion.adoption": _l("Adoption of the suggestion recorded"),
+    "ticket.contact_corrected": _l("Contact details corrected"),
+    "ticket.hold_placed": _l("Legal hold placed"),
+    "ticket.hold_lifted": _l("Legal hold lifted"),
 }
 FAMILY_LABELS = {
     "ticket": _l("Ticket changed"),
@@ -145,10 +165,84 @@ DETAIL_LABELS = {
     "received_on": _l("Received on"),
     "sent_on": _l("Request sent on"),
     "party": _l("Third party (name)"),
+    "adverse": _l("Adverse decision"),
+    "api_token": _l("API token"),
+    "approved_by": _l("Approved by"),
+    "attachment": _l("Attachment"),
+    "called_on": _l("Called on"),
+    "consultation": _l("Consultation"),
+    "days_off": _l("Days off"),
+    "workdays": _l("Make-up working days"),
+    "decision": _l("Decision"),
+    "action": _l("Request"),
+    "excluded_working_days": _l("Working days not counted"),
+    "fields": _l("Fields changed"),
+    "files": _l("Files"),
+    "from": _l("Answered under"),
+    "grade": _l("Grade"),
+    "hold": _l("Legal hold"),
+    "is_calendar_verified": _l("Calendar confirmed by the State Council notice"),
+    "letter": _l("Letter"),
+    "mentions": _l("Mentions"),
+    "paused_on": _l("Paused on"),
+    "replaced": _l("Replaced an earlier notice"),
+    "request": _l("Request"),
+    "sender": _l("Sender"),
+    "source": _l("Source"),
+    "ticket_events": _l("Events of the ticket"),
+    "time_limit": _l("Time limit"),
+    "to": _l("To"),
+    "via": _l("Found by"),
+    "year": _l("Year"),
+    "removed": _l("Items removed"),
+    "failures": _l("Failed attempts"),
+    "until": _l("Until"),
+    "until_on": _l("Until"),
+    "key": _l("Key"),
+    "before": _l("Before"),
+    "after": _l("After"),
+    "event_id": _l("Event"),
+    "adoption": _l("Adoption"),
+    "about": _l("About the enquiry"),
+    "restored": _l("Spans shown again"),
+    "extra": _l("Spans hidden by hand"),
+    "was": _l("Previously"),
+    "counts": _l("Counts"),
+    "planned": _l("Planned"),
+    "held": _l("Held"),
+    "mail_purged": _l("Mails purged"),
+    "has_comment": _l("With a comment"),
+    "limit": _l("Limit"),
+    "endpoint": _l("Page"),
+    "endpoint_id": _l("Webhook"),
+    "inbound_email_id": _l("Incoming e-mail"),
+    "url": _l("Address"),
 }
+# Values that are codes of their own: shown by name.
+VALUE_LABELS = {
+    ("action", "correct"): _l("Correct the contact details"),
+    ("action", "delete"): _l("Delete the personal data"),
+    ("decision", "approved"): _l("Approved"),
+    ("decision", "rejected"): _l("Not approved"),
+    ("fields", "citizen_name"): _l("Name"),
+    ("fields", "citizen_email"): _l("E-mail address"),
+    ("fields", "citizen_phone"): _l("Phone"),
+}
+# Keys whose value is a list of items, never a before→after pair.
+LIST_KEYS = frozenset({"fields", "days_off", "workdays", "files", "to", "ticket_events"})
 REASON_LABELS = {"dissatisfied": _l("The citizen was not satisfied")}
 # Content hashes tie an event to what it names (checked by `flask audit verify`): for the chain.
-HIDDEN_KEYS = frozenset({"body_sha256", "attachment_sha256", "outbound_sha256"})
+HIDDEN_KEYS = frozenset(
+    {
+        "body_sha256",
+        "attachment_sha256",
+        "outbound_sha256",
+        "pdf_sha256",
+        "manifest_sha256",
+        "ticket_events_sha256",
+        "sha256",
+    }
+)
 THREAD_KEYS = frozenset({"message", "message_id", "outbound_id"})
 
 
@@ -181,7 +275,10 @@ def detail_rows(detail: Mapping[str, Any], *, in_thread: bool = False) -> list[d
         if key in hidden:
             continue
         label = str(DETAIL_LABELS.get(key, _("Other")))
-        if isinstance(value, list) and len(value) == 2 and value[0] != value[1]:
+        if key in LIST_KEYS and isinstance(value, list):
+            items = "、".join(_value(key, item, names) for item in value) or "—"
+            rows.append({"label": label, "value": items, "is_change": False})
+        elif isinstance(value, list) and len(value) == 2 and value[0] != value[1]:
             before, after = (_value(key, item, names) for item in value)
             rows.append({"label": label, "before": before, "after": after, "is_change": True})
         else:
@@ -200,6 +297,12 @@ def _value(key: str, value: Any, departments: Mapping[str, str]) -> str:
 
 
 def _coded(key: str, value: str, departments: Mapping[str, str]) -> str | None:
+    if (key, value) in VALUE_LABELS:
+        return str(VALUE_LABELS[(key, value)])
+    if key == "adoption" and value in Adoption._value2member_map_:
+        return str(ADOPTION_LABELS[Adoption(value)])
+    if key in ("rating", "grade") and value in Rating._value2member_map_:
+        return str(RATING_LABELS[Rating(value)])
     if key == "status" and value in Status._value2member_map_:
         return str(STATUS_LABELS[Status(value)])
     if key == "kind" and value in Kind._value2member_map_:
