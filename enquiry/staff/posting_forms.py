@@ -13,7 +13,9 @@ from enquiry.rules.clock import REASON_MAX
 class PostedForm(FlaskForm):
     """The date a letter was posted to the applicant."""
 
-    posted_on = DateField(_l("Date posted"), validators=[InputRequired(_l("Enter the date posted."))])
+    posted_on = DateField(
+        _l("Date posted"), validators=[InputRequired(_l("Enter the date posted."))]
+    )
 
 
 class WithdrawForm(FlaskForm):
