@@ -10,7 +10,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, StringFiel
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from enquiry.labels import KIND_LABELS
-from enquiry.models import Channel, Kind
+from enquiry.models import Channel, DeliveryForm, Kind
 from enquiry.models import tickets as limits
 from enquiry.public.forms import (
     APPLICANT_LABELS,
@@ -113,6 +113,10 @@ class PaperApplicationForm(FlaskForm):
             ok = False
         if self.kind.data != Kind.INFO_APPLICATION.value:
             return ok
+        if self.delivery_form.data == DeliveryForm.EMAIL.value and not self.email.data:
+            message = _l("Delivery by e-mail needs an e-mail address; choose another form.")
+            self.delivery_form.errors = [*self.delivery_form.errors, message]
+            ok = False
         for field, message in (
             (self.applicant_type, _l("Choose the applicant type.")),
             (self.info_description, _l("Describe the information you seek.")),

@@ -363,3 +363,12 @@ def test_posting_refusals_are_pure() -> None:
     assert posting.refusal(row, date(2026, 3, 1), day, False) == posting.BEFORE_WRITTEN
     row.status = OutboxStatus.PENDING
     assert posting.refusal(row, day, day, False) == posting.NOT_TO_POST
+
+
+def test_delivery_by_e_mail_needs_an_e_mail_address(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    staff_login(english(client), role=Role.AGENT)
+    refused = client.post("/staff/tickets/paper", data=paper_form(delivery_form="email"))
+    assert refused.status_code == 400
+    assert "needs an e-mail address" in refused.get_data(as_text=True)
