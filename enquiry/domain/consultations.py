@@ -256,6 +256,25 @@ def lapse(
     _close(session, consultation, state, text, policy, actor, now, until=consultation.due_on)
 
 
+def withdraw(
+    session: SessionLike,
+    consultation: Consultation,
+    reason: str | None,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    resume: bool = True,
+) -> None:
+    """Staff withdraw (cancel) an open consultation; the clock runs again unless `resume` is
+    False (the application itself is concluded: nothing is left to run)."""
+    note = (reason or "").strip()[:TEXT_MAX]
+    text = f"征求意见已撤回：{note}" if note else "征求意见已撤回"
+    _close(
+        session, consultation, ConsultationState.WITHDRAWN, text, policy, actor, now, resume=resume
+    )
+
+
 def _close(
     session: SessionLike,
     consultation: Consultation,
@@ -265,6 +284,8 @@ def _close(
     actor: audit.Actor,
     now: datetime,
     until: date | None = None,
+    *,
+    resume: bool = True,
 ) -> None:
     if consultation.state is not ConsultationState.OPEN:
         raise ConsultationError(ALREADY_CLOSED)
@@ -285,6 +306,8 @@ def _close(
         ticket=ticket,
         detail=_detail(consultation),
     )
+    if not resume:
+        return
     if ticket.pause_kind is PauseKind.CONSULTATION and not _still_pausing(session, ticket):
         clock.resume_after_consultation(
             session, ticket, calendar=policy.calendar, actor=actor, now=now, until=until

@@ -35,6 +35,7 @@ def undelivered_by_ticket(
     query = (
         sa.select(OutboundEmail.ticket_id, OutboundEmail.status)
         .where(OutboundEmail.ticket_id.in_(ids), OutboundEmail.status.in_(UNDELIVERED))
+        .where(OutboundEmail.to_addr != "")  # no address: its letters go by post, not a fault
         .distinct()
     )
     found: dict[int, OutboxStatus] = {}
@@ -90,6 +91,8 @@ def retry(session: SessionLike, row: OutboundEmail, *, actor: audit.Actor, now: 
     """Put a failed or suppressed message back in the queue, due now, with fresh retries."""
     if row.status not in UNDELIVERED:
         raise NotRetryableError(f"the message is {row.status.value}, not failed or suppressed")
+    if not row.to_addr.strip():
+        raise NotRetryableError("the message has no address: its letter goes by post")
     before, error = row.status, row.last_error
     row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, now
     row.lease_until, row.last_error = None, None

@@ -48,6 +48,7 @@ class NewEnquiry:
     channel: Channel
     locale: str
     citizen_phone: str | None = None
+    citizen_address: str | None = None  # paper applications: letters go there without e-mail
     is_publication_consented: bool = False
     report_section_id: int | None = None
     applicant_type: ApplicantType | None = None
@@ -114,6 +115,7 @@ def open_ticket(
         citizen_name=enquiry.citizen_name,
         citizen_email=enquiry.citizen_email,
         citizen_phone=enquiry.citizen_phone,
+        citizen_address=enquiry.citizen_address,
         locale=enquiry.locale,
         is_publication_consented=enquiry.is_publication_consented,
         report_section_id=enquiry.report_section_id,

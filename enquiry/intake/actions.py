@@ -133,7 +133,7 @@ def sender_flag(mail: ParsedMail, ticket: Ticket) -> str | None:
     sender = mail.from_addr
     if sender is None:
         return "邮件没有发件人地址"
-    if address_key(sender) == address_key(ticket.citizen_email):
+    if ticket.citizen_email and address_key(sender) == address_key(ticket.citizen_email):
         return None
     return f"发件人 {sender} 不是本件的联系邮箱"[:FLAG_MAX]
 

@@ -22,8 +22,10 @@ from enquiry.rules.uploads import Upload
 
 def is_from_citizen(mail: ParsedMail, ticket: Ticket) -> bool:
     """Say whether the sender is the ticket's citizen (case and a final dot ignored)."""
-    return mail.from_addr is not None and (
-        address_key(mail.from_addr) == address_key(ticket.citizen_email)
+    return (
+        mail.from_addr is not None
+        and bool(ticket.citizen_email)
+        and (address_key(mail.from_addr) == address_key(ticket.citizen_email))
     )
 
 

@@ -15,10 +15,25 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from enquiry.mail.header_values import clean_text
-from enquiry.models import Message, MessageKind, OutboundEmail, SessionLike, Ticket
+from enquiry.models import (
+    Message,
+    MessageKind,
+    OutboundEmail,
+    OutboxStatus,
+    SessionLike,
+    Ticket,
+)
 
 SUBJECT_MAX = 200
 BODY_MARKER = "[ref:{reference}]"
+# A ticket without an e-mail address (a paper application with a postal address): its mail is
+# kept in the outbox, never sent; staff print its letter and post it (domain.posting).
+NO_ADDRESS = "not sent: the applicant has no e-mail address; print the letter and post it"
+
+
+def has_address(ticket: Ticket) -> bool:
+    """True when mail to the ticket's citizen can be sent: there is an e-mail address."""
+    return bool(ticket.citizen_email.strip())
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,7 @@ def queue(
         **context,
     }
     subject, body_text, body_html = render_pair(template, ticket.locale, full_context)
+    sendable = has_address(ticket)
     email = OutboundEmail(
         ticket_id=ticket.id,
         template=template,
@@ -125,6 +141,8 @@ def queue(
         reply_to=reply_address(identity, ticket.reference),
         is_automatic=is_automatic,
         attachment_id=attachment_id,
+        status=OutboxStatus.PENDING if sendable else OutboxStatus.SUPPRESSED,
+        last_error=None if sendable else NO_ADDRESS,
         next_attempt_at=now,
         created_at=now,
     )

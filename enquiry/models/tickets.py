@@ -17,6 +17,7 @@ BODY_MAX = 20_000
 NAME_MAX = 100
 EMAIL_MAX = 254
 PHONE_MAX = 32
+ADDRESS_MAX = 500
 INFO_DESCRIPTION_MAX = 5_000
 FILENAME_MAX = 255
 
@@ -123,6 +124,8 @@ class Ticket(Base):
     citizen_name: Mapped[str] = mapped_column(sa.String(NAME_MAX))
     citizen_email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
     citizen_phone: Mapped[str | None] = mapped_column(sa.String(PHONE_MAX))
+    # Paper applications only: where letters are posted ("" e-mail means letters go by post).
+    citizen_address: Mapped[str | None] = mapped_column(sa.String(ADDRESS_MAX))
     locale: Mapped[str] = mapped_column(sa.String(16), default="zh_Hans")
     is_publication_consented: Mapped[bool] = mapped_column(default=False)
 

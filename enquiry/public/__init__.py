@@ -15,6 +15,7 @@ from enquiry.public import (
     similar,
     statistics,
     track,
+    withdraw,
 )
 from enquiry.public.blueprint import bp
 
@@ -34,4 +35,5 @@ __all__ = [
     "similar",
     "statistics",
     "track",
+    "withdraw",
 ]

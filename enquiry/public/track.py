@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from enquiry import audit
-from enquiry.domain import tickets
+from enquiry.domain import tickets, withdrawal
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import citizen_files
@@ -125,6 +125,7 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
         "kind": kind_label(ticket.kind),
         "department": ticket.department.name_for(current_locale()),
         "accepts_follow_up": ticket.status not in NO_FOLLOW_UP,
+        "may_withdraw": withdrawal.may_withdraw(ticket),
         "remaining_days": remaining_days(ticket),
         "is_clock_paused": clock.pause_state(ticket) is not None,
         "correction_due_on": (

@@ -41,6 +41,8 @@ CLOCK_ACTIONS = frozenset(
         "ticket.answer",
         "ticket.close",
         "ticket.abandon",
+        "ticket.withdraw",
+        "letter.posted",
         "ticket.reopen",
         "ticket.citizen_follow_up",
     }

@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     REFUSE = "refuse"  # 不予受理
     MARK_SPAM = "mark_spam"
     ABANDON = "abandon"  # 视为放弃: the 补正 time limit passed unanswered (the worker, not staff)
+    WITHDRAW = "withdraw"  # 申请人撤回: the applicant withdraws (recorded by staff or the citizen)
 
 
 S = Status
@@ -60,6 +61,7 @@ TRANSITIONS: dict[Action, dict[Status, Status]] = {
     Action.REFUSE: {S.RECEIVED: S.REFUSED, S.ROUTED: S.REFUSED, S.ACKNOWLEDGED: S.REFUSED},
     Action.MARK_SPAM: dict.fromkeys(_OPEN, S.SPAM),
     Action.ABANDON: {S.AWAITING_CITIZEN: S.CLOSED},
+    Action.WITHDRAW: dict.fromkeys(_OPEN, S.CLOSED),
 }
 
 

@@ -29,6 +29,7 @@ from enquiry.staff import (
     stats_views,
     supervision_views,
     ticket,
+    withdraw_views,
 )
 from enquiry.staff.admin import audit as admin_audit
 from enquiry.staff.admin import departments as admin_departments
@@ -78,4 +79,5 @@ __all__ = [
     "stats_views",
     "supervision_views",
     "ticket",
+    "withdraw_views",
 ]

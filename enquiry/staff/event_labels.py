@@ -40,6 +40,8 @@ EVENT_LABELS = {
     "ticket.citizen_follow_up": _l("Citizen follow-up"),
     "ticket.reopen": _l("Reopened"),
     "ticket.abandon": _l("Concluded as withdrawn"),
+    "ticket.withdraw": _l("Withdrawn by the applicant"),
+    "letter.posted": _l("Letter posted to the applicant"),
     "ticket.taken_by_api": _l("Taken through the API"),
     "ticket.remind": _l("Reminder sent"),
     "ticket.rated": _l("Rated by the citizen"),
@@ -56,6 +58,7 @@ EVENT_LABELS = {
         "No opinion in time: deemed to agree (逾期未提出意见视为同意)"
     ),
     "consultation.reminded": _l("Consulted department reminded"),
+    "consultation.withdrawn": _l("Consultation withdrawn"),
     "ticket.remedy_recorded": _l("Review or lawsuit recorded"),
     "ticket.remedy_result_set": _l("Result of a review or lawsuit recorded"),
     "ticket.evidence_exported": _l("Evidence bundle exported"),

@@ -10,7 +10,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, StringFiel
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from enquiry.labels import KIND_LABELS
-from enquiry.models import Channel, Kind
+from enquiry.models import Channel, DeliveryForm, Kind
 from enquiry.models import tickets as limits
 from enquiry.public.forms import (
     APPLICANT_LABELS,
@@ -82,10 +82,10 @@ class PaperApplicationForm(FlaskForm):
         ],
     )
     email = StringField(
-        _l("Applicant's e-mail (the acknowledgement and answer are sent there)"),
+        _l("Applicant's e-mail (optional: the acknowledgement and answer are sent there)"),
         filters=[strip_text, strip_final_dot],
         validators=[
-            DataRequired(_l("Enter a valid e-mail address, e.g. name@example.com.")),
+            Optional(),
             Length(max=limits.EMAIL_MAX),
             Email(
                 _l("Enter a valid e-mail address, e.g. name@example.com."),
@@ -93,6 +93,11 @@ class PaperApplicationForm(FlaskForm):
             ),
             validate_sendable_address,
         ],
+    )
+    address = TextAreaField(
+        _l("Postal address (letters are posted there when there is no e-mail)"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=limits.ADDRESS_MAX), validate_gb18030],
     )
     phone = StringField(
         _l("Phone (optional)"),
@@ -102,8 +107,16 @@ class PaperApplicationForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
+        if not (self.email.data or self.address.data or self.phone.data):
+            message = _l("Give an e-mail address, a postal address or a phone number.")
+            self.address.errors = [*self.address.errors, message]
+            ok = False
         if self.kind.data != Kind.INFO_APPLICATION.value:
             return ok
+        if self.delivery_form.data == DeliveryForm.EMAIL.value and not self.email.data:
+            message = _l("Delivery by e-mail needs an e-mail address; choose another form.")
+            self.delivery_form.errors = [*self.delivery_form.errors, message]
+            ok = False
         for field, message in (
             (self.applicant_type, _l("Choose the applicant type.")),
             (self.info_description, _l("Describe the information you seek.")),

@@ -42,8 +42,9 @@ def enquiry_from(form: PaperApplicationForm) -> tickets.NewEnquiry:
         subject=form.subject.data,
         body=form.message.data,
         citizen_name=form.name.data,
-        citizen_email=form.email.data,
+        citizen_email=form.email.data or "",
         citizen_phone=form.phone.data or None,
+        citizen_address=form.address.data or None,
         channel=Channel(form.channel.data),
         locale=str(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans")),
         applicant_type=ApplicantType(form.applicant_type.data) if is_application else None,
@@ -86,5 +87,12 @@ def record_paper_application() -> Response | tuple[str, int]:
         reference=ticket.reference,
         day=format_day(ticket.received_on),
     )
+    if not ticket.citizen_email:
+        message = _(
+            "Recorded as %(reference)s, received on %(day)s. There is no e-mail address:"
+            " print the acknowledgement and post it (see Letters to print and post).",
+            reference=ticket.reference,
+            day=format_day(ticket.received_on),
+        )
     flash(message, "success")
     return redirect(ticket_url(ticket.id), code=303)

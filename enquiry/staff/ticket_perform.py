@@ -19,7 +19,7 @@ from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
 from enquiry.rules import outcomes_2008, workflow
-from enquiry.staff import clock_views, composer_page, outbox_views
+from enquiry.staff import clock_views, composer_page, outbox_views, withdraw_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for
@@ -82,6 +82,8 @@ def render_page(
         ticket=ticket,
         clock=clock_views.clock_panel(ticket, user),
         remedies=remedy_panel(ticket, user),
+        post_letters=withdraw_views.posting_panel(ticket),
+        withdrawal=withdraw_views.withdraw_panel(ticket, user),
         outcome_groups=outcomes_2008.choice_groups_for(ticket.received_on)
         if is_application
         else None,

@@ -8,6 +8,7 @@ translation change, regenerate them and review the diff:
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -23,6 +24,7 @@ from flask_babel import force_locale
 from enquiry import create_app
 from enquiry.mail.letters import wording
 from enquiry.mail.letters.compose import Letter, LetterFacts, compose
+from enquiry.mail.letters.linebreak import NO_START
 from enquiry.mail.letters.pdf import render_pdf
 from enquiry.mail.letters.settings import (
     DEMO_SEAL,
@@ -191,3 +193,21 @@ def test_a_missing_font_is_a_clear_error(settings: LetterSettings, tmp_path: Pat
 def test_the_same_letter_gives_the_same_pdf(settings: LetterSettings) -> None:
     letter = compose(facts("refused"), settings, "en")
     assert render_pdf(letter) == render_pdf(letter)
+
+
+def test_closing_punctuation_never_starts_a_line_in_the_pdf(settings: LetterSettings) -> None:
+    sentence = "根据《中华人民共和国政府信息公开条例》第三十六条，经审查，本机关决定：予以公开。"
+    paragraphs = tuple("一" * shift + sentence * 3 for shift in range(12))
+    letter = dataclasses.replace(
+        compose(facts("disclosed"), settings, "zh_Hans"), paragraphs=paragraphs
+    )
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(letter)))
+    lines = [
+        line.replace(" ", "")
+        for page in reader.pages
+        for line in page.extract_text().split("\n")
+        if line.strip()
+    ]
+    assert sum(sentence[:8] in line for line in lines) >= 12  # the paragraphs are there
+    starts = [line for line in lines if line[0] in NO_START]
+    assert starts == []

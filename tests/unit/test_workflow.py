@@ -86,6 +86,7 @@ def test_refused_transitions_raise(status: Status, action: Action) -> None:
                 A.MERGE,
                 A.REFUSE,
                 A.MARK_SPAM,
+                A.WITHDRAW,
             ],
         ),
         (S.ANSWERED, [A.ANSWER, A.CLOSE, A.CITIZEN_FOLLOW_UP, A.REOPEN, A.MERGE]),
@@ -110,11 +111,12 @@ def test_allowed_actions_agree_with_next_status(status: Status) -> None:
                 next_status(status, action)
 
 
-def test_every_action_has_transitions_and_only_close_and_abandon_close() -> None:
+def test_every_action_has_transitions_and_only_close_abandon_and_withdraw_close() -> None:
     assert set(TRANSITIONS) == set(Action)
     for action, moves in TRANSITIONS.items():
         assert moves, action
         for before, after in moves.items():
-            closes = action in {A.CLOSE, A.ABANDON}  # 办结, or 视为放弃 after a lapsed 补正
+            # 办结, 视为放弃 after a lapsed 补正, or 申请人撤回
+            closes = action in {A.CLOSE, A.ABANDON, A.WITHDRAW}
             assert (after is S.CLOSED) == closes or before is after
             assert before not in FINAL_STATUSES - {S.CLOSED}, (action, before)

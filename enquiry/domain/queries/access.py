@@ -46,7 +46,14 @@ def require_role(user: User, *roles: Role) -> None:
 # Who may do what to a ticket they can see (the staff ticket page follows the same rules).
 TRIAGE = frozenset({Action.TRANSFER, Action.REFUSE, Action.MARK_SPAM, Action.MERGE})
 HANDLING = frozenset(
-    {Action.ACKNOWLEDGE, Action.START, Action.REQUEST_INFO, Action.ANSWER, Action.REOPEN}
+    {
+        Action.ACKNOWLEDGE,
+        Action.START,
+        Action.REQUEST_INFO,
+        Action.ANSWER,
+        Action.REOPEN,
+        Action.WITHDRAW,
+    }
 )
 LEADS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

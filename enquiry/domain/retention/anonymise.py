@@ -49,7 +49,7 @@ WRITTEN_BY_CITIZEN_OR_ABOUT_THEM = (MessageKind.CITIZEN, MessageKind.REPLY, Mess
 
 
 def _known(ticket: Ticket) -> list[str | None]:
-    return [ticket.citizen_name, ticket.citizen_email, ticket.citizen_phone]
+    return [ticket.citizen_name, ticket.citizen_email, ticket.citizen_phone, ticket.citizen_address]
 
 
 def _scrubbed(text: str | None, known: list[str | None], removed: Counter[str]) -> str | None:
@@ -63,6 +63,7 @@ def _scrubbed(text: str | None, known: list[str | None], removed: Counter[str]) 
 def _ticket_fields(ticket: Ticket, known: list[str | None], removed: Counter[str]) -> None:
     removed["contact_fields"] += sum(1 for value in known if value and value != ANONYMISED)
     ticket.citizen_name, ticket.citizen_email, ticket.citizen_phone = ANONYMISED, "", None
+    ticket.citizen_address = None
     if "subject" not in KEPT_FOR_PUBLICATION and ticket.subject != ANONYMISED:
         ticket.subject = ANONYMISED
         removed["texts"] += 1

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from enquiry.mail.letters.compose import Letter
+from enquiry.mail.letters.linebreak import break_lines, has_cjk
 
 if TYPE_CHECKING:  # fpdf (and fontTools) load in about a second: only when a letter is made
     from fpdf import FPDF
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 CJK, UYGHUR = "letter-cjk", "letter-uyghur"
 SEAL_MM = 38
+KINSOKU_SLACK_MM = 0.2  # so that fpdf2 never re-breaks a line we measured as fitting
 # Fixed metadata: the same letter always gives the same bytes, so its SHA-256 means something.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -50,23 +52,27 @@ def _font(pdf: FPDF, letter: Letter, size: float) -> None:
         pdf.set_text_shaping(True, direction="ltr")
 
 
-def _lines(pdf: FPDF, text: str, height: float, align: str) -> None:
+def _lines(pdf: FPDF, text: str, height: float, align: str, *, rtl: bool = False) -> None:
+    if not rtl and has_cjk(text):  # our own breaks: closing punctuation never starts a line
+        width = pdf.epw - 2 * pdf.c_margin - KINSOKU_SLACK_MM
+        text = "\n".join(break_lines(text, width, pdf.get_string_width))
+        align = "L" if align == "J" else align  # no spaces to stretch in Chinese text
     pdf.multi_cell(0, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
 
 
 def _letterhead(pdf: FPDF, letter: Letter) -> None:
     _font(pdf, letter, 17)
-    _lines(pdf, letter.office_name, 10, "C")
+    _lines(pdf, letter.office_name, 10, "C", rtl=letter.is_rtl)
     _font(pdf, letter, 9)
     for line in letter.letterhead:
-        _lines(pdf, line, 5, "C")
+        _lines(pdf, line, 5, "C", rtl=letter.is_rtl)
     y = pdf.get_y() + 2
     pdf.set_draw_color(180, 35, 42)
     pdf.set_line_width(0.8)
     pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
     pdf.set_y(y + 6)
     _font(pdf, letter, 15)
-    _lines(pdf, letter.title, 9, "C")
+    _lines(pdf, letter.title, 9, "C", rtl=letter.is_rtl)
     pdf.ln(4)
 
 
@@ -74,10 +80,10 @@ def _body(pdf: FPDF, letter: Letter) -> None:
     start = "R" if letter.is_rtl else "L"
     _font(pdf, letter, 11)
     for line in letter.fact_lines:
-        _lines(pdf, line, 6.5, start)
+        _lines(pdf, line, 6.5, start, rtl=letter.is_rtl)
     for paragraph in letter.paragraphs:
         pdf.ln(3)
-        _lines(pdf, paragraph, 6.5, "R" if letter.is_rtl else "J")
+        _lines(pdf, paragraph, 6.5, "R" if letter.is_rtl else "J", rtl=letter.is_rtl)
 
 
 def _closing(pdf: FPDF, letter: Letter) -> None:
@@ -88,7 +94,7 @@ def _closing(pdf: FPDF, letter: Letter) -> None:
     end = "L" if letter.is_rtl else "R"
     _font(pdf, letter, 11)
     for line in letter.closing:
-        _lines(pdf, line, 7, end)
+        _lines(pdf, line, 7, end, rtl=letter.is_rtl)
     seal = letter.settings.seal_path
     if seal is not None and seal.is_file():
         x = pdf.l_margin + 8 if letter.is_rtl else pdf.w - pdf.r_margin - SEAL_MM - 8
