@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, current_app, flash, redirect
+from flask import abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -42,10 +42,18 @@ def _back(ticket_id: int, anchor: str = "") -> Response:
     return redirect(ticket_url(ticket_id) + anchor, code=303)
 
 
-def _refused(ticket_id: int, code: str) -> Response:
+def _refused(ticket_id: int, code: str, status: int = 400) -> tuple[str, int]:
+    """Say why nothing was done, on a page of its own: 400 for what was typed, 409 when the
+    ticket's state does not allow it. The session is rolled back first."""
     db.session.rollback()
-    flash(str(REFUSALS.get(code, code)), "danger")
-    return _back(ticket_id)
+    ticket = db.session.get(Ticket, ticket_id)
+    page = render_template(
+        "staff/action_refused.html",
+        ticket=ticket,
+        message=str(REFUSALS.get(code, code)),
+        back=ticket_url(ticket_id),
+    )
+    return page, status
 
 
 def posting_panel(ticket: Ticket) -> dict[str, Any] | None:
@@ -69,7 +77,7 @@ def withdraw_panel(ticket: Ticket, user: User) -> dict[str, Any] | None:
 
 @bp.post("/tickets/<id:ticket_id>/withdraw", endpoint="withdraw_ticket")
 @role_required(*ALL_STAFF)
-def withdraw_ticket(ticket_id: int) -> Response:
+def withdraw_ticket(ticket_id: int) -> Response | tuple[str, int]:
     """Record that the applicant withdrew: the ticket is concluded, the clock stops."""
     user = current_staff()
     ticket = load_ticket_for(user, ticket_id)
@@ -83,7 +91,7 @@ def withdraw_ticket(ticket_id: int) -> Response:
             note=form.note.data,
         )  # fmt: skip
     except withdrawal.WithdrawalError as error:
-        return _refused(ticket.id, str(error))
+        return _refused(ticket.id, str(error), 409)
     db.session.commit()
     flash(_("The withdrawal is recorded; the enquiry is concluded."), "success")
     return _back(ticket.id)
@@ -91,7 +99,7 @@ def withdraw_ticket(ticket_id: int) -> Response:
 
 @bp.post("/consultations/<id:consultation_id>/withdraw", endpoint="withdraw_consultation")
 @role_required(*ALL_STAFF)
-def withdraw_consultation(consultation_id: int) -> Response:
+def withdraw_consultation(consultation_id: int) -> Response | tuple[str, int]:
     """Withdraw (cancel) an open consultation; the applicant's clock runs again."""
     user = current_staff()
     consultation = db.session.get(Consultation, consultation_id)
@@ -108,7 +116,7 @@ def withdraw_consultation(consultation_id: int) -> Response:
             now=utcnow(),
         )  # fmt: skip
     except consultations.ConsultationError as error:
-        return _refused(ticket.id, str(error))
+        return _refused(ticket.id, str(error), 409)
     db.session.commit()
     flash(_("The consultation is withdrawn."), "success")
     return _back(ticket.id)
@@ -116,7 +124,7 @@ def withdraw_consultation(consultation_id: int) -> Response:
 
 @bp.post("/tickets/<id:ticket_id>/mail/<id:outbound_id>/posted", endpoint="record_posted")
 @role_required(*ALL_STAFF)
-def record_posted(ticket_id: int, outbound_id: int) -> Response:
+def record_posted(ticket_id: int, outbound_id: int) -> Response | tuple[str, int]:
     """Record the date a letter (a mail kept for post) was posted to the applicant."""
     user = current_staff()
     ticket = load_ticket_for(user, ticket_id)
@@ -131,7 +139,7 @@ def record_posted(ticket_id: int, outbound_id: int) -> Response:
             db.session, ticket, mail, form.posted_on.data, actor=actor_for(user), now=utcnow()
         )
     except posting.PostingError as error:
-        return _refused(ticket.id, str(error))
+        return _refused(ticket.id, str(error), 409)
     db.session.commit()
     flash(_("The date posted is recorded."), "success")
     return _back(ticket.id, "#post-letters")

@@ -174,12 +174,14 @@ def test_staff_record_the_date_a_letter_was_posted(
     row = mails(app, ticket_id)[0]
     url = f"/staff/tickets/{ticket_id}/mail/{row.id}/posted"
     tomorrow = (TODAY + timedelta(days=1)).isoformat()
-    assert client.post(url, data={"posted_on": tomorrow}).status_code == 303
+    future = client.post(url, data={"posted_on": tomorrow})
+    assert future.status_code == 409 and 'role="alert"' in future.get_data(as_text=True)
     assert "letter.posted" not in actions(app, ticket_id)
     response = client.post(url, data={"posted_on": TODAY.isoformat()})
     assert response.status_code == 303
     assert actions(app, ticket_id).count("letter.posted") == 1
-    again = client.post(url, data={"posted_on": TODAY.isoformat()}, follow_redirects=True)
+    again = client.post(url, data={"posted_on": TODAY.isoformat()})
+    assert again.status_code == 409
     assert "already recorded as posted" in again.get_data(as_text=True)
     assert actions(app, ticket_id).count("letter.posted") == 1
     with app.app_context():
