@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     ratio.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     ratio.add_argument("--reseed", action="store_true", help="seed again even if present")
 
+    pipe = commands.add_parser("pipe", help="CPU per message of the MTA pipe, fresh processes")
+    pipe.add_argument("--messages", type=int, default=10, help="messages (processes) each")
+    pipe.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
+
     args = parser.parse_args(argv)
     if args.command == "seed":
         from bench.seed import seed as run_seed
@@ -73,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.ratio import run as run_ratio
 
         return run_ratio(args)
+    if args.command == "pipe":
+        from bench.pipebench import run as run_pipe
+
+        return run_pipe(args)
     if args.command == "annual":
         from bench.annualbench import run as run_annual
 

@@ -238,19 +238,21 @@ def run_all(pid: int, scenarios: Scenarios, requests: int, warmup: int) -> dict[
 
 
 def ensure_seeded(tickets: int, reseed: bool) -> str:
-    """Seed bench/data/ratio.sqlite3 with N tickets unless it already holds exactly N."""
+    """Seed bench/data/ratio.sqlite3 with N tickets unless it was seeded with N already.
+
+    Each run adds its submissions (a few hundred tickets): not enough to move the figures.
+    """
     from bench.seed import seed
 
     uri = f"sqlite:///{RATIO_DB}"
-    if RATIO_DB.exists() and not reseed:
-        engine = sa.create_engine(uri)
-        with engine.connect() as connection:
-            held = connection.scalar(sa.text("SELECT count(*) FROM tickets"))
-        engine.dispose()
-        if held == tickets:
+    marker = RATIO_DB.with_suffix(".seeded")
+    if RATIO_DB.exists() and marker.exists() and not reseed:
+        if marker.read_text().strip() == str(tickets):
             return uri
     print(f"seeding {tickets} tickets into {RATIO_DB}", file=sys.stderr)
+    marker.unlink(missing_ok=True)
     seed(uri, tickets=tickets, long_threads=0, seed_value=2026, keep=False)
+    marker.write_text(f"{tickets}\n")
     return uri
 
 
