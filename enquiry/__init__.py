@@ -115,6 +115,9 @@ def _init_extensions(app: Flask) -> None:
     _init_core_extensions(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    from enquiry.ratelimit import storage_uri
+
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config.get("RATELIMIT_STORAGE_URI"))
     limiter.init_app(app)
     login_manager.init_app(app)
 
@@ -131,7 +134,9 @@ def _init_core_extensions(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
-    from enquiry.domain import events
+    from enquiry.domain import events, reference_cache
+
+    reference_cache.listen()  # admins' changes to rarely changing data bump its cache stamp
 
     events.listen(db.session)  # public audit events become webhook deliveries, same transaction
     from enquiry.domain import notifications
