@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
-from enquiry.domain import reference_cache
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.admin.install import RoutingOffice
 from enquiry.mail.letters.settings import LetterSettings, letter_settings_from_config
@@ -46,9 +45,7 @@ def policy_from_config(
     sender = str(config["MAIL_DEFAULT_SENDER"])
     name = str(config["CALENDAR"])
     if session is not None and not overrides:  # the administrators' calendar, cached
-        calendar = reference_cache.cached(
-            session, f"calendar:{name}", lambda s: calendar_admin.calendar_for(s, name)
-        )
+        calendar = calendar_admin.calendar_for(session, name)
     else:
         extra = [
             *(calendar_admin.admin_overrides(session, name) if session is not None else ()),

@@ -64,16 +64,20 @@ def stamp(session: SessionLike) -> Any:
     info = session.info
     value = info.get(_STAMP_IN_SESSION, _MISSING)
     if value is _MISSING:
-        table = Setting.__table__
         value = session.execute(
-            sa.select(table.c.value).where(table.c.key == REFERENCE_STAMP)
+            sa.select(Setting.value).where(Setting.key == REFERENCE_STAMP)
         ).scalar()
         info[_STAMP_IN_SESSION] = value
     return value
 
 
 def cached(session: SessionLike, name: str, build: Callable[[SessionLike], T]) -> T:
-    """Return build(session) as read under the current stamp, building it at most once."""
+    """Return build(session) as read under the current stamp, building it at most once.
+
+    While the session holds unflushed changes to the cached tables, build afresh.
+    """
+    if _touches_cached(session):
+        return build(session)
     current = stamp(session)
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
@@ -81,7 +85,7 @@ def cached(session: SessionLike, name: str, build: Callable[[SessionLike], T]) -
         cache = _caches.setdefault(engine, {})
         hit = cache.get(name)
     if hit is not None and hit[0] == current:
-        return hit[1]  # type: ignore[no-any-return]
+        return hit[1]
     value = build(session)
     with _lock:
         cache[name] = (current, value)
@@ -90,20 +94,19 @@ def cached(session: SessionLike, name: str, build: Callable[[SessionLike], T]) -
 
 def bump(session: Session) -> None:
     """Replace the stamp in the session's transaction: every process reads afresh."""
-    table = Setting.__table__
     token, now = secrets.token_hex(8), utcnow()
     connection = session.connection()
     changed = connection.execute(
-        sa.update(table).where(table.c.key == REFERENCE_STAMP).values(value=token, updated_at=now)
+        sa.update(Setting).where(Setting.key == REFERENCE_STAMP).values(value=token, updated_at=now)
     ).rowcount
     if not changed:
         connection.execute(
-            sa.insert(table).values(key=REFERENCE_STAMP, value=token, updated_at=now)
+            sa.insert(Setting).values(key=REFERENCE_STAMP, value=token, updated_at=now)
         )
     session.info[_STAMP_IN_SESSION] = token
 
 
-def _touches_cached(session: Session) -> bool:
+def _touches_cached(session: SessionLike) -> bool:
     return any(
         isinstance(instance, CACHED_MODELS)
         for instance in (*session.new, *session.dirty, *session.deleted)

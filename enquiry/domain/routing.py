@@ -51,7 +51,5 @@ def active_rules(session: SessionLike) -> tuple[RuleView, ...]:
 def default_department_id(session: SessionLike) -> int | None:
     """The id of the active default department, if any."""
     return session.scalar(
-        select(Department.id).where(
-            Department.is_default.is_(True), Department.is_active.is_(True)
-        )
+        select(Department.id).where(Department.is_default.is_(True), Department.is_active.is_(True))
     )
