@@ -58,7 +58,7 @@ def measure(command: list[str], env: dict[str, str], messages: list[bytes], n: i
         )
         if done.returncode != 0:
             raise RuntimeError(f"{command}: exit {done.returncode}\n{done.stderr.decode()}")
-        word = (done.stdout.decode().split() or ["?"])[0]
+        word = ([*done.stdout.decode().split(), "?", "?"])[1]  # "#12 created WLMQ-…"
         outcomes[word] = outcomes.get(word, 0) + 1
     cpu, wall = _children_cpu() - before, time.perf_counter() - started
     return {"cpu_s": cpu / n, "wall_s": wall / n, "outcomes": outcomes}
