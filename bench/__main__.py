@@ -37,6 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     annual.add_argument("--db", default="sqlite")
     annual.add_argument("--repeat", type=int, default=5)
 
+    ratio = commands.add_parser("ratio", help="server CPU per request: Enquiry / bare Flask")
+    ratio.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
+    ratio.add_argument("--requests", type=int, default=200, help="measured requests per kind")
+    ratio.add_argument("--warmup", type=int, default=20, help="unmeasured requests first")
+    ratio.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    ratio.add_argument("--reseed", action="store_true", help="seed again even if present")
+
+    pipe = commands.add_parser("pipe", help="CPU per message of the MTA pipe, fresh processes")
+    pipe.add_argument("--messages", type=int, default=10, help="messages (processes) each")
+    pipe.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
+
     args = parser.parse_args(argv)
     if args.command == "seed":
         from bench.seed import seed as run_seed
@@ -62,6 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         from bench.mailbench import run_send
 
         return run_send(args)
+    if args.command == "ratio":
+        from bench.ratio import run as run_ratio
+
+        return run_ratio(args)
+    if args.command == "pipe":
+        from bench.pipebench import run as run_pipe
+
+        return run_pipe(args)
     if args.command == "annual":
         from bench.annualbench import run as run_annual
 

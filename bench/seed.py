@@ -1010,6 +1010,13 @@ def seed(
         seeder.load_reference_data()
         with Progress("tickets", tickets) as progress:
             seeder.run(tickets, long_threads, progress)
+        with db.engine.begin() as c:  # the chain head names the newest seeded event
+            c.exec_driver_sql(
+                "UPDATE audit_chain_head SET "
+                "hash = (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), "
+                "length = (SELECT count(*) FROM audit_events) "
+                "WHERE id = 1 AND EXISTS (SELECT 1 FROM audit_events)"
+            )
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                 c.exec_driver_sql("VACUUM ANALYZE")

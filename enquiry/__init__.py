@@ -48,6 +48,32 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def create_intake_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the application without its web front, for the mail pipe (enquiry.intake.pipe).
+
+    Configuration, database, audit keys, translations and the templates of the mails it
+    writes: what taking in a message needs, none of the pages, forms, logins or rate limits.
+    """
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("ENQUIRY_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=None,
+    )
+    _configure(app, test_config)
+    from enquiry.audit import keys as audit_keys
+
+    audit_keys.init_app(app)
+    _init_core_extensions(app)
+    from enquiry import templating
+    from enquiry.search import index as search_index
+
+    templating.init_app(app)
+    search_index.init_app(app)
+    return app
+
+
 def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     from enquiry.config import Defaults, default_database_uri, secret_key_for
 
@@ -84,22 +110,33 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from enquiry.extensions import csrf, db, limiter, login_manager, migrate
+
+    _init_core_extensions(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    from enquiry.ratelimit import storage_uri
+
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config.get("RATELIMIT_STORAGE_URI"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _init_core_extensions(app: Flask) -> None:
     import enquiry.models  # noqa: F401  (registers every table on the metadata)
-    from enquiry.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from enquiry.core_extensions import babel, db, mail
     from enquiry.i18n import select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
-    csrf.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
-    limiter.init_app(app)
-    login_manager.init_app(app)
-    from enquiry.domain import events
+    from enquiry.domain import events, reference_cache
+
+    reference_cache.listen()  # admins' changes to rarely changing data bump its cache stamp
 
     events.listen(db.session)  # public audit events become webhook deliveries, same transaction
     from enquiry.domain import notifications
@@ -120,7 +157,7 @@ def _tune_sqlite(app: Flask) -> None:
 
     from sqlalchemy import event
 
-    from enquiry.extensions import db
+    from enquiry.core_extensions import db
 
     timeout_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 15)) * 1000)
     with app.app_context():

@@ -1,20 +1,16 @@
 """Flask extensions, created unbound and bound in create_app."""
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from enquiry.models.base import Base
+from enquiry.core_extensions import babel, db, mail
 
-db = SQLAlchemy(model_class=Base)
+__all__ = ["babel", "csrf", "db", "limiter", "login_manager", "mail", "migrate"]
+
 migrate = Migrate()
-mail = Mail()
 csrf = CSRFProtect()
-babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

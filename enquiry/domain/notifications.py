@@ -51,6 +51,19 @@ def mode_of(session: SessionLike, user_id: int) -> NotifyMode:
     return setting.mode if setting is not None else NotifyMode.EACH
 
 
+def modes_of(session: SessionLike, user_ids: list[int]) -> dict[int, NotifyMode]:
+    """Return `mode_of` for each of the colleagues, in one query."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        sa.select(NotificationSetting.user_id, NotificationSetting.mode).where(
+            NotificationSetting.user_id.in_(user_ids)
+        )
+    )
+    chosen = {row.user_id: row.mode for row in rows}
+    return {user_id: chosen.get(user_id, NotifyMode.EACH) for user_id in user_ids}
+
+
 def set_mode(session: SessionLike, user: User, mode: NotifyMode, *, now: datetime) -> None:
     """Save the colleague's choice; flush."""
     setting = session.get(NotificationSetting, user.id)
@@ -84,10 +97,14 @@ def notify(
 ) -> list[Notification]:
     """Add one notification per colleague (not the one who acted); the caller flushes."""
     added = []
-    for user in {user.id: user for user in users}.values():
-        if user.id == skip_user_id or not user.is_active:
-            continue
-        state = MailState.SKIPPED if mode_of(session, user.id) is NotifyMode.NONE else None
+    wanted = [
+        user
+        for user in {user.id: user for user in users}.values()
+        if user.id != skip_user_id and user.is_active
+    ]
+    modes = modes_of(session, [user.id for user in wanted])
+    for user in wanted:
+        state = MailState.SKIPPED if modes[user.id] is NotifyMode.NONE else None
         added.append(
             Notification(
                 user_id=user.id,

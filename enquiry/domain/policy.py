@@ -44,14 +44,18 @@ def policy_from_config(
     """
     sender = str(config["MAIL_DEFAULT_SENDER"])
     name = str(config["CALENDAR"])
-    extra = [
-        *(calendar_admin.admin_overrides(session, name) if session is not None else ()),
-        *overrides,
-    ]
-    notices = calendar_admin.entered_notices(session) if session is not None else ()
+    if session is not None and not overrides:  # the administrators' calendar, cached
+        calendar = calendar_admin.calendar_for(session, name)
+    else:
+        extra = [
+            *(calendar_admin.admin_overrides(session, name) if session is not None else ()),
+            *overrides,
+        ]
+        notices = calendar_admin.entered_notices(session) if session is not None else ()
+        calendar = deadlines.calendar_named(name, extra, notices)
     return Policy(
         reference_prefix=str(config["REFERENCE_PREFIX"]).upper(),
-        calendar=deadlines.calendar_named(name, extra, notices),
+        calendar=calendar,
         office_hours=deadlines.OfficeHours(
             start=time.fromisoformat(str(config["OFFICE_OPENS"])),
             end=time.fromisoformat(str(config["OFFICE_CLOSES"])),

@@ -23,7 +23,7 @@ from wtforms import SelectChoice
 
 from enquiry import audit
 from enquiry.bounded import parse_id
-from enquiry.domain import confirmations, formtoken, tickets
+from enquiry.domain import confirmations, formtoken, reference_cache, tickets
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import public as visible
 from enquiry.extensions import csrf, db, limiter
@@ -160,8 +160,9 @@ def submit(form: AskForm) -> Any:
     except formtoken.FormTokenError as error:
         db.session.rollback()
         return render_form(form, 400, str(TOKEN_MESSAGES[error.problem]))
+    ticket_id = opened.ticket.id  # read before the commit expires it (no reload after)
     db.session.commit()
-    access.grant(opened.ticket.id)
+    access.grant(ticket_id)
     session[CONFIRMATION_KEY] = token  # the code itself stays out of the (readable) cookie
     return redirect(url_for("public.submitted"), code=303)
 
@@ -205,7 +206,8 @@ def submitted() -> Any:
 def section_choices() -> list[SelectChoice]:
     """Report sections grouped by report, for the select box."""
     choices = [SelectChoice("", _("Not about a particular part"))]
-    for year, section_id, number, heading in visible.section_rows(db.session):
+    rows = reference_cache.cached(db.session, "report_sections", visible.section_rows)
+    for year, section_id, number, heading in rows:
         label = _("%(year)d report", year=year)
         # An <option> holds no markup: Unicode isolates keep "(二) 主动公开" whole in Uyghur.
         title = f"{number} {heading}".strip()

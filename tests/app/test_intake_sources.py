@@ -59,20 +59,6 @@ def child_env(app: Flask, **settings: Any) -> dict[str, str]:
     return env
 
 
-def flask_child(
-    args: list[str], env: dict[str, str], stdin: bytes
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-
-
 # --- flask mail ingest (an MTA pipe) ---------------------------------------------------------
 
 
@@ -91,15 +77,64 @@ def test_mail_ingest_exits_0_for_a_quarantined_message(app: Flask) -> None:
     assert inbound_rows(app)[0].outcome is InboundOutcome.QUARANTINED
 
 
-def test_mail_ingest_as_a_process_exits_0_once_stored(app: Flask) -> None:
-    done = flask_child(["mail", "ingest"], child_env(app), eml("intake-uyghur.eml"))
+# The MTA runs either `flask mail ingest` or the thin entry point that builds no web app.
+PIPES = {
+    "flask mail ingest": ["-m", "flask", "mail", "ingest"],
+    "enquiry.intake.pipe": ["-m", "enquiry.intake.pipe"],
+}
+
+
+def pipe_child(pipe: str, env: dict[str, str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, *PIPES[pipe]],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("pipe", PIPES)
+def test_mail_ingest_as_a_process_exits_0_once_stored(app: Flask, pipe: str) -> None:
+    done = pipe_child(pipe, child_env(app), eml("intake-uyghur.eml"))
     assert done.returncode == 0, done.stderr.decode()
     assert count(app, Ticket) == 1
 
 
-def test_mail_ingest_exits_75_when_the_database_is_unreachable(app: Flask) -> None:
+@pytest.mark.parametrize("pipe", PIPES)
+def test_mail_ingest_as_a_process_stores_and_takes_in_like_the_others(
+    app: Flask, pipe: str
+) -> None:
+    done = pipe_child(pipe, child_env(app), eml("intake-gbk-new.eml"))
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"created WLMQ-" in done.stdout
+    [inbound] = inbound_rows(app)
+    assert (inbound.source, inbound.outcome) == (InboundSource.PIPE, InboundOutcome.CREATED)
+    assert raw_of(app, inbound) == eml("intake-gbk-new.eml")
+    again = pipe_child(pipe, child_env(app), eml("intake-gbk-new.eml"))
+    assert again.returncode == 0, again.stderr.decode()
+    assert inbound_rows(app)[1].outcome is InboundOutcome.DUPLICATE
+    garbage = pipe_child(pipe, child_env(app), eml("intake-garbage.bin"))
+    assert garbage.returncode == 0 and b"quarantined" in garbage.stdout
+    assert count(app, Ticket) == 1
+
+
+@pytest.mark.parametrize("pipe", PIPES)
+def test_mail_ingest_as_a_process_refuses_a_message_over_the_limit(app: Flask, pipe: str) -> None:
+    raw = eml("intake-gbk-new.eml") + b"x" * 3000
+    done = pipe_child(pipe, child_env(app, MAX_INBOUND_BYTES=2000), raw)
+    assert done.returncode == 65, (done.stdout + done.stderr).decode()
+    [inbound] = inbound_rows(app)
+    assert inbound.outcome is InboundOutcome.QUARANTINED
+    assert b"xxxx" not in raw_of(app, inbound)
+
+
+@pytest.mark.parametrize("pipe", PIPES)
+def test_mail_ingest_exits_75_when_the_database_is_unreachable(app: Flask, pipe: str) -> None:
     env = child_env(app, SQLALCHEMY_DATABASE_URI=UNREACHABLE_DATABASE)
-    done = flask_child(["mail", "ingest"], env, eml("intake-gbk-new.eml"))
+    done = pipe_child(pipe, env, eml("intake-gbk-new.eml"))
     assert done.returncode == 75, (done.stdout + done.stderr).decode()
     assert b"try again later" in done.stderr
 

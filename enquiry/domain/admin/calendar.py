@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from enquiry import audit
+from enquiry.domain import reference_cache
 from enquiry.models import CalendarNotice, HolidayOverride, SessionLike, Ticket
 from enquiry.rules import clock, deadlines
 from enquiry.rules.calendar_overrides import REGIONS, OverrideEntry
@@ -80,7 +81,14 @@ def entered_notices(session: SessionLike) -> list[deadlines.Notice]:
 
 
 def calendar_for(session: SessionLike, name: str) -> deadlines.WorkCalendar:
-    """Return the named calendar with the administrators' overrides and entered notices."""
+    """Return the named calendar with the administrators' overrides and entered notices.
+
+    Cached per process until an override or notice changes (enquiry.domain.reference_cache).
+    """
+    return reference_cache.cached(session, f"calendar:{name}", lambda s: _calendar(s, name))
+
+
+def _calendar(session: SessionLike, name: str) -> deadlines.WorkCalendar:
     return deadlines.calendar_named(name, admin_overrides(session, name), entered_notices(session))
 
 

@@ -1,0 +1,15 @@
+"""The extensions every process needs, web or not: the database, mail and translations.
+
+Kept apart from the web's (CSRF, login, rate limits, migrations in enquiry.extensions) so that
+the mail pipe (enquiry.intake.pipe) starts without importing those.
+"""
+
+from flask_babel import Babel
+from flask_mail import Mail
+from flask_sqlalchemy import SQLAlchemy
+
+from enquiry.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+mail = Mail()
+babel = Babel()
