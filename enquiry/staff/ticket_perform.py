@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,9 +13,10 @@ from flask_wtf import FlaskForm
 
 from enquiry import audit
 from enquiry.domain import correction, handling
-from enquiry.domain.answering import StaleTicketError
+from enquiry.domain.answering import StaleTicketError, check_action_version
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import tickets as loaded
+from enquiry.domain.queries.composer import ticket_version
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
 from enquiry.rules import outcomes_2008, workflow
@@ -75,6 +76,7 @@ def render_page(
     built = {name: make_form(name, user, ticket) for name in FORMS} | (forms or {})
     offered = {action.value for action in page.offered_actions(user, ticket)}
     composer_page.stamp_version(built["reply"], ticket)
+    stamp_versions(built.values(), ticket)
     is_application = ticket.kind is Kind.INFO_APPLICATION
     is_open = ticket.status not in FINAL_STATUSES
     return render_template(
@@ -107,6 +109,14 @@ def render_page(
     ), status
 
 
+def stamp_versions(forms: Iterable[Any], ticket: Ticket) -> None:
+    """Stamp every action form with the ticket's version now (a form sent back gets it anew)."""
+    version = ticket_version(db.session, ticket)
+    for form in forms:
+        if isinstance(form, tf.VersionedForm):
+            form.version.data = version
+
+
 def perform(
     ticket_id: int,
     form_name: str,
@@ -126,6 +136,9 @@ def perform(
         error = _("Please correct the following. Nothing was changed.")
         return render_page(ticket, 400, forms={form_name: form}, error=error)
     try:
+        seen = getattr(form, "version", None)
+        if seen is not None and seen.data:
+            check_action_version(db.session, ticket, seen.data)
         run(ticket, form, actor_for(user), utcnow())
     except workflow.TransitionError as error:
         db.session.rollback()
