@@ -24,6 +24,7 @@ from enquiry.models.notifications import (
     NotificationKind,
     NotificationSetting,
     NotifyMode,
+    ReadHorizon,
     TicketRead,
 )
 from enquiry.models.org import Department, Role, User
@@ -125,6 +126,7 @@ __all__ = [
     "SuppressedAddress",
     "Ticket",
     "TicketPresence",
+    "ReadHorizon",
     "TicketRead",
     "UsedFormToken",
     "User",

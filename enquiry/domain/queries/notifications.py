@@ -15,6 +15,7 @@ from enquiry.models import (
     MessageKind,
     Notification,
     NotificationKind,
+    ReadHorizon,
     SessionLike,
     Ticket,
     TicketRead,
@@ -58,7 +59,16 @@ def _last_read(user: User) -> sa.ColumnElement[int]:
         .correlate(Ticket)
         .scalar_subquery()
     )
-    return sa.func.coalesce(seen, -1)
+    return sa.func.coalesce(seen, _horizon(user), -1)
+
+
+def _horizon(user: User) -> sa.ScalarSelect[int]:
+    """The colleague's read horizon: what counted as read when unread markers arrived."""
+    return (
+        sa.select(ReadHorizon.last_message_id)
+        .where(ReadHorizon.user_id == user.id)
+        .scalar_subquery()
+    )
 
 
 def unread_condition(user: User) -> sa.ColumnElement[bool]:
@@ -129,10 +139,15 @@ def row_states(session: SessionLike, user: User, ticket_ids: Sequence[int]) -> d
     )
     latest_query = sa.select(Message).where(Message.id.in_(latest_ids.group_by(Message.ticket_id)))
     latest = {message.ticket_id: message for message in session.scalars(latest_query)}
+    horizon = session.scalar(
+        sa.select(ReadHorizon.last_message_id).where(ReadHorizon.user_id == user.id)
+    )
     citizen = {
-        ticket_id: (last, count)
-        for ticket_id, last, count in session.execute(
-            sa.select(Message.ticket_id, sa.func.max(Message.id), sa.func.count())
+        ticket_id: (first, last, count)
+        for ticket_id, first, last, count in session.execute(
+            sa.select(
+                Message.ticket_id, sa.func.min(Message.id), sa.func.max(Message.id), sa.func.count()
+            )
             .where(Message.ticket_id.in_(ticket_ids), Message.kind == MessageKind.CITIZEN)
             .group_by(Message.ticket_id)
         )
@@ -140,13 +155,14 @@ def row_states(session: SessionLike, user: User, ticket_ids: Sequence[int]) -> d
     states = {}
     for ticket_id in ticket_ids:
         message = latest.get(ticket_id)
-        last_citizen, citizen_count = citizen.get(ticket_id, (0, 0))
-        seen = reads.get(ticket_id, -1)
+        first_citizen, last_citizen, citizen_count = citizen.get(ticket_id, (0, 0, 0))
+        seen = reads.get(ticket_id, -1 if horizon is None else horizon)
         unread = last_citizen > seen
+        seen_before = ticket_id in reads or first_citizen <= seen
         states[ticket_id] = RowState(
             preview=message.body if message is not None else "",
             preview_kind=message.kind if message is not None else None,
             is_unread=unread,
-            is_new_reply=unread and citizen_count > 1 and ticket_id in reads,
+            is_new_reply=unread and citizen_count > 1 and seen_before,
         )
     return states
