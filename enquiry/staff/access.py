@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from enquiry.audit import Actor, record
 from enquiry.domain.accounts import totp
-from enquiry.domain.queries.access import TicketNotFoundError, load_ticket
+from enquiry.domain.queries.access import TicketNotFoundError, load_ticket, load_ticket_to_read
 from enquiry.extensions import db
 from enquiry.models import Role, Ticket, User, utcnow
 from enquiry.staff.blueprint import bp
@@ -149,6 +149,14 @@ def load_ticket_for(user: User, ticket_id: int) -> Ticket:
     """Return a ticket the user may see, or abort 404 (another department's ticket too)."""
     try:
         return load_ticket(db.session, user, ticket_id)
+    except TicketNotFoundError:
+        abort(404)
+
+
+def load_ticket_to_read_for(user: User, ticket_id: int) -> Ticket:
+    """Return a ticket the user may read (in scope, or named in a note: 会商), or abort 404."""
+    try:
+        return load_ticket_to_read(db.session, user, ticket_id)
     except TicketNotFoundError:
         abort(404)
 

@@ -16,6 +16,7 @@ from enquiry.domain import correction, handling
 from enquiry.domain.answering import StaleTicketError, check_action_version
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import tickets as loaded
+from enquiry.domain.queries.access import TicketNotFoundError, is_in_scope, load_ticket_to_read
 from enquiry.domain.queries.composer import ticket_version
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
@@ -23,7 +24,12 @@ from enquiry.rules import outcomes_2008, workflow
 from enquiry.staff import clock_views, composer_page, outbox_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
-from enquiry.staff.access import actor_for, current_staff, load_ticket_for
+from enquiry.staff.access import (
+    actor_for,
+    current_staff,
+    load_ticket_for,
+    load_ticket_to_read_for,
+)
 from enquiry.staff.related_panel import related_panel
 from enquiry.staff.remedy_panel import remedy_panel
 from enquiry.templating import current_locale
@@ -74,7 +80,8 @@ def render_page(
     """Render the ticket page; forms given replace the blank ones (to show input and errors)."""
     user = current_staff()
     built = {name: make_form(name, user, ticket) for name in FORMS} | (forms or {})
-    offered = {action.value for action in page.offered_actions(user, ticket)}
+    in_scope = is_in_scope(user, ticket)  # else 会商: named in a note, may read and add notes
+    offered = {action.value for action in page.offered_actions(user, ticket)} if in_scope else set()
     composer_page.stamp_version(built["reply"], ticket)
     stamp_versions(built.values(), ticket)
     is_application = ticket.kind is Kind.INFO_APPLICATION
@@ -97,8 +104,12 @@ def render_page(
         forms=built,
         offered=offered,
         composer=composer_page.composer_view(user, ticket, kept="reply" in (forms or {})),
-        may_assign=page.may_assign_others(user) and is_open,
-        may_take=page.may_take(user, ticket) and is_open and ticket.assignee_id != user.id,
+        may_assign=page.may_assign_others(user) and is_open and in_scope,
+        may_take=page.may_take(user, ticket)
+        and is_open
+        and ticket.assignee_id != user.id
+        and in_scope,
+        consulted_only=not in_scope,
         error=error,
         problems=[
             (field.label.text, message)
@@ -125,10 +136,15 @@ def perform(
     done: str,
     *,
     label: object = None,
+    consulted_may: bool = False,
 ) -> Any:
-    """Check scope, role and form; run one domain verb; commit and redirect, or explain why not."""
+    """Check scope, role and form; run one domain verb; commit and redirect, or explain why not.
+
+    `consulted_may`: a colleague named in a note on the ticket (会商) may do this too.
+    """
     user = current_staff()
-    ticket = load_ticket_for(user, ticket_id)
+    load = load_ticket_to_read_for if consulted_may else load_ticket_for
+    ticket = load(user, ticket_id)
     if action is not None and not page.role_permits(user, ticket, action):
         abort(403)
     form = make_form(form_name, user, ticket, submitted=True)
@@ -143,16 +159,12 @@ def perform(
     except workflow.TransitionError as error:
         db.session.rollback()
         message = tf.transition_message(error, label)
-        return render_page(
-            load_ticket_for(user, ticket_id), 409, forms={form_name: form}, error=message
-        )
+        return render_page(load(user, ticket_id), 409, forms={form_name: form}, error=message)
     except handling.HandlingError as error:
         db.session.rollback()
         status = 409 if isinstance(error, (correction.CorrectionRefused, StaleTicketError)) else 400
         message = tf.handling_message(error)
-        return render_page(
-            load_ticket_for(user, ticket_id), status, forms={form_name: form}, error=message
-        )
+        return render_page(load(user, ticket_id), status, forms={form_name: form}, error=message)
     db.session.commit()
     flash(done, "success")
     return redirect(after_action_url(user, ticket_id))
@@ -160,7 +172,9 @@ def perform(
 
 def after_action_url(user: User, ticket_id: int) -> str:
     """The ticket's page, or the inbox when the action took the ticket out of the user's scope."""
-    if loaded.visible_ticket(db.session, user, ticket_id) is None:
+    try:
+        load_ticket_to_read(db.session, user, ticket_id)
+    except TicketNotFoundError:
         return url_for("staff.inbox")
     return url_for("staff.ticket", ticket_id=ticket_id)
 

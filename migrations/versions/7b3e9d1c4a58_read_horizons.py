@@ -9,7 +9,7 @@ Create Date: 2026-12-05 21:30:00.000000
 
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from alembic import op
 import sqlalchemy as sa
@@ -36,7 +36,7 @@ def upgrade():
     connection = op.get_bind()
     newest = connection.execute(sa.text("SELECT MAX(id) FROM messages")).scalar() or 0
     users = connection.execute(sa.text("SELECT id FROM users")).scalars().all()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if users:
         op.bulk_insert(
             horizons,

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
-from enquiry.domain.queries.access import ticket_scope
+from enquiry.domain.queries.access import consulted, reading_scope, ticket_scope
 from enquiry.models import (
     FINAL_STATUSES,
     Message,
     MessageKind,
     Notification,
-    NotificationKind,
     ReadHorizon,
     SessionLike,
     Ticket,
@@ -26,12 +25,12 @@ PREVIEW_KINDS = (MessageKind.CITIZEN, MessageKind.REPLY, MessageKind.NOTE)
 
 
 def unread_notifications(session: SessionLike, user: User) -> int:
-    """Count the colleague's unread notifications about tickets they may still see."""
+    """Count the colleague's unread notifications about tickets they may still read."""
     query = (
         sa.select(sa.func.count())
         .select_from(Notification)
         .join(Ticket, Ticket.id == Notification.ticket_id)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None), ticket_scope(user))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None), reading_scope(user))
     )
     return int(session.scalar(query) or 0)
 
@@ -39,12 +38,13 @@ def unread_notifications(session: SessionLike, user: User) -> int:
 def recent_notifications(session: SessionLike, user: User, limit: int) -> list[Notification]:
     """Return the colleague's latest notifications, newest first, with their tickets.
 
-    A ticket since transferred out of the colleague's sight drops out of the list.
+    A ticket since transferred out of the colleague's sight drops out of the list (unless a note
+    named them on it: that one they may still read).
     """
     query = (
         sa.select(Notification)
         .join(Ticket, Ticket.id == Notification.ticket_id)
-        .where(Notification.user_id == user.id, ticket_scope(user))
+        .where(Notification.user_id == user.id, reading_scope(user))
         .options(joinedload(Notification.ticket))
         .order_by(Notification.id.desc())
         .limit(limit)
@@ -100,11 +100,7 @@ def new_reply_condition(user: User) -> sa.ColumnElement[bool]:
 
 def mentioned_condition(user: User) -> sa.ColumnElement[bool]:
     """Tickets on which a note named the colleague."""
-    return sa.exists().where(
-        Notification.ticket_id == Ticket.id,
-        Notification.user_id == user.id,
-        Notification.kind == NotificationKind.MENTION,
-    )
+    return consulted(user)
 
 
 def count_unread_tickets(session: SessionLike, user: User) -> int:
