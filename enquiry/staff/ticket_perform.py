@@ -50,7 +50,8 @@ FORMS: dict[str, type[FlaskForm]] = {
     "action": tf.ActionForm,
     "close": tf.CloseForm,
 }
-UNPREFIXED = frozenset({"action", "close"})  # no fields of their own, or shared partials
+UNPREFIXED = frozenset({"action", "close"})
+THREAD_KINDS = frozenset({"citizen", "reply"})  # what the composer's version counts  # no fields of their own, or shared partials
 
 
 def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False) -> Any:
@@ -75,9 +76,17 @@ def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False)
 
 
 def render_page(
-    ticket: Ticket, status: int = 200, *, forms: dict[str, Any] | None = None, error: str = ""
+    ticket: Ticket,
+    status: int = 200,
+    *,
+    forms: dict[str, Any] | None = None,
+    error: str = "",
+    seen: Callable[[dict[str, Any]], bool] | None = None,
 ) -> tuple[str, int]:
-    """Render the ticket page; forms given replace the blank ones (to show input and errors)."""
+    """Render the ticket page; forms given replace the blank ones (to show input and errors).
+
+    `seen` tells the messages the sender's stale page showed; the others are marked as new.
+    """
     user = current_staff()
     built = {name: make_form(name, user, ticket) for name in FORMS} | (forms or {})
     in_scope = is_in_scope(user, ticket)  # else 会商: named in a note, may read and add notes
@@ -97,7 +106,7 @@ def render_page(
         outcome_selected=built["close"].outcome.data,
         outcome_error=error if "close" in (forms or {}) and is_application else None,
         header=page.header_view(ticket),
-        thread=page.thread_view(ticket),
+        thread=mark_newer(page.thread_view(ticket), seen),
         mails=outbox_views.ticket_mail(ticket),
         related=related_panel(ticket, user),
         history=page.history_view(ticket),
@@ -118,6 +127,29 @@ def render_page(
             for message in field.errors
         ],
     ), status
+
+
+def seen_on_page(form: Any) -> Callable[[dict[str, Any]], bool] | None:
+    """What a stale form's page showed: messages up to its version (action forms: any kind;
+    the composer: citizen messages and replies, the kinds its version counts)."""
+    version = getattr(form, "version", None)
+    if version is not None and version.data:
+        newest = int(str(version.data).partition(".")[0])
+        return lambda message: message["id"] <= newest
+    seen = getattr(form, "seen", None)
+    if seen is not None and str(seen.data or "").isdigit():
+        newest = int(seen.data)
+        return lambda message: message["id"] <= newest or message["kind"] not in THREAD_KINDS
+    return None
+
+
+def mark_newer(
+    thread: list[dict[str, Any]], seen: Callable[[dict[str, Any]], bool] | None
+) -> list[dict[str, Any]]:
+    """Mark the messages a stale page did not show (none when the page is not stale)."""
+    for message in thread:
+        message["is_newer"] = seen is not None and not seen(message)
+    return thread
 
 
 def stamp_versions(forms: Iterable[Any], ticket: Ticket) -> None:
@@ -164,7 +196,10 @@ def perform(
         db.session.rollback()
         status = 409 if isinstance(error, (correction.CorrectionRefused, StaleTicketError)) else 400
         message = tf.handling_message(error)
-        return render_page(load(user, ticket_id), status, forms={form_name: form}, error=message)
+        seen = seen_on_page(form) if isinstance(error, StaleTicketError) else None
+        return render_page(
+            load(user, ticket_id), status, forms={form_name: form}, error=message, seen=seen
+        )
     db.session.commit()
     flash(done, "success")
     return redirect(after_action_url(user, ticket_id))

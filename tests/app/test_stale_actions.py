@@ -82,7 +82,10 @@ def test_close_on_a_stale_page_is_refused_with_the_newer_note_shown(
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "This ticket changed after you opened it" in page
-    assert "请勿办结，申请人还要补充材料。" in page  # the newer message is shown
+    assert "请勿办结，申请人还要补充材料。" in page  # the newer message is shown, marked
+    assert page.count("message-newer") == 1
+    note = page.index("请勿办结，申请人还要补充材料。")
+    assert "message-newer" in page[page.rindex('<li class="message', 0, note) : note]
     assert snapshot(app, ticket_id) == before  # not closed, nothing recorded
     fresh = set(VERSION.findall(page))
     assert fresh and stale not in fresh  # closing now is a deliberate second decision
