@@ -50,8 +50,8 @@ FORMS: dict[str, type[FlaskForm]] = {
     "action": tf.ActionForm,
     "close": tf.CloseForm,
 }
-UNPREFIXED = frozenset({"action", "close"})
-THREAD_KINDS = frozenset({"citizen", "reply"})  # what the composer's version counts  # no fields of their own, or shared partials
+UNPREFIXED = frozenset({"action", "close"})  # no fields of their own, or shared partials
+THREAD_KINDS = frozenset({"citizen", "reply"})  # what the composer's version counts
 
 
 def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False) -> Any:
