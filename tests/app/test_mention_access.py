@@ -66,8 +66,8 @@ def test_a_named_colleague_of_another_department_may_read_and_add_notes_only(
     assert page.status_code == 200
     assert "老旧小区加装电梯" in text and "请就加装电梯政策会商" in text
     assert "ticket-consulted" in text
-    for form in ("/close", "/transfer", "/answer", "/assign", "/acknowledge"):
-        assert f'action="/staff/tickets/{ticket_id}{form}"' not in text
+    for form in ("/close", "/transfer", "/answer", "/assign", "/acknowledge", "/presence"):
+        assert f'/staff/tickets/{ticket_id}{form}"' not in text
 
     answer = {"note-body": "@王芳 按住建部门政策，可申请补贴。"}
     response = reader.post(f"/staff/tickets/{ticket_id}/note", data=answer)
