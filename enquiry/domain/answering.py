@@ -14,20 +14,21 @@ import sqlalchemy as sa
 from enquiry import audit
 from enquiry.domain import clock, composer, handling
 from enquiry.domain.policy import Policy
-from enquiry.domain.queries.composer import thread_version
+from enquiry.domain.queries.composer import thread_version, ticket_version
 from enquiry.domain.steps import transition
 from enquiry.mail import outbound
 from enquiry.models import Message, SessionLike, Status, Ticket
 from enquiry.rules.workflow import Action
 
 STALE = "the ticket has new messages since the page was opened"
+STALE_ACTION = "the ticket has changed since the page was opened"
 
 
 class StaleTicketError(handling.HandlingError):
     """Someone wrote on the ticket after the clerk's page was drawn; nothing was sent."""
 
-    def __init__(self) -> None:
-        super().__init__(STALE)
+    def __init__(self, reason: str = STALE) -> None:
+        super().__init__(reason)
 
 
 def check_version(session: SessionLike, ticket: Ticket, seen_version: int) -> None:
@@ -35,6 +36,17 @@ def check_version(session: SessionLike, ticket: Ticket, seen_version: int) -> No
     session.execute(sa.select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
     if thread_version(session, ticket) > seen_version:
         raise StaleTicketError()
+
+
+def check_action_version(session: SessionLike, ticket: Ticket, seen_version: str) -> None:
+    """Lock the ticket and raise StaleTicketError when it changed since `seen_version`.
+
+    For 办结, 转办 and the other actions: a message or a change of status or assignee since the
+    page was drawn means the clerk decided on what they no longer see.
+    """
+    session.execute(sa.select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+    if ticket_version(session, ticket) != seen_version:
+        raise StaleTicketError(STALE_ACTION)
 
 
 def take_up(session: SessionLike, ticket: Ticket, *, actor: audit.Actor, now: datetime) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from enquiry.domain.answering import STALE
+from enquiry.domain.answering import STALE, STALE_ACTION
 from enquiry.domain.correction import ALREADY_REQUESTED, LIMIT_NOT_AFTER_TODAY, TOO_LATE
 from enquiry.domain.handling import APPLICATION_NOT_REFUSED
 
 # Keyed by the text of the domain error (HandlingError and its kinds).
 HANDLING_MESSAGES = {
+    STALE_ACTION: _l(
+        "This ticket changed after you opened it: read the newer messages and history below, "
+        "then decide again."
+    ),
     STALE: _l(
         "Someone wrote on this ticket after you opened it: read the new messages below. Your "
         "text is kept; send it again if it still fits."

@@ -26,7 +26,6 @@ from enquiry.models import (
     NotificationKind,
     NotificationSetting,
     NotifyMode,
-    Role,
     SessionLike,
     Ticket,
     User,
@@ -78,11 +77,6 @@ def department_members(session: SessionLike, department_id: int) -> list[User]:
     """Return the active colleagues of a department."""
     query = sa.select(User).where(User.is_active.is_(True), User.department_id == department_id)
     return list(session.scalars(query.order_by(User.id)))
-
-
-def may_see(user: User, ticket: Ticket) -> bool:
-    """True when the colleague may open the ticket (the inbox's scope)."""
-    return user.role is Role.ADMIN or user.department_id == ticket.department_id
 
 
 def notify(
@@ -143,8 +137,9 @@ def recipients(session: SessionLike, audit_event: AuditEvent, ticket: Ticket) ->
     action = audit_event.action
     if action == NOTE_ACTION:
         message = session.get(Message, detail.get("message_id") or 0)
-        found = mentioned_users(session, message.body) if message is not None else []
-        return [user for user in found if may_see(user, ticket)]
+        # 会商: a colleague of another department named here may read the ticket from now on
+        # (enquiry.domain.queries.access.reading_scope), so they are told like anyone else.
+        return mentioned_users(session, message.body) if message is not None else []
     assignee = session.get(User, ticket.assignee_id) if ticket.assignee_id else None
     if action == FOLLOW_UP_ACTION and assignee is not None:
         return [assignee]

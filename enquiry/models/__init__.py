@@ -24,6 +24,7 @@ from enquiry.models.notifications import (
     NotificationKind,
     NotificationSetting,
     NotifyMode,
+    ReadHorizon,
     TicketRead,
 )
 from enquiry.models.org import Department, Role, User
@@ -109,6 +110,7 @@ __all__ = [
     "PublicationSearchDocument",
     "PublicationStatus",
     "Rating",
+    "ReadHorizon",
     "ReferenceCounter",
     "Remedy",
     "RemedyKind",

@@ -74,6 +74,23 @@ class TicketRead(Base):
         return f"<TicketRead user {self.user_id} ticket {self.ticket_id} @{self.last_message_id}>"
 
 
+class ReadHorizon(Base):
+    """Messages up to here count as read by the colleague on every ticket they never opened.
+
+    Set for everyone who worked here when read state arrived (the migration), so an upgrade
+    does not show the whole backlog as new; colleagues added later have none and see it so.
+    """
+
+    __tablename__ = "read_horizons"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    last_message_id: Mapped[int] = mapped_column(default=0)
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ReadHorizon user {self.user_id} @{self.last_message_id}>"
+
+
 class NotificationSetting(Base):
     """A colleague's choice of notification mail; no row means one mail each."""
 

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from enquiry.audit import Actor, record
 from enquiry.domain.accounts import totp
-from enquiry.domain.queries.access import TicketNotFoundError, load_ticket
+from enquiry.domain.queries.access import TicketNotFoundError, load_ticket, load_ticket_to_read
 from enquiry.extensions import db
 from enquiry.models import Role, Ticket, User, utcnow
 from enquiry.staff.blueprint import bp
@@ -29,6 +29,9 @@ LAST_SEEN_KEY = "staff_seen"  # POSIX time of the last staff request in this ses
 DEFAULT_IDLE_MINUTES = 30
 # Reachable without a signed-in user: the two steps of signing in.
 OPEN_ENDPOINTS = frozenset({"staff.login", "staff.login_totp"})
+# Asked for by the page itself (htmx polling), not by the user: no sign of activity, and
+# answered 401 (when htmx asks) rather than with the login page, which htmx would swap in.
+POLLED_ENDPOINTS = frozenset({"staff.live_counts", "staff.inbox_list"})
 # All a user may reach while the role requires a one-time password they have not set up.
 ENROLMENT_ENDPOINTS = frozenset({"staff.enrol_totp", "staff.cancel_totp", "staff.logout"})
 
@@ -100,13 +103,17 @@ def guard_staff_area() -> Response | None:
     """Send anonymous users to login; expire idle sessions; hold back unenrolled users."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
+    polled = request.endpoint in POLLED_ENDPOINTS
+    quietly = polled and request.headers.get("HX-Request") == "true"  # the page polls, not a tab
     if not current_user.is_authenticated:
-        return login_redirect()
+        return Response(status=401) if quietly else login_redirect()
     user = current_staff()
     now = utcnow()
     if is_idle_expired(now):
-        return expire_idle_session(user, now)
-    mark_seen(now)
+        expired = expire_idle_session(user, now)
+        return Response(status=401) if quietly else expired
+    if not polled:
+        mark_seen(now)  # a page that polls must not keep an idle session alive
     if request.endpoint not in ENROLMENT_ENDPOINTS and needs_totp_enrolment(user):
         flash(_("Your role requires a one-time password. Please set it up first."), "warning")
         return redirect(url_for("staff.enrol_totp"))
@@ -153,6 +160,14 @@ def load_ticket_for(user: User, ticket_id: int) -> Ticket:
         abort(404)
 
 
+def load_ticket_to_read_for(user: User, ticket_id: int) -> Ticket:
+    """Return a ticket the user may read (in scope, or named in a note: 会商), or abort 404."""
+    try:
+        return load_ticket_to_read(db.session, user, ticket_id)
+    except TicketNotFoundError:
+        abort(404)
+
+
 def may_open(endpoint: str, user: User) -> bool:
     """True when the endpoint exists and its `role_required` roles (if any) include the user's."""
     view = current_app.view_functions.get(endpoint)
@@ -181,7 +196,12 @@ def staff_navigation() -> dict[str, Any]:
     ]
     items = [(endpoint, label) for endpoint, label in items if may_open(endpoint, user)]
     nav = [
-        {"url": url_for(endpoint), "label": label, "is_current": request.endpoint == endpoint}
+        {
+            "url": url_for(endpoint),
+            "label": label,
+            "is_current": request.endpoint == endpoint,
+            "is_inbox": endpoint == "staff.inbox",
+        }
         for endpoint, label in items
     ]
     return {"staff_nav": nav, "staff_user": user}

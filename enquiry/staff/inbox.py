@@ -16,6 +16,7 @@ from enquiry.domain import outbox
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.queries import inbox as queries
 from enquiry.domain.queries import notifications as notes
+from enquiry.domain.queries.inbox_views import MENTIONED
 from enquiry.extensions import db
 from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.models import (
@@ -67,6 +68,7 @@ def inbox_filter(form: forms.InboxFilterForm) -> queries.InboxFilter:
         assignee=form.assignee.data or None,
         due=form.due.data or None,
         sort=form.sort.data or queries.SORT_NEWEST,
+        with_consulted=form.view.data == MENTIONED,
     )
 
 

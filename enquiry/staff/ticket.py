@@ -17,7 +17,7 @@ from enquiry.models import Department, Ticket, User
 from enquiry.staff import adoption_views, notifications_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
-from enquiry.staff.access import current_staff, load_ticket_for
+from enquiry.staff.access import current_staff, load_ticket_for, load_ticket_to_read_for
 from enquiry.staff.blueprint import bp
 from enquiry.staff.ticket_perform import (
     Action,
@@ -32,8 +32,9 @@ from enquiry.staff.ticket_perform import (
 
 @bp.get("/tickets/<id:ticket_id>", endpoint="ticket")
 def show_ticket(ticket_id: int) -> tuple[str, int]:
-    """Show a ticket: header, thread, history and the actions the user may take."""
-    ticket = load_ticket_for(current_staff(), ticket_id)
+    """Show a ticket: header, thread, history and the actions the user may take (none but a
+    note for a colleague of another department named in a note: 会商)."""
+    ticket = load_ticket_to_read_for(current_staff(), ticket_id)
     notifications_views.remember_read(current_staff(), ticket)  # before render: the bell too
     return render_page(ticket)
 
@@ -97,7 +98,8 @@ def add_note(ticket_id: int) -> Any:
     def run(ticket: Ticket, form: Any, actor: audit.Actor, now: datetime) -> None:
         handling.add_note(db.session, ticket, form.body.data, actor=actor, now=now)
 
-    return perform(ticket_id, "note", None, run, _("Your note has been added."))
+    done = _("Your note has been added.")
+    return perform(ticket_id, "note", None, run, done, consulted_may=True)
 
 
 @bp.post("/tickets/<id:ticket_id>/transfer", endpoint="transfer")

@@ -83,11 +83,23 @@ def _text(label: object, limit: int, rows: int = 3) -> TextAreaField:
     )
 
 
-class ActionForm(FlaskForm):
-    """An action without fields (acknowledge, start, close): only the CSRF token."""
+class VersionedForm(FlaskForm):
+    """An action on the ticket page, stamped with the ticket's version the page was drawn at.
+
+    Sent back, it lets the action be refused (409) when the ticket changed in the meantime;
+    a client that sends no version (the API has its own ETag) is not checked.
+    """
+
+    version = HiddenField(
+        filters=[_strip], validators=[Optional(), Regexp(r"^\d{1,18}\.\d{1,18}$")]
+    )
 
 
-class CloseForm(FlaskForm):
+class ActionForm(VersionedForm):
+    """An action without fields (acknowledge, start, close): the CSRF token and the version."""
+
+
+class CloseForm(VersionedForm):
     """办结; an information application also posts its outcome (templates/staff/_outcome.html)."""
 
     outcome = StringField(validators=[Optional(), Length(max=OUTCOME_MAX)])
@@ -128,7 +140,7 @@ class NoteForm(FlaskForm):
     body = _text(_l("Internal note"), BODY_MAX, rows=3)
 
 
-class TransferForm(FlaskForm):
+class TransferForm(VersionedForm):
     department = SelectField(_l("Department"), choices=[], validators=[InputRequired()])
     note = _text(_l("Note for the department"), REASON_MAX)
 
@@ -140,19 +152,19 @@ class TransferForm(FlaskForm):
         ]
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(VersionedForm):
     reason = _text(_l("Reason for returning"), REASON_MAX)
 
 
-class RefuseForm(FlaskForm):
+class RefuseForm(VersionedForm):
     reason = _text(_l("Reason for refusing (sent to the citizen)"), REASON_MAX)
 
 
-class SpamForm(FlaskForm):
+class SpamForm(VersionedForm):
     reason = _text(_l("Reason"), REASON_MAX, rows=2)
 
 
-class MergeForm(FlaskForm):
+class MergeForm(VersionedForm):
     target = StringField(
         _l("Reference of the ticket to merge into"),
         filters=[_strip],
@@ -161,7 +173,7 @@ class MergeForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(VersionedForm):
     assignee = SelectField(_l("Assignee"), choices=[], filters=[_strip], validators=[Optional()])
 
     def set_assignees(self, choices: list[tuple[str, str]], *, allow_nobody: bool) -> None:

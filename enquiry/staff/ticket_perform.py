@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,16 +13,23 @@ from flask_wtf import FlaskForm
 
 from enquiry import audit
 from enquiry.domain import correction, handling
-from enquiry.domain.answering import StaleTicketError
+from enquiry.domain.answering import StaleTicketError, check_action_version
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import tickets as loaded
+from enquiry.domain.queries.access import TicketNotFoundError, is_in_scope, load_ticket_to_read
+from enquiry.domain.queries.composer import ticket_version
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
 from enquiry.rules import outcomes_2008, workflow
 from enquiry.staff import clock_views, composer_page, outbox_views, withdraw_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
-from enquiry.staff.access import actor_for, current_staff, load_ticket_for
+from enquiry.staff.access import (
+    actor_for,
+    current_staff,
+    load_ticket_for,
+    load_ticket_to_read_for,
+)
 from enquiry.staff.related_panel import related_panel
 from enquiry.staff.remedy_panel import remedy_panel
 from enquiry.templating import current_locale
@@ -44,6 +51,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "close": tf.CloseForm,
 }
 UNPREFIXED = frozenset({"action", "close"})  # no fields of their own, or shared partials
+THREAD_KINDS = frozenset({"citizen", "reply"})  # what the composer's version counts
 
 
 def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False) -> Any:
@@ -68,13 +76,23 @@ def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False)
 
 
 def render_page(
-    ticket: Ticket, status: int = 200, *, forms: dict[str, Any] | None = None, error: str = ""
+    ticket: Ticket,
+    status: int = 200,
+    *,
+    forms: dict[str, Any] | None = None,
+    error: str = "",
+    seen: Callable[[dict[str, Any]], bool] | None = None,
 ) -> tuple[str, int]:
-    """Render the ticket page; forms given replace the blank ones (to show input and errors)."""
+    """Render the ticket page; forms given replace the blank ones (to show input and errors).
+
+    `seen` tells the messages the sender's stale page showed; the others are marked as new.
+    """
     user = current_staff()
     built = {name: make_form(name, user, ticket) for name in FORMS} | (forms or {})
-    offered = {action.value for action in page.offered_actions(user, ticket)}
+    in_scope = is_in_scope(user, ticket)  # else 会商: named in a note, may read and add notes
+    offered = {action.value for action in page.offered_actions(user, ticket)} if in_scope else set()
     composer_page.stamp_version(built["reply"], ticket)
+    stamp_versions(built.values(), ticket)
     is_application = ticket.kind is Kind.INFO_APPLICATION
     is_open = ticket.status not in FINAL_STATUSES
     return render_template(
@@ -90,15 +108,19 @@ def render_page(
         outcome_selected=built["close"].outcome.data,
         outcome_error=error if "close" in (forms or {}) and is_application else None,
         header=page.header_view(ticket),
-        thread=page.thread_view(ticket),
+        thread=mark_newer(page.thread_view(ticket), seen),
         mails=outbox_views.ticket_mail(ticket),
         related=related_panel(ticket, user),
         history=page.history_view(ticket),
         forms=built,
         offered=offered,
         composer=composer_page.composer_view(user, ticket, kept="reply" in (forms or {})),
-        may_assign=page.may_assign_others(user) and is_open,
-        may_take=page.may_take(user, ticket) and is_open and ticket.assignee_id != user.id,
+        may_assign=page.may_assign_others(user) and is_open and in_scope,
+        may_take=page.may_take(user, ticket)
+        and is_open
+        and ticket.assignee_id != user.id
+        and in_scope,
+        consulted_only=not in_scope,
         error=error,
         problems=[
             (field.label.text, message)
@@ -109,6 +131,37 @@ def render_page(
     ), status
 
 
+def seen_on_page(form: Any) -> Callable[[dict[str, Any]], bool] | None:
+    """What a stale form's page showed: messages up to its version (action forms: any kind;
+    the composer: citizen messages and replies, the kinds its version counts)."""
+    version = getattr(form, "version", None)
+    if version is not None and version.data:
+        newest = int(str(version.data).partition(".")[0])
+        return lambda message: message["id"] <= newest
+    seen = getattr(form, "seen", None)
+    if seen is not None and str(seen.data or "").isdigit():
+        newest = int(seen.data)
+        return lambda message: message["id"] <= newest or message["kind"] not in THREAD_KINDS
+    return None
+
+
+def mark_newer(
+    thread: list[dict[str, Any]], seen: Callable[[dict[str, Any]], bool] | None
+) -> list[dict[str, Any]]:
+    """Mark the messages a stale page did not show (none when the page is not stale)."""
+    for message in thread:
+        message["is_newer"] = seen is not None and not seen(message)
+    return thread
+
+
+def stamp_versions(forms: Iterable[Any], ticket: Ticket) -> None:
+    """Stamp every action form with the ticket's version now (a form sent back gets it anew)."""
+    version = ticket_version(db.session, ticket)
+    for form in forms:
+        if isinstance(form, tf.VersionedForm):
+            form.version.data = version
+
+
 def perform(
     ticket_id: int,
     form_name: str,
@@ -117,10 +170,15 @@ def perform(
     done: str,
     *,
     label: object = None,
+    consulted_may: bool = False,
 ) -> Any:
-    """Check scope, role and form; run one domain verb; commit and redirect, or explain why not."""
+    """Check scope, role and form; run one domain verb; commit and redirect, or explain why not.
+
+    `consulted_may`: a colleague named in a note on the ticket (会商) may do this too.
+    """
     user = current_staff()
-    ticket = load_ticket_for(user, ticket_id)
+    load = load_ticket_to_read_for if consulted_may else load_ticket_for
+    ticket = load(user, ticket_id)
     if action is not None and not page.role_permits(user, ticket, action):
         abort(403)
     form = make_form(form_name, user, ticket, submitted=True)
@@ -128,19 +186,21 @@ def perform(
         error = _("Please correct the following. Nothing was changed.")
         return render_page(ticket, 400, forms={form_name: form}, error=error)
     try:
+        seen = getattr(form, "version", None)
+        if seen is not None and seen.data:
+            check_action_version(db.session, ticket, seen.data)
         run(ticket, form, actor_for(user), utcnow())
     except workflow.TransitionError as error:
         db.session.rollback()
         message = tf.transition_message(error, label)
-        return render_page(
-            load_ticket_for(user, ticket_id), 409, forms={form_name: form}, error=message
-        )
+        return render_page(load(user, ticket_id), 409, forms={form_name: form}, error=message)
     except handling.HandlingError as error:
         db.session.rollback()
         status = 409 if isinstance(error, (correction.CorrectionRefused, StaleTicketError)) else 400
         message = tf.handling_message(error)
+        seen = seen_on_page(form) if isinstance(error, StaleTicketError) else None
         return render_page(
-            load_ticket_for(user, ticket_id), status, forms={form_name: form}, error=message
+            load(user, ticket_id), status, forms={form_name: form}, error=message, seen=seen
         )
     db.session.commit()
     flash(done, "success")
@@ -149,7 +209,9 @@ def perform(
 
 def after_action_url(user: User, ticket_id: int) -> str:
     """The ticket's page, or the inbox when the action took the ticket out of the user's scope."""
-    if loaded.visible_ticket(db.session, user, ticket_id) is None:
+    try:
+        load_ticket_to_read(db.session, user, ticket_id)
+    except TicketNotFoundError:
         return url_for("staff.inbox")
     return url_for("staff.ticket", ticket_id=ticket_id)
 

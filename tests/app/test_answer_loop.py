@@ -125,6 +125,7 @@ def test_a_reply_against_a_stale_page_is_refused_with_409_and_the_text_kept(
     assert response.status_code == 409
     assert "Someone wrote on this ticket after you opened it" in page
     assert "第一位办理人的答复。" in page  # the newer message is shown
+    assert page.count("message-newer") == 1  # and marked as new since the page
     assert "第二位办理人的答复。</textarea>" in page  # the typed text is kept
     assert snapshot(app, ticket_id) == before  # nothing sent, nothing closed
     assert len(reply_mails(app, ticket_id)) == 1

@@ -5,8 +5,17 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from enquiry.models import Department, Role, SessionLike, Ticket, User
+from enquiry.models import (
+    Department,
+    Notification,
+    NotificationKind,
+    Role,
+    SessionLike,
+    Ticket,
+    User,
+)
 from enquiry.rules.workflow import Action
 
 logger = logging.getLogger(__name__)
@@ -29,12 +38,52 @@ def ticket_scope(user: User) -> sa.ColumnElement[bool]:
     return Ticket.department_id == user.department_id
 
 
+def consulted(user: User) -> sa.ColumnElement[bool]:
+    """Tickets on which a note named the user with @ (会商), in their department or not."""
+    mention = aliased(Notification)  # the query around may select notifications itself
+    return (
+        sa.select(mention.id)
+        .where(
+            mention.ticket_id == Ticket.id,
+            mention.user_id == user.id,
+            mention.kind == NotificationKind.MENTION,
+        )
+        .correlate(Ticket)
+        .exists()
+    )
+
+
+def reading_scope(user: User) -> sa.ColumnElement[bool]:
+    """The tickets the user may read and add internal notes to: their scope and their 会商.
+
+    A colleague of another department named in a note may read that ticket and answer with a
+    note; every other action stays with the ticket's department (load_ticket).
+    """
+    return sa.or_(ticket_scope(user), consulted(user))
+
+
 def load_ticket(session: SessionLike, user: User, ticket_id: int) -> Ticket:
     """Return a ticket the user may see; raise TicketNotFoundError otherwise."""
     ticket = session.scalar(sa.select(Ticket).where(Ticket.id == ticket_id, ticket_scope(user)))
     if ticket is None:
         raise TicketNotFoundError(ticket_id)
     return ticket
+
+
+def load_ticket_to_read(session: SessionLike, user: User, ticket_id: int) -> Ticket:
+    """Return a ticket the user may read (their scope, or named in a note on it); else raise."""
+    query = sa.select(Ticket).where(Ticket.id == ticket_id, reading_scope(user))
+    ticket = session.scalar(query)
+    if ticket is None:
+        raise TicketNotFoundError(ticket_id)
+    return ticket
+
+
+def is_in_scope(user: User, ticket: Ticket) -> bool:
+    """True when the ticket is in the user's own scope (not only theirs to read as 会商)."""
+    return user.role is Role.ADMIN or (
+        user.department_id is not None and user.department_id == ticket.department_id
+    )
 
 
 def require_role(user: User, *roles: Role) -> None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from enquiry.domain.composer import PRESENCE_TTL, WRITING_TTL
 from enquiry.models import (
+    AuditEvent,
     Message,
     MessageKind,
     ReplyDraft,
@@ -16,6 +17,12 @@ from enquiry.models import (
     Ticket,
     TicketPresence,
     User,
+)
+from enquiry.rules.workflow import Action
+
+# The recorded changes of a ticket's state that make an action form stale.
+CHANGE_ACTIONS = frozenset(
+    {f"ticket.{action.value}" for action in Action} | {"ticket.assign", "ticket.taken_by_api"}
 )
 
 
@@ -70,3 +77,20 @@ def thread_version(session: SessionLike, ticket: Ticket) -> int:
         )
     )
     return newest or 0
+
+
+def ticket_version(session: SessionLike, ticket: Ticket) -> str:
+    """What an action form was rendered against: the newest message and the newest change.
+
+    Any message counts (a colleague's note too), and so does every recorded change of status or
+    assignee, so an action sent from a page drawn before either is refused, never done twice.
+    """
+    newest_message = session.scalar(
+        sa.select(sa.func.max(Message.id)).where(Message.ticket_id == ticket.id)
+    )
+    newest_change = session.scalar(
+        sa.select(sa.func.max(AuditEvent.id)).where(
+            AuditEvent.ticket_id == ticket.id, AuditEvent.action.in_(CHANGE_ACTIONS)
+        )
+    )
+    return f"{newest_message or 0}.{newest_change or 0}"

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
 from enquiry.bounded import parse_id
-from enquiry.domain.queries.access import ticket_scope
+from enquiry.domain.queries.access import reading_scope, ticket_scope
 from enquiry.models import (
     FINAL_STATUSES,
     Channel,
@@ -66,6 +66,7 @@ class InboxFilter:
     assignee: str | None = None  # ASSIGNEE_MINE, ASSIGNEE_NONE or a user id
     due: str | None = None  # DUE_SOON or DUE_OVERDUE
     sort: str = SORT_NEWEST
+    with_consulted: bool = False  # also tickets of other departments a note named the user on
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def after(sort: str, cursor: Cursor) -> sa.ColumnElement[bool]:
 
 def filter_conditions(wanted: InboxFilter, user: User, today: date) -> list[sa.ColumnElement[bool]]:
     """Return the WHERE conditions of the filters, except status, within the user's scope."""
-    conditions = [ticket_scope(user)]
+    conditions = [reading_scope(user) if wanted.with_consulted else ticket_scope(user)]
     if wanted.kind:
         conditions.append(Ticket.kind == wanted.kind)
     if wanted.department_id is not None:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
-from enquiry.domain.queries.access import ticket_scope
+from enquiry.domain.queries.access import consulted, reading_scope, ticket_scope
 from enquiry.models import (
     FINAL_STATUSES,
     Message,
     MessageKind,
     Notification,
-    NotificationKind,
+    ReadHorizon,
     SessionLike,
     Ticket,
     TicketRead,
@@ -25,12 +25,12 @@ PREVIEW_KINDS = (MessageKind.CITIZEN, MessageKind.REPLY, MessageKind.NOTE)
 
 
 def unread_notifications(session: SessionLike, user: User) -> int:
-    """Count the colleague's unread notifications about tickets they may still see."""
+    """Count the colleague's unread notifications about tickets they may still read."""
     query = (
         sa.select(sa.func.count())
         .select_from(Notification)
         .join(Ticket, Ticket.id == Notification.ticket_id)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None), ticket_scope(user))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None), reading_scope(user))
     )
     return int(session.scalar(query) or 0)
 
@@ -38,12 +38,13 @@ def unread_notifications(session: SessionLike, user: User) -> int:
 def recent_notifications(session: SessionLike, user: User, limit: int) -> list[Notification]:
     """Return the colleague's latest notifications, newest first, with their tickets.
 
-    A ticket since transferred out of the colleague's sight drops out of the list.
+    A ticket since transferred out of the colleague's sight drops out of the list (unless a note
+    named them on it: that one they may still read).
     """
     query = (
         sa.select(Notification)
         .join(Ticket, Ticket.id == Notification.ticket_id)
-        .where(Notification.user_id == user.id, ticket_scope(user))
+        .where(Notification.user_id == user.id, reading_scope(user))
         .options(joinedload(Notification.ticket))
         .order_by(Notification.id.desc())
         .limit(limit)
@@ -58,7 +59,16 @@ def _last_read(user: User) -> sa.ColumnElement[int]:
         .correlate(Ticket)
         .scalar_subquery()
     )
-    return sa.func.coalesce(seen, -1)
+    return sa.func.coalesce(seen, _horizon(user), -1)
+
+
+def _horizon(user: User) -> sa.ScalarSelect[int]:
+    """The colleague's read horizon: what counted as read when unread markers arrived."""
+    return (
+        sa.select(ReadHorizon.last_message_id)
+        .where(ReadHorizon.user_id == user.id)
+        .scalar_subquery()
+    )
 
 
 def unread_condition(user: User) -> sa.ColumnElement[bool]:
@@ -90,11 +100,7 @@ def new_reply_condition(user: User) -> sa.ColumnElement[bool]:
 
 def mentioned_condition(user: User) -> sa.ColumnElement[bool]:
     """Tickets on which a note named the colleague."""
-    return sa.exists().where(
-        Notification.ticket_id == Ticket.id,
-        Notification.user_id == user.id,
-        Notification.kind == NotificationKind.MENTION,
-    )
+    return consulted(user)
 
 
 def count_unread_tickets(session: SessionLike, user: User) -> int:
@@ -129,10 +135,15 @@ def row_states(session: SessionLike, user: User, ticket_ids: Sequence[int]) -> d
     )
     latest_query = sa.select(Message).where(Message.id.in_(latest_ids.group_by(Message.ticket_id)))
     latest = {message.ticket_id: message for message in session.scalars(latest_query)}
+    horizon = session.scalar(
+        sa.select(ReadHorizon.last_message_id).where(ReadHorizon.user_id == user.id)
+    )
     citizen = {
-        ticket_id: (last, count)
-        for ticket_id, last, count in session.execute(
-            sa.select(Message.ticket_id, sa.func.max(Message.id), sa.func.count())
+        ticket_id: (first, last, count)
+        for ticket_id, first, last, count in session.execute(
+            sa.select(
+                Message.ticket_id, sa.func.min(Message.id), sa.func.max(Message.id), sa.func.count()
+            )
             .where(Message.ticket_id.in_(ticket_ids), Message.kind == MessageKind.CITIZEN)
             .group_by(Message.ticket_id)
         )
@@ -140,13 +151,14 @@ def row_states(session: SessionLike, user: User, ticket_ids: Sequence[int]) -> d
     states = {}
     for ticket_id in ticket_ids:
         message = latest.get(ticket_id)
-        last_citizen, citizen_count = citizen.get(ticket_id, (0, 0))
-        seen = reads.get(ticket_id, -1)
+        first_citizen, last_citizen, citizen_count = citizen.get(ticket_id, (0, 0, 0))
+        seen = reads.get(ticket_id, -1 if horizon is None else horizon)
         unread = last_citizen > seen
+        seen_before = ticket_id in reads or first_citizen <= seen
         states[ticket_id] = RowState(
             preview=message.body if message is not None else "",
             preview_kind=message.kind if message is not None else None,
             is_unread=unread,
-            is_new_reply=unread and citizen_count > 1 and ticket_id in reads,
+            is_new_reply=unread and citizen_count > 1 and seen_before,
         )
     return states

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from enquiry.domain.queries.access import ticket_scope
+from enquiry.domain.queries.access import reading_scope, ticket_scope
 from enquiry.models import (
     Attachment,
     AuditEvent,
@@ -39,13 +39,13 @@ def visible_ticket_by_reference(session: SessionLike, user: User, reference: str
 def visible_attachment(
     session: SessionLike, user: User, attachment_id: int
 ) -> tuple[Attachment, bytes] | None:
-    """Return an attachment and its bytes if it belongs to a ticket the user may see."""
+    """Return an attachment and its bytes if it belongs to a ticket the user may read."""
     query = (
         sa.select(Attachment, Blob.data)
         .join(Message, Attachment.message_id == Message.id)
         .join(Ticket, Message.ticket_id == Ticket.id)
         .join(Blob, Attachment.blob_sha256 == Blob.sha256)
-        .where(Attachment.id == attachment_id, ticket_scope(user))
+        .where(Attachment.id == attachment_id, reading_scope(user))  # 会商 reads files too
     )
     found = session.execute(query).first()
     return None if found is None else (found[0], found[1])

@@ -1,0 +1,81 @@
+"""Every staff page polls a small fragment for the bell and the unread count; the title shows
+the count. The fragment needs a signed-in user and does not keep an idle session alive."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from enquiry.staff.access import LAST_SEEN_KEY
+from tests.app.conftest import english
+from tests.app.test_staff_ticket import open_enquiry
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return english(app.test_client())
+
+
+def test_the_fragment_is_for_signed_in_staff_only_and_never_the_login_page(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/staff/live", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert "Location" not in response.headers
+    assert response.get_data(as_text=True) == ""
+    opened = client.get("/staff/live")  # opened by hand: the usual way to sign in
+    assert opened.status_code == 302 and "/staff/login" in opened.headers["Location"]
+
+
+def test_the_fragment_carries_the_bell_and_the_unread_count(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    staff_login(client)
+    _, reference, _ = open_enquiry(app, subject="新来的件")
+    response = client.get("/staff/live", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "<html" not in body and "<title" not in body
+    assert re.search(r'<div id="staff-live"[^>]*hx-get="/staff/live"', body)
+    assert 'hx-trigger="every 30s"' in body and 'data-unread-count="1"' in body
+    assert reference in body and "staff-bell-count" in body  # the bell: a new ticket
+    assert re.search(r'id="staff-inbox-count"[^>]*hx-swap-oob="true"', body)
+
+
+def test_every_staff_page_titles_the_count_and_draws_the_polled_parts(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    staff_login(client)
+    open_enquiry(app)
+    page = client.get("/staff/notifications").get_data(as_text=True)
+    assert re.search(r"<title>\(1\) ", page)
+    assert 'id="staff-live"' in page and "js/live.js" in page
+    assert re.search(r'id="staff-inbox-count"[^>]*> <span class="badge[^"]*">1<', page)
+    assert "hx-swap-oob" not in page  # only the polled fragment swaps out of band
+    account = client.get("/staff/account").get_data(as_text=True)
+    assert re.search(r"<title>\(1\) ", account)
+
+
+def test_polling_does_not_keep_an_idle_session_alive(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    staff_login(client)
+    a_while_ago = time.time() - 10 * 60
+    with client.session_transaction() as session:
+        session[LAST_SEEN_KEY] = a_while_ago
+    assert client.get("/staff/live").status_code == 200
+    with client.session_transaction() as session:
+        assert session[LAST_SEEN_KEY] == a_while_ago  # not a sign of activity
+
+    with client.session_transaction() as session:
+        session[LAST_SEEN_KEY] = time.time() - 31 * 60
+    polled = client.get("/staff/live", headers={"HX-Request": "true"})
+    assert polled.status_code == 401  # expired: no login page to swap into the page
+    assert client.get("/staff").status_code == 302  # the next page asks to sign in again
