@@ -4,7 +4,7 @@ Every colleague who exists at upgrade time gets a horizon at the newest message 
 so the backlog does not show as unread to everyone; only what arrives afterwards is new.
 
 Revision ID: 7b3e9d1c4a58
-Revises: 5c8e1f3a9b72
+Revises: b7d2e4a1c930
 Create Date: 2026-12-05 21:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "7b3e9d1c4a58"
-down_revision = "5c8e1f3a9b72"
+down_revision = "b7d2e4a1c930"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Paper applications: the applicant's postal address (letters by post when there is no e-mail)
 
 Revision ID: b7d2e4a1c930
-Revises: 5c8e1f3a9b72
+Revises: b7d2e4f6a813
 Create Date: 2026-12-05 21:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b7d2e4a1c930"
-down_revision = "5c8e1f3a9b72"
+down_revision = "b7d2e4f6a813"
 branch_labels = None
 depends_on = None
 

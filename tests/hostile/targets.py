@@ -949,6 +949,7 @@ PAGES: dict[str, Page] = {
     "staff.calendar_notice": Page("/staff/admin/calendar/notice"),
     "staff.consultations": Page("/staff/consultations"),
     "staff.paper_application": Page("/staff/tickets/paper"),
+    "staff.live_counts": Page("/staff/live"),
     "staff.publication": Page("/staff/tickets/{publication_ticket}/publication"),
     "staff.publications": Page("/staff/publications"),
     "staff.cluster": Page("/staff/clusters"),
