@@ -49,7 +49,7 @@ def sitemap() -> Response:
     urls += [
         absolute(url_for("public.question", publication_id=p.id))
         for p in published.list_published(
-            db.session, published.Filters(), limit=published.PUBLISHED_SCAN_MAX
+            db.session, published.Filters(), limit=published.SITEMAP_MAX
         )
     ]
     response = make_response(render_template("public/sitemap.xml", urls=urls))

@@ -88,9 +88,7 @@ def open_data_page() -> str:
 @bp.get("/open-data.zip")
 def open_data_zip() -> Response:
     """The package: published answers and monthly statistics as CSV and JSON, with a README."""
-    rows = published.list_published(
-        db.session, published.Filters(), limit=published.PUBLISHED_SCAN_MAX
-    )
+    rows = published.every_published(db.session)
     names = department_names(db.session, "zh_Hans")
     years = range(this_year() - OPEN_DATA_YEARS + 1, this_year() + 1)
     data = open_data.package(

@@ -94,7 +94,7 @@ def readme(licence: str, office: str, made_at: datetime) -> str:
 
 
 def package(
-    publications: Sequence[Publication],
+    publications: Iterable[Publication],
     url_of: Callable[[Publication], str],
     statistics: dict[int, list[list[object]]],
     *,

@@ -387,6 +387,23 @@ def test_statistics_give_the_median_working_days_of_a_month_with_five_answers(ap
     assert "2026,median_working_days_to_answer,month,,,,,,,,,,,2.0," in monthly
 
 
+def test_open_data_holds_every_published_answer_however_many_batches_it_takes(
+    app, clients, client, monkeypatch
+):
+    """The package is read in batches, never cut at a fixed count: three answers in batches of
+    two all reach it."""
+    from enquiry.domain.queries import publications as published
+
+    monkeypatch.setattr(published, "BATCH", 2)
+    monkeypatch.setattr(published, "PUBLISHED_SCAN_MAX", 2)  # the old cut would lose one
+    agent, supervisor = clients
+    ids = [publish(app, agent, supervisor, open_answered(app)[0]) for _ in range(3)]
+    with zipfile.ZipFile(io.BytesIO(client.get("/open-data.zip").data)) as archive:
+        answers = json.loads(archive.read("published_answers.json"))
+    assert sorted(a["id"] for a in answers) == sorted(ids)
+    assert len(answers) == 3
+
+
 def test_adoption_recorded_when_closing_a_suggestion_reaches_the_copy_and_figures(
     app, clients, client
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,7 +25,9 @@ from enquiry.models import (
 from enquiry.search import published as published_search
 from enquiry.search import published_index
 
-PUBLISHED_SCAN_MAX = 5000  # the most copies read at once (reports, the open-data package)
+PUBLISHED_SCAN_MAX = 5000  # the most copies a report page reads at once
+SITEMAP_MAX = 49_000  # a sitemap file holds at most 50,000 addresses (sitemaps.org)
+BATCH = 500  # copies fetched per round trip when every one is read
 PAGE_SIZE = 50
 SIMILAR_CANDIDATES = 200  # found by the index, then ranked in memory (enquiry.search.published)
 
@@ -110,6 +113,13 @@ def list_published(
             return []
         query = searched
     return list(session.scalars(query.offset(offset).limit(limit)))
+
+
+def every_published(session: SessionLike) -> Iterator[Publication]:
+    """Every published answer, newest first, fetched in batches (the open-data package must hold
+    them all, however many there are, without loading them at once)."""
+    query = _published_query(Filters()).execution_options(yield_per=BATCH)
+    yield from session.scalars(query)
 
 
 def similar_published(
