@@ -16,9 +16,9 @@ from enquiry.domain.queries import choices
 from enquiry.domain.satisfaction import RATING_LABELS
 from enquiry.extensions import db
 from enquiry.labels import ADOPTION_LABELS, CHANNEL_LABELS, KIND_LABELS
-from enquiry.models import Adoption, Channel, Kind, Rating, Status
+from enquiry.models import Adoption, Channel, Kind, Rating, Role, Status
 from enquiry.rules import outcomes
-from enquiry.staff.forms import STATUS_LABELS
+from enquiry.staff.forms import ROLE_LABELS, STATUS_LABELS
 from enquiry.templating import current_locale
 
 EVENT_LABELS = {
@@ -189,7 +189,7 @@ DETAIL_LABELS = {
     "mentions": _l("Mentions"),
     "paused_on": _l("Paused on"),
     "replaced": _l("Replaced an earlier notice"),
-    "request": _l("Request"),
+    "request": _l("Request record"),
     "sender": _l("Sender"),
     "source": _l("Source"),
     "ticket_events": _l("Events of the ticket"),
@@ -231,6 +231,24 @@ VALUE_LABELS = {
     ("fields", "citizen_email"): _l("E-mail address"),
     ("fields", "citizen_phone"): _l("Phone"),
 }
+# Keys whose value is the number of a record: shown as "No. 12".
+NUMBERED_KEYS = frozenset(
+    {
+        "outbound_id",
+        "message_id",
+        "message",
+        "request",
+        "consultation",
+        "rating",
+        "hold",
+        "letter",
+        "attachment",
+        "event_id",
+        "api_token",
+        "inbound_email_id",
+        "endpoint_id",
+    }
+)
 # Keys whose value is a list of items, never a before→after pair.
 LIST_KEYS = frozenset({"fields", "days_off", "workdays", "files", "to", "ticket_events"})
 REASON_LABELS = {"dissatisfied": _l("The citizen was not satisfied")}
@@ -320,6 +338,8 @@ def _coded(key: str, value: str, departments: Mapping[str, str]) -> str | None:
         return str(REASON_LABELS[value])
     if key == "answer":
         return _("Accepted by the mail server") if value.startswith("250") else value
-    if key in ("outbound_id", "message_id", "message") and value.isdigit():
+    if key == "role" and value in Role._value2member_map_:
+        return str(ROLE_LABELS[Role(value)])
+    if key in NUMBERED_KEYS and value.isdigit():
         return _("No. %(number)s", number=value)
     return None

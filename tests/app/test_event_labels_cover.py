@@ -53,6 +53,8 @@ def test_list_details_are_listed_and_coded_values_named(app: Flask) -> None:
                 "fields": ["citizen_name", "citizen_phone"],
                 "decision": "approved",
                 "grade": "satisfied",
+                "request": 7,
+                "role": "admin",
             }
         )
     by_label = {row["label"]: row for row in rows}
@@ -60,3 +62,5 @@ def test_list_details_are_listed_and_coded_values_named(app: Flask) -> None:
     assert not fields["is_change"] and fields["value"] == "Name、Phone"  # not "Name → Phone"
     assert by_label["Decision"]["value"] == "Approved"
     assert by_label["Grade"]["value"] == "Satisfied"
+    assert by_label["Request record"]["value"] == "No. 7"
+    assert by_label["Role"]["value"] not in ("admin", "—")
