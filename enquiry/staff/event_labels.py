@@ -220,6 +220,25 @@ DETAIL_LABELS = {
     "endpoint_id": _l("Webhook"),
     "inbound_email_id": _l("Incoming e-mail"),
     "url": _l("Address"),
+    "address": _l("Postal address"),
+    "by": _l("Withdrawn by"),
+    "posted_on": _l("Posted on"),
+    "template": _l("Mail"),
+}
+# The mails a citizen receives, by the template that writes them.
+MAIL_LABELS = {
+    "acknowledgement": _l("Acknowledgement of receipt"),
+    "reply": _l("Answer"),
+    "letter": _l("Formal letter"),
+    "extension": _l("Extension notice"),
+    "request_info": _l("Request for more information (补正)"),
+    "refusal": _l("Refusal"),
+    "withdrawn": _l("Withdrawal confirmed"),
+    "consultation": _l("Third-party consultation notice"),
+    "consultation_ended": _l("Consultation ended"),
+    "abandoned": _l("Concluded as withdrawn"),
+    "merged": _l("Merged with another enquiry"),
+    "consent_withdrawn": _l("Consent to publication withdrawn"),
 }
 # Values that are codes of their own: shown by name.
 VALUE_LABELS = {
@@ -227,6 +246,8 @@ VALUE_LABELS = {
     ("action", "delete"): _l("Delete the personal data"),
     ("decision", "approved"): _l("Approved"),
     ("decision", "rejected"): _l("Not approved"),
+    ("by", "citizen"): _l("Citizen"),
+    ("by", "staff"): _l("Staff"),
     ("fields", "citizen_name"): _l("Name"),
     ("fields", "citizen_email"): _l("E-mail address"),
     ("fields", "citizen_phone"): _l("Phone"),
@@ -338,6 +359,8 @@ def _coded(key: str, value: str, departments: Mapping[str, str]) -> str | None:
         return str(REASON_LABELS[value])
     if key == "answer":
         return _("Accepted by the mail server") if value.startswith("250") else value
+    if key == "template" and value in MAIL_LABELS:
+        return str(MAIL_LABELS[value])
     if key == "role" and value in Role._value2member_map_:
         return str(ROLE_LABELS[Role(value)])
     if key in NUMBERED_KEYS and value.isdigit():
