@@ -30,7 +30,7 @@ class PaperApplicationForm(FlaskForm):
     """What the letter or the handed-in form says, and the date the office received it."""
 
     channel = RadioField(
-        _l("Received"),
+        _l("How it arrived"),
         choices=[
             SelectChoice(Channel.POST.value, _l("by post (the date signed for)")),
             SelectChoice(Channel.IN_PERSON.value, _l("in person (the date handed in)")),

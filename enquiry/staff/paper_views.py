@@ -13,6 +13,7 @@ from enquiry.domain import paper, tickets
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Role, utcnow
+from enquiry.rules.clock import beijing_today
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
@@ -58,7 +59,9 @@ def enquiry_from(form: PaperApplicationForm) -> tickets.NewEnquiry:
 @role_required(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 def paper_application() -> tuple[str, int]:
     """Show the form to record an application received by post or in person."""
-    return render_paper(PaperApplicationForm(formdata=None))
+    form = PaperApplicationForm(formdata=None)
+    form.received_on.data = beijing_today(utcnow())  # most letters are signed for today
+    return render_paper(form)
 
 
 @bp.post("/tickets/paper", endpoint="record_paper_application")

@@ -166,7 +166,11 @@ def test_staff_record_a_paper_application(
     app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
 ) -> None:
     staff_login(english(client), role=Role.AGENT)
-    assert client.get("/staff/tickets/paper").status_code == 200
+    page = client.get("/staff/tickets/paper")
+    assert page.status_code == 200
+    today = clock_rules.beijing_today(utcnow()).isoformat()
+    assert f'value="{today}"' in page.get_data(as_text=True)  # signed for today, by default
+    assert "How it arrived" in page.get_data(as_text=True)
     before = database_state(app)
     tomorrow = (clock_rules.beijing_today(utcnow()) + timedelta(days=1)).isoformat()
     refused = client.post("/staff/tickets/paper", data=form(received_on=tomorrow))
