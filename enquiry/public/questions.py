@@ -61,7 +61,9 @@ def questions() -> str:
         previous_url=page_url(page - 1) if page > 1 else None,
         next_url=page_url(page + 1) if len(rows) > size else None,
         filters=filters,
-        kinds=[(k.value, str(label)) for k, label in KIND_LABELS.items()],
+        kinds=[  # a request about one's own data is never published
+            (k.value, str(label)) for k, label in KIND_LABELS.items() if k is not Kind.PERSONAL_DATA
+        ],
         departments=[
             (d.id, d.name_for(current_locale())) for d in choices.active_departments(db.session)
         ],

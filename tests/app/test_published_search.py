@@ -146,3 +146,9 @@ def test_similar_answers_come_from_the_index_of_public_text(app, clients, client
     assert similar("小区垃圾站气味") == [publication_id]
     for hidden in ("王建国 解放北路123号", "wangjg example", NOTE_WORD):
         assert similar(hidden) == [], hidden
+
+
+def test_the_kind_filter_offers_only_kinds_that_can_be_published(client):
+    page = client.get("/questions").get_data(as_text=True)
+    assert 'value="question"' in page and 'value="info_application"' in page
+    assert 'value="personal_data"' not in page  # a request about one's own data stays private
