@@ -1,8 +1,8 @@
 """The annual table (table 三 of the national template) for this year of seeded tickets.
 
-Times `enquiry.reporting.figures.annual_table` in process (the query of every information application
-that can appear in the year, then `enquiry.reporting.annual.build_table`), split into the query and
-the counting, and repeated; the web benchmark's `annual` scenario times the whole page.
+Times `enquiry.reporting.figures.annual_table` in process (the query of every information
+application that can appear in the year, then `enquiry.reporting.annual.build_table`), split into
+the query and the counting, and repeated; the web benchmark's `annual` scenario times the page.
 """
 
 from __future__ import annotations

@@ -190,6 +190,29 @@ class Writer:
         parts += [self._fill(t, topic) for t in r.sample(DETAILS, r.randint(1, 4))]
         return "".join(parts)
 
+    def form_data(self, kind: str, hidden: dict[str, str]) -> dict[str, str]:
+        """What a citizen posts to /ask for one enquiry of this kind (hidden fields included)."""
+        topic = self.topic()
+        name, email = self.person(kind)
+        data = {
+            **hidden,
+            "kind": kind,
+            "section": "",
+            "subject": self.subject(kind, topic),
+            "message": self.body(kind, topic),
+            "name": name,
+            "email": email,
+            "phone": "",
+            "website": "",
+        }
+        if kind == "info_application":
+            data |= {
+                "applicant_type": "citizen",
+                "info_description": data["message"],
+                "delivery_form": "email",
+            }
+        return data
+
     def reply(self, topic: tuple[str, str], dept: str) -> str:
         r = self.random
         text = self._fill(r.choice(REPLIES), topic, dept)

@@ -169,27 +169,7 @@ class Scenarios:
         return hidden_fields(self.citizen.request("/ask"))
 
     def post(self, fields: dict[str, str], kinds: list[str] = KINDS) -> None:
-        writer = self.writer
-        kind = writer.random.choice(kinds)
-        topic = writer.topic()
-        name, email = writer.person(kind)
-        data = {
-            **fields,
-            "kind": kind,
-            "section": "",
-            "subject": writer.subject(kind, topic),
-            "message": writer.body(kind, topic),
-            "name": name,
-            "email": email,
-            "phone": "",
-            "website": "",
-        }
-        if kind == "info_application":
-            data |= {
-                "applicant_type": "citizen",
-                "info_description": data["message"],
-                "delivery_form": "email",
-            }
+        data = self.writer.form_data(self.writer.random.choice(kinds), fields)
         self.citizen.request("/ask", data, expect=303)
 
     def submission(self) -> None:

@@ -188,25 +188,7 @@ async def submit(user: User) -> None:
     page = await user.get("submit: GET /ask", "/ask")
     fields = hidden_fields(page)
     kind = writer.random.choice(["question", "suggestion", "complaint", "info_application"])
-    topic = writer.topic()
-    name, email = writer.person(kind)
-    data = {
-        **fields,
-        "kind": kind,
-        "section": "",
-        "subject": writer.subject(kind, topic),
-        "message": writer.body(kind, topic),
-        "name": name,
-        "email": email,
-        "phone": "",
-        "website": "",
-    }
-    if kind == "info_application":
-        data |= {
-            "applicant_type": "citizen",
-            "info_description": data["message"],
-            "delivery_form": "email",
-        }
+    data = writer.form_data(kind, fields)
     await user.post("submit: POST /ask", "/ask", expect=303, data=data)
 
 
