@@ -54,8 +54,8 @@ run: $(STAMP) translations
 test: $(DEV_STAMP) translations lint typecheck pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check enquiry tests wsgi.py
-	$(BIN)/ruff format --check enquiry tests wsgi.py
+	$(BIN)/ruff check enquiry tests bench wsgi.py
+	$(BIN)/ruff format --check enquiry tests bench wsgi.py
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
