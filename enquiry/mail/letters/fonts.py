@@ -103,6 +103,7 @@ def _parse(path: Path) -> _Parsed:
         subtable.ensureDecompiled()
     ttfont.getReverseGlyphMap()
     ttfont["loca"]
+    ttfont.close()  # the file: copies read the tables not loaded here from `data`
     face = None
     try:
         import uharfbuzz as hb
