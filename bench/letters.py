@@ -115,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
             for kind, locale in combos
         ]
         start = time.process_time()
-        import fpdf  # noqa: F401
         import fontTools.subset  # noqa: F401
+        import fpdf  # noqa: F401
         import uharfbuzz  # noqa: F401
 
         from enquiry.mail.letters.pdf import render_pdf

@@ -21,22 +21,47 @@ import pypdf
 import pytest
 from flask import Flask
 
+from enquiry import create_app
 from enquiry.mail.letters import fonts, pdf
 from enquiry.mail.letters.compose import Letter, compose
 from enquiry.mail.letters.pdf import render_pdf
-from enquiry.mail.letters.settings import LetterSettings
-from tests.app.test_letter_texts import (  # noqa: F401  # app, settings: fixtures
-    OFFICE,
-    REFERENCE,
-    app,
-    facts,
-    pdf_text,
-    settings,
-    squeeze,
-)
+from enquiry.mail.letters.settings import DEMO_SEAL, LetterSettings, letter_settings_from_config
+from tests.app.test_letter_texts import AUTHORITY, OFFICE, REFERENCE, facts, pdf_text, squeeze
+from tests.conftest import require
 
 THREADS = 6
-COMBINATIONS = list(itertools.product(("acknowledgement", "refused", "extension"), ("zh_Hans", "ug")))
+COMBINATIONS = list(
+    itertools.product(("acknowledgement", "refused", "extension"), ("zh_Hans", "ug"))
+)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        }
+    )
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture(scope="module")
+def settings(app: Flask) -> LetterSettings:
+    base = letter_settings_from_config(app.config)
+    require(base.cjk_font is not None and base.cjk_font.is_file(), "no CJK font (fonts-noto-cjk)")
+    return LetterSettings(
+        office_name=OFFICE,
+        office_address="乌鲁木齐市新华南路1号",
+        letterhead="电话 0991-0000000",
+        seal_path=DEMO_SEAL,
+        review_authority=AUTHORITY,
+        cjk_font=base.cjk_font,
+        uyghur_font=base.uyghur_font,
+    )
 
 
 @contextmanager
@@ -142,9 +167,7 @@ def test_writing_a_pdf_leaves_the_parsed_fonts_as_they_were(
     assert {key: snapshot(parsed) for key, parsed in fonts._parsed.items()} == before
 
 
-def test_a_changed_font_file_is_parsed_again(
-    settings: LetterSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_changed_font_file_is_parsed_again(settings: LetterSettings, tmp_path: Path) -> None:
     assert settings.uyghur_font is not None
     copy = tmp_path / "UKIJTuz.ttf"
     copy.write_bytes(settings.uyghur_font.read_bytes())
@@ -152,3 +175,17 @@ def test_a_changed_font_file_is_parsed_again(
     assert fonts._get(copy) is first
     copy.write_bytes(settings.uyghur_font.read_bytes() + b"\0" * 4)  # another size
     assert fonts._get(copy) is not first
+
+
+NOTO = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def test_a_cff_font_is_left_to_fpdf2(app: Flask, settings: LetterSettings) -> None:
+    require(NOTO.is_file(), "no Noto CJK (fonts-noto-cjk)")
+    noto = LetterSettings(**{**settings.__dict__, "cjk_font": NOTO})
+    letter = compose(facts("refused"), noto, "zh_Hans")
+    with fpdf_parsing_every_time():
+        expected = render_pdf(letter)
+    assert render_pdf(letter) == expected
+    assert fonts._get(NOTO).font is None  # CFF outlines: parsed by fpdf2 for each letter
+    reads_back(letter, expected)

@@ -38,18 +38,23 @@ _parsed: dict[tuple[str, int, int], _Parsed] = {}
 class _Parsed:
     """One font file as fpdf2 parses it, never written to after it is made."""
 
-    font: TTFFont  # a template: its ttfont, cmap, glyph ids and widths are read, never changed
+    # A template: its ttfont, cmap, glyph ids and widths are read, never changed. None for a
+    # font without TrueType outlines (CFF, as Noto CJK): fpdf2 parses it for every document.
+    font: TTFFont | None
     data: bytes  # the file, for tables the template did not load (hinting, cvt, ...)
     face: Any  # uharfbuzz.Face: immutable, shared by the documents' HarfBuzz fonts
 
 
 def add_font(pdf: FPDF, family: str, path: Path) -> None:
     """Make the font at `path` available to `pdf` as `family`, like `pdf.add_font` does."""
-    from fpdf.fonts import SubsetMap, TTFFont
     from fpdf.font_type_3 import get_color_font_object
+    from fpdf.fonts import SubsetMap, TTFFont
 
     parsed = _get(path)
     template = parsed.font
+    if template is None:
+        pdf.add_font(family, fname=str(path))
+        return
     font = TTFFont.__new__(TTFFont)
     for name in (
         "type", "ttffile", "is_compressed", "collection_font_number", "scale", "is_cff",
@@ -61,7 +66,8 @@ def add_font(pdf: FPDF, family: str, path: Path) -> None:
     font.i = len(pdf.fonts) + 1
     font.fontkey = family.lower()
     font.biggest_size_pt = 0
-    font.cw = defaultdict(template.cw.default_factory, template.cw)
+    widths: Any = template.cw  # a defaultdict: the width of .notdef for characters not in it
+    font.cw = defaultdict(widths.default_factory, widths)
     font.missing_glyphs = []
     font.ttfont = _ttfont_copy(template.ttfont, parsed.data, template.collection_font_number)
     font._hbfont = None
@@ -99,6 +105,9 @@ def _parse(path: Path) -> _Parsed:
     host = FPDF()  # TTFFont only reads its fonts count and render_color_fonts
     template = TTFFont(host, path, "template", "")
     ttfont = template.ttfont
+    if "glyf" not in ttfont or template.is_cff or template.is_compressed or template.color_font:
+        ttfont.close()  # the copy below knows how to share TrueType outlines only
+        return _Parsed(font=None, data=b"", face=None)
     for subtable in ttfont["cmap"].tables:  # decompile now: never lazily in shared state
         subtable.ensureDecompiled()
     ttfont.getReverseGlyphMap()
@@ -160,9 +169,8 @@ def _glyf_class() -> type:
 
     class _OwnGlyphsOnSubset(base):  # type: ignore[misc, valid-type]
         def subset_glyphs(self, s: Any) -> Any:
-            self.glyphs = {
-                name: _glyph_copy(glyph) for name, glyph in self.glyphs.items() if name in s.glyphs
-            }
+            shared: dict[str, Any] = vars(self)["glyphs"]
+            self.glyphs = {name: _glyph_copy(shared[name]) for name in s.glyphs if name in shared}
             return super().subset_glyphs(s)
 
     with _lock:
