@@ -189,3 +189,18 @@ def test_a_cff_font_is_left_to_fpdf2(app: Flask, settings: LetterSettings) -> No
     assert render_pdf(letter) == expected
     assert fonts._get(NOTO).font is None  # CFF outlines: parsed by fpdf2 for each letter
     reads_back(letter, expected)
+
+
+def test_another_fpdf2_font_object_is_left_to_fpdf2(
+    app: Flask, settings: LetterSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fpdf.fonts import TTFFont
+
+    assert set(TTFFont.__slots__) == fonts.SHARED | fonts.OWN  # fpdf2 upgraded: review fonts.py
+    letter = compose(facts("acknowledgement"), settings, "en")
+    expected = render_pdf(letter)
+    fonts._parsed.clear()
+    monkeypatch.setattr(fonts, "SHARED", fonts.SHARED - {"cmap"})
+    assert render_pdf(letter) == expected
+    assert all(parsed.font is None for parsed in fonts._parsed.values())
+    fonts._parsed.clear()

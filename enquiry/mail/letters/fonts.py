@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import io
+import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,6 +31,17 @@ if TYPE_CHECKING:  # fpdf (and fontTools) load in about a second: only when a le
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
 
+logger = logging.getLogger(__name__)
+# fpdf2's TTFFont attributes: read-only after parsing (shared), or made for each document.
+SHARED = frozenset(
+    ("type", "ttffile", "is_compressed", "collection_font_number", "scale", "is_cff",
+     "is_cid_keyed", "is_symbol", "cff_ros", "desc", "cmap", "glyph_ids", "name", "up",
+     "ut", "sp", "ss", "emphasis", "palette_index", "unicode_range")
+)  # fmt: skip
+OWN = frozenset(
+    ("i", "fontkey", "biggest_size_pt", "cw", "missing_glyphs", "ttfont", "_hbfont", "subset",
+     "color_font")
+)  # fmt: skip
 _lock = threading.Lock()
 _parsed: dict[tuple[str, int, int], _Parsed] = {}
 
@@ -56,11 +68,7 @@ def add_font(pdf: FPDF, family: str, path: Path) -> None:
         pdf.add_font(family, fname=str(path))
         return
     font = TTFFont.__new__(TTFFont)
-    for name in (
-        "type", "ttffile", "is_compressed", "collection_font_number", "scale", "is_cff",
-        "is_cid_keyed", "is_symbol", "cff_ros", "desc", "cmap", "glyph_ids", "name", "up",
-        "ut", "sp", "ss", "emphasis", "palette_index", "unicode_range",
-    ):  # fmt: skip
+    for name in SHARED:
         if hasattr(template, name):
             setattr(font, name, getattr(template, name))
     font.i = len(pdf.fonts) + 1
@@ -101,6 +109,9 @@ def _parse(path: Path) -> _Parsed:
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
 
+    if set(TTFFont.__slots__) != SHARED | OWN:  # another fpdf2: do not guess what it writes
+        logger.warning("fpdf2's TTFFont changed: letter fonts are parsed for every letter")
+        return _Parsed(font=None, data=b"", face=None)
     data = path.read_bytes()
     host = FPDF()  # TTFFont only reads its fonts count and render_color_fonts
     template = TTFFont(host, path, "template", "")
