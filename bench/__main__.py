@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     pipe.add_argument("--messages", type=int, default=10, help="messages (processes) each")
     pipe.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
 
+    letters = commands.add_parser("letters", help="CPU per formal letter PDF, in process")
+    letters.add_argument("--letters", type=int, default=30, help="letters rendered per mode")
+    letters.add_argument("--mode", choices=("both", "cached", "uncached"), default="both")
+
     args = parser.parse_args(argv)
     if args.command == "seed":
         from bench.seed import seed as run_seed
@@ -81,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.pipebench import run as run_pipe
 
         return run_pipe(args)
+    if args.command == "letters":
+        from bench.letters import run as run_letters
+
+        return run_letters(args)
     if args.command == "annual":
         from bench.annualbench import run as run_annual
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from enquiry.mail.letters import fonts
 from enquiry.mail.letters.compose import Letter
 from enquiry.mail.letters.linebreak import break_lines, has_cjk
 
@@ -36,8 +37,8 @@ def _document(letter: Letter, cjk: Path, uyghur: Path) -> FPDF:
     pdf.set_producer("Enquiry")
     pdf.set_title(letter.title)
     pdf.set_lang("ug" if letter.is_rtl else ("en" if letter.locale == "en" else "zh-CN"))
-    pdf.add_font(CJK, fname=str(cjk))
-    pdf.add_font(UYGHUR, fname=str(uyghur))
+    fonts.add_font(pdf, CJK, cjk)  # parsed once per process, copied for this document
+    fonts.add_font(pdf, UYGHUR, uyghur)
     return pdf
 
 
