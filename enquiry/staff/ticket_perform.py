@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 
 from enquiry import audit
 from enquiry.domain import correction, handling
-from enquiry.domain.answering import StaleTicketError, check_action_version
+from enquiry.domain.answering import STALE_ACTION, StaleTicketError, check_action_version
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import tickets as loaded
 from enquiry.domain.queries.access import TicketNotFoundError, is_in_scope, load_ticket_to_read
@@ -21,7 +21,7 @@ from enquiry.domain.queries.composer import ticket_version
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
 from enquiry.rules import outcomes_2008, workflow
-from enquiry.staff import clock_views, composer_page, outbox_views, withdraw_views
+from enquiry.staff import clock_views, composer_page, outbox_views, stale, withdraw_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import (
@@ -136,13 +136,25 @@ def seen_on_page(form: Any) -> Callable[[dict[str, Any]], bool] | None:
     the composer: citizen messages and replies, the kinds its version counts)."""
     version = getattr(form, "version", None)
     if version is not None and version.data:
-        newest = int(str(version.data).partition(".")[0])
-        return lambda message: message["id"] <= newest
+        return shown_up_to(int(str(version.data).partition(".")[0]))
     seen = getattr(form, "seen", None)
     if seen is not None and str(seen.data or "").isdigit():
         newest = int(seen.data)
         return lambda message: message["id"] <= newest or message["kind"] not in THREAD_KINDS
     return None
+
+
+def shown_up_to(newest: int) -> Callable[[dict[str, Any]], bool]:
+    """What a stale action form's page showed: the messages up to `newest`, of any kind."""
+    return lambda message: message["id"] <= newest
+
+
+def render_stale(error: stale.StalePageError) -> tuple[str, int]:
+    """The 409 answer to any form sent from a stale page: the ticket, its newer messages marked."""
+    db.session.rollback()
+    ticket = load_ticket_to_read_for(current_staff(), error.ticket_id)
+    message = tf.handling_message(StaleTicketError(STALE_ACTION))
+    return render_page(ticket, 409, error=message, seen=shown_up_to(error.newest_seen_message()))
 
 
 def mark_newer(
@@ -157,6 +169,7 @@ def mark_newer(
 def stamp_versions(forms: Iterable[Any], ticket: Ticket) -> None:
     """Stamp every action form with the ticket's version now (a form sent back gets it anew)."""
     version = ticket_version(db.session, ticket)
+    stale.stamp_page_version(version)  # the forms drawn outside WTForms carry it too
     for form in forms:
         if isinstance(form, tf.VersionedForm):
             form.version.data = version
