@@ -101,7 +101,7 @@ def ticket_versions(session: SessionLike, ticket_ids: list[int]) -> dict[int, st
     if not ticket_ids:
         return {}
     messages: dict[int, int] = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             sa.select(Message.ticket_id, sa.func.max(Message.id))
             .where(Message.ticket_id.in_(ticket_ids))
             .group_by(Message.ticket_id)
