@@ -34,7 +34,7 @@ from enquiry.staff import consultation_forms as forms
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
-from enquiry.staff.stale import versioned
+from enquiry.staff.stale import check_page_version, versioned
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +180,7 @@ def answer_consultation(consultation_id: int) -> Response | tuple[str, int]:
     """Record the opinion: the third party's (received) or one's department's (会商)."""
     user = current_staff()
     consultation = _answerable(user, consultation_id)
+    check_page_version(consultation.ticket)
     form = forms.AnswerForm()
     if not form.validate_on_submit():
         return _refused(consultation.ticket, form)

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 VERSION_FIELD = "version"
 VERSION = re.compile(VERSION_PATTERN)
+# What staff type into the ticket page's forms (a prefix may come before: "hold-reason").
+TYPED_FIELDS = frozenset({"reason", "note", "question", "answer", "party", "body"})
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -69,6 +71,15 @@ def sent_version() -> str | None:
     if not VERSION.match(value):
         abort(400)
     return value
+
+
+def typed_text() -> list[str]:
+    """The text the refused form carried, to show back so nothing typed is lost."""
+    return [
+        value.strip()
+        for key, value in request.form.items(multi=True)
+        if key.rpartition("-")[2].rpartition("_")[2] in TYPED_FIELDS and value.strip()
+    ]
 
 
 def check_page_version(ticket: Ticket) -> None:

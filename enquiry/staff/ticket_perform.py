@@ -82,6 +82,7 @@ def render_page(
     forms: dict[str, Any] | None = None,
     error: str = "",
     seen: Callable[[dict[str, Any]], bool] | None = None,
+    kept: list[str] | None = None,
 ) -> tuple[str, int]:
     """Render the ticket page; forms given replace the blank ones (to show input and errors).
 
@@ -122,6 +123,7 @@ def render_page(
         and in_scope,
         consulted_only=not in_scope,
         error=error,
+        kept_text=kept or [],
         problems=[
             (field.label.text, message)
             for form in (forms or {}).values()
@@ -150,11 +152,13 @@ def shown_up_to(newest: int) -> Callable[[dict[str, Any]], bool]:
 
 
 def render_stale(error: stale.StalePageError) -> tuple[str, int]:
-    """The 409 answer to any form sent from a stale page: the ticket, its newer messages marked."""
+    """The 409 answer to any form sent from a stale page: the ticket, its newer messages marked,
+    and the text the form carried shown back (its form is drawn afresh, empty)."""
     db.session.rollback()
     ticket = load_ticket_to_read_for(current_staff(), error.ticket_id)
     message = tf.handling_message(StaleTicketError(STALE_ACTION))
-    return render_page(ticket, 409, error=message, seen=shown_up_to(error.newest_seen_message()))
+    seen = shown_up_to(error.newest_seen_message())
+    return render_page(ticket, 409, error=message, seen=seen, kept=stale.typed_text())
 
 
 def mark_newer(
@@ -211,13 +215,25 @@ def perform(
         db.session.rollback()
         status = 409 if isinstance(error, (correction.CorrectionRefused, StaleTicketError)) else 400
         message = tf.handling_message(error)
-        seen = seen_on_page(form) if isinstance(error, StaleTicketError) else None
+        is_stale = isinstance(error, StaleTicketError)
+        seen = seen_on_page(form) if is_stale else None
+        kept = [text for text in stale.typed_text() if is_stale and text not in shown_in(form)]
         return render_page(
-            load(user, ticket_id), status, forms={form_name: form}, error=message, seen=seen
+            load(user, ticket_id),
+            status,
+            forms={form_name: form},
+            error=message,
+            seen=seen,
+            kept=kept,
         )
     db.session.commit()
     flash(done, "success")
     return redirect(after_action_url(user, ticket_id))
+
+
+def shown_in(form: Any) -> set[str]:
+    """The text a form sent back shows in its own fields (not to be shown twice)."""
+    return {str(field.data).strip() for field in form if isinstance(field.data, str)}
 
 
 def after_action_url(user: User, ticket_id: int) -> str:

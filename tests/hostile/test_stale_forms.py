@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from enquiry import audit
-from enquiry.domain import handling, tickets
+from enquiry.domain import consultations, handling, tickets
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import (
@@ -67,6 +67,26 @@ def paper_letter(site: Site) -> dict[str, Any]:
         return {"ticket_id": ticket.id, "letter": letter, "today": today}
 
 
+def third_party_consulted(site: Site) -> dict[str, Any]:
+    """An application whose clock is paused for a third party's opinion."""
+    values = site.fresh_ticket(kind=Kind.INFO_APPLICATION, acknowledge=False)
+    with site.app.app_context():
+        ticket = db.session.get(Ticket, values["ticket_id"])
+        admin = db.session.get(User, site.ids["user_admin"])
+        assert ticket is not None and admin is not None
+        consultation = consultations.consult_third_party(
+            db.session,
+            ticket,
+            "某科技有限公司",
+            "是否同意公开合同？",
+            policy=policy_from_config(site.app.config, session=db.session),
+            actor=audit.Actor.staff(admin),
+            now=utcnow(),
+        )
+        db.session.commit()
+        return values | {"consultation": consultation.id}
+
+
 def answered_suggestion(site: Site) -> dict[str, Any]:
     return site.fresh_ticket(answered=True, kind=Kind.SUGGESTION)
 
@@ -78,6 +98,12 @@ OWN_TARGETS = {
         role="supervisor",
         valid={"posted_on": "{today}"},
         setup=paper_letter,
+    ),
+    "staff.answer_consultation#third_party": Post(
+        "/staff/consultations/{consultation}/answer",
+        role="supervisor",
+        valid={"answer": "同意公开。", "next": TICKET},
+        setup=third_party_consulted,
     ),
     "staff.close#adoption": Post(
         TICKET + "/close",
@@ -103,6 +129,7 @@ STALE_FORMS = (
     "staff.consult_third_party",
     "staff.consult_agency",
     "staff.withdraw_consultation",
+    "staff.answer_consultation#third_party",
     "staff.withdraw_ticket",
     "staff.reopen",
     "staff.decide_personal_data",
@@ -122,6 +149,7 @@ NOTED = PUBLICATION_PAGE | {"staff.close#adoption"}
 NOT_ON_THE_PAGE = {"staff.pause_consultation"}
 # The composer's form posts to 答复 and sends 补正 by the same form (its version: reply-seen).
 DRAWN_AS = {"staff.request_info": TICKET + "/answer"}
+TYPED = {"reason", "note", "question", "answer", "party", "body"}
 VERSION_FIELDS = ("version", "reply-seen")
 
 
@@ -196,6 +224,8 @@ def test_a_form_from_a_stale_page_is_refused_and_from_a_fresh_page_acts(
     assert response.status_code == 409, body[:3000]
     assert written in body and "message-newer" in body  # the newer message shown, marked
     assert (site.counts(), ticket_row(site, values["ticket_id"])) == before
+    typed = [v for k, v in data.items() if k.rpartition("-")[2].rpartition("_")[2] in TYPED]
+    assert all(f"{text}</textarea>" in body for text in typed)  # nothing typed is lost
 
     fresh = form_on_page(client, page, action, endpoint)
     assert fresh != stale
