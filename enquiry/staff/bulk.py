@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
@@ -23,9 +23,11 @@ from werkzeug.wrappers import Response
 from enquiry import audit
 from enquiry.bounded import get_by_id
 from enquiry.domain import handling
+from enquiry.domain.answering import check_action_version
 from enquiry.domain.error_messages import HANDLING_MESSAGES
 from enquiry.domain.queries import choices
 from enquiry.domain.queries import tickets as loaded
+from enquiry.domain.queries.composer import ticket_versions
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Department, Ticket, User, utcnow
 from enquiry.redirects import safe_next
@@ -34,7 +36,7 @@ from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.forms import STATUS_LABELS
-from enquiry.staff.ticket_forms import BulkForm
+from enquiry.staff.ticket_forms import BulkForm, Selected
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ def bulk_view(user: User) -> dict[str, Any]:
 
 
 @bp.post("/bulk", endpoint="bulk")
-def bulk() -> Response:
+def bulk() -> Response | tuple[str, int]:
     """Apply one action to the selected tickets, each on its own; report every outcome."""
     user = current_staff()
     form = make_bulk_form(user, submitted=True)
@@ -93,9 +95,23 @@ def bulk() -> Response:
         for message in form_problems(form):
             flash(message, "error")
         return redirect(back, code=303)
-    report = apply(user, list(dict.fromkeys(form.ticket_ids.data or [])), verb)
+    selected = list({row.id: row for row in form.ticket_ids.data or []}.values())
+    changed = changed_since_shown(user, selected)
+    if changed:  # the inbox was stale for these: decide again on all of them, act on none
+        page_html = render_template("staff/bulk_refused.html", changed=changed, back=back)
+        return page_html, 409
+    report = apply(user, selected, verb)
     flash_report(form.action.data, report)
     return redirect(back, code=303)
+
+
+def changed_since_shown(user: User, selected: list[Selected]) -> list[Ticket]:
+    """The selected tickets the user may see that changed since the inbox showed them."""
+    shown = {row.id: row.version for row in selected if row.version}
+    visible = [loaded.visible_ticket(db.session, user, ticket_id) for ticket_id in shown]
+    tickets = [ticket for ticket in visible if ticket is not None]
+    now = ticket_versions(db.session, [ticket.id for ticket in tickets])
+    return [ticket for ticket in tickets if now[ticket.id] != shown[ticket.id]]
 
 
 def form_problems(form: BulkForm) -> list[str]:
@@ -127,17 +143,22 @@ def verb_for(form: BulkForm) -> Verb | None:
     return None
 
 
-def apply(user: User, ticket_ids: list[int], verb: Verb) -> Report:
-    """Run the verb on each ticket the user may see, one transaction per ticket."""
+def apply(user: User, selected: list[Selected], verb: Verb) -> Report:
+    """Run the verb on each ticket the user may see, one transaction per ticket.
+
+    A ticket that changed since the inbox showed it (a race with the check before) is left.
+    """
     report = Report()
     actor = actor_for(user)
-    for ticket_id in ticket_ids:
+    for ticket_id, seen in selected:
         ticket = loaded.visible_ticket(db.session, user, ticket_id)
         if ticket is None:  # another department's ticket looks exactly like a missing one
             report.failed[_("not found")].append(f"#{ticket_id}")
             continue
         reference = ticket.reference
         try:
+            if seen:
+                check_action_version(db.session, ticket, seen)
             verb(ticket, actor)
         except workflow.TransitionError as error:
             db.session.rollback()

@@ -25,6 +25,7 @@ from enquiry.staff import clock_forms, consultation_views
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
+from enquiry.staff.stale import versioned
 from enquiry.templating import format_day
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def _refused(
 
 @bp.post("/tickets/<id:ticket_id>/extend", endpoint="extend")
 @role_required(*MANAGERS)
+@versioned
 def extend(ticket_id: int) -> Response | tuple[str, int]:
     """延期: the signed-in supervisor or admin extends the time limit, once, with a reason."""
     user = current_staff()
@@ -135,6 +137,7 @@ def extend(ticket_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/tickets/<id:ticket_id>/consultation/pause", endpoint="pause_consultation")
 @role_required(*ALL_STAFF)
+@versioned
 def pause_consultation(ticket_id: int) -> Response | tuple[str, int]:
     """Stop the clock while a third party is consulted."""
     user = current_staff()
@@ -161,6 +164,7 @@ def pause_consultation(ticket_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/tickets/<id:ticket_id>/consultation/resume", endpoint="resume_consultation")
 @role_required(*ALL_STAFF)
+@versioned
 def resume_consultation(ticket_id: int) -> Response | tuple[str, int]:
     """Restart the clock; the consultation's working days are not counted."""
     user = current_staff()
@@ -187,6 +191,7 @@ def resume_consultation(ticket_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/tickets/<id:ticket_id>/remind", endpoint="remind")
 @role_required(*MANAGERS)
+@versioned
 def remind(ticket_id: int) -> Response | tuple[str, int]:
     """催办: a supervisor presses whoever handles the ticket, with a note."""
     user = current_staff()

@@ -34,6 +34,7 @@ from enquiry.staff import consultation_forms as forms
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
+from enquiry.staff.stale import check_page_version, versioned
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def _done(ticket: Ticket, message: str) -> Response:
 
 @bp.post("/tickets/<id:ticket_id>/consultations/third-party", endpoint="consult_third_party")
 @role_required(*ALL_STAFF)
+@versioned
 def consult_third_party(ticket_id: int) -> Response | tuple[str, int]:
     """征求第三方意见: record the request; the clock stops; the applicant is told."""
     user = current_staff()
@@ -131,6 +133,7 @@ def consult_third_party(ticket_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/tickets/<id:ticket_id>/consultations/agency", endpoint="consult_agency")
 @role_required(*ALL_STAFF)
+@versioned
 def consult_agency(ticket_id: int) -> Response | tuple[str, int]:
     """会商: ask another department for its opinion within 15 working days."""
     user = current_staff()
@@ -177,6 +180,7 @@ def answer_consultation(consultation_id: int) -> Response | tuple[str, int]:
     """Record the opinion: the third party's (received) or one's department's (会商)."""
     user = current_staff()
     consultation = _answerable(user, consultation_id)
+    check_page_version(consultation.ticket)
     form = forms.AnswerForm()
     if not form.validate_on_submit():
         return _refused(consultation.ticket, form)

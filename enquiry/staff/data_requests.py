@@ -30,6 +30,7 @@ from enquiry.staff.access import (
 )
 from enquiry.staff.admin.forms import strip_text
 from enquiry.staff.blueprint import bp
+from enquiry.staff.stale import versioned
 
 logger = logging.getLogger(__name__)
 APPROVE, REJECT = "approve", "reject"
@@ -131,6 +132,7 @@ def personal_data_panel() -> dict[str, Any]:
 
 @bp.post("/tickets/<id:ticket_id>/personal-data/decide")
 @role_required(*personal_data.DECIDE_ROLES)
+@versioned
 def decide_personal_data(ticket_id: int) -> Response | tuple[str, int]:
     """Approve or reject a personal data request; approval corrects or deletes."""
     user = current_staff()

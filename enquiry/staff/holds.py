@@ -14,9 +14,11 @@ from enquiry.domain.queries import retention as queries
 from enquiry.domain.retention import holds
 from enquiry.extensions import db
 from enquiry.models import Role, utcnow
+from enquiry.redirects import safe_next
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.admin.retention_forms import HOLD_PREFIX, HoldForm
 from enquiry.staff.blueprint import bp
+from enquiry.staff.stale import check_page_version, versioned
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def _refused(form: HoldForm, ticket_id: int, status: int = 400) -> tuple[str, in
 
 @bp.post("/tickets/<id:ticket_id>/hold")
 @role_required(Role.ADMIN, Role.SUPERVISOR)
+@versioned
 def place_hold(ticket_id: int) -> Response | tuple[str, int]:
     """Place a legal hold on a ticket: its personal data is kept until the hold ends."""
     user = current_staff()
@@ -87,7 +90,7 @@ def lift_hold(hold_id: int) -> Response | tuple[str, int]:
     hold = queries.hold_by_id(db.session, hold_id)
     if hold is None:
         abort(404)
-    load_ticket_for(current_staff(), hold.ticket_id)  # 404 outside the user's scope
+    check_page_version(load_ticket_for(current_staff(), hold.ticket_id))  # 404 outside scope
     try:
         holds.lift_hold(db.session, hold, actor=actor_for(current_staff()), now=utcnow())
     except holds.HoldError:
@@ -97,4 +100,4 @@ def lift_hold(hold_id: int) -> Response | tuple[str, int]:
         return render_template("staff/admin/holds.html", rows=rows, problem=problem), 409
     db.session.commit()
     flash(_("Legal hold lifted."), "success")
-    return redirect(url_for("staff.admin_holds"), 303)
+    return redirect(safe_next(request.form.get("next")) or url_for("staff.admin_holds"), 303)

@@ -16,6 +16,7 @@ from enquiry.domain import outbox
 from enquiry.domain.admin import calendar as calendar_admin
 from enquiry.domain.queries import inbox as queries
 from enquiry.domain.queries import notifications as notes
+from enquiry.domain.queries.composer import ticket_versions
 from enquiry.domain.queries.inbox_views import MENTIONED
 from enquiry.extensions import db
 from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
@@ -190,9 +191,11 @@ def inbox_rows(
     ids = [ticket.id for ticket in tickets]
     problems = outbox.undelivered_by_ticket(db.session, ids)
     states = notes.row_states(db.session, current_staff(), ids)
+    versions = ticket_versions(db.session, ids)
     rows = []
     for ticket in tickets:
         row = row_view(ticket, today, calendar, locale, problems)
+        row["selected"] = f"{ticket.id}:{versions[ticket.id]}"  # bulk: refused if it changes
         rows.append(row | saved.row_extras(ticket, states.get(ticket.id), row["due"]))
     return rows
 

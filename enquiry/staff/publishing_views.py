@@ -22,6 +22,7 @@ from enquiry.rules.redaction import SpanKind
 from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role_required
 from enquiry.staff.blueprint import bp
 from enquiry.staff.publishing_forms import EditorForm, StepForm, UnpublishForm
+from enquiry.staff.stale import stamp_ticket_page, versioned
 
 KIND_LABELS = {
     SpanKind.NAME: _l("Name"),
@@ -84,6 +85,7 @@ def _render(
     if publication is not None and form is None:
         form = _editor_form(ticket, publication, submitted=False)
     chosen = set((publication.choices or {}).get("attachments", [])) if publication else set()
+    stamp_ticket_page(ticket)  # its steps are refused (409) if the ticket changes meanwhile
     html = render_template(
         "staff/publication.html",
         ticket=ticket,
@@ -132,6 +134,7 @@ def publication(ticket_id: int) -> tuple[str, int]:
 
 
 @bp.post("/tickets/<id:ticket_id>/publication/prepare", endpoint="prepare_publication")
+@versioned
 def prepare_publication(ticket_id: int) -> Any:
     """Start the public copy, every detected span hidden."""
 
@@ -194,6 +197,7 @@ def _choices(form: EditorForm) -> publishing.Choices:
 
 
 @bp.post("/tickets/<id:ticket_id>/publication/submit", endpoint="submit_publication")
+@versioned
 def submit_publication(ticket_id: int) -> Any:
     """Send the copy for approval (or publish it when approval is waived)."""
     needs = bool(current_app.config["PUBLICATION_REQUIRES_APPROVAL"])
@@ -209,6 +213,7 @@ def submit_publication(ticket_id: int) -> Any:
 
 @bp.post("/tickets/<id:ticket_id>/publication/approve", endpoint="approve_publication")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
+@versioned
 def approve_publication(ticket_id: int) -> Any:
     """A supervisor approves: the answer goes live."""
 

@@ -18,6 +18,7 @@ from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
 from enquiry.staff.remedy_forms import AFTER_REVIEW, RESULT_PREFIX, RemedyForm, RemedyResultForm
+from enquiry.staff.stale import versioned
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def _refused(ticket: Ticket, form: Any, message: str | None = None) -> tuple[str
 
 @bp.post("/tickets/<id:ticket_id>/remedies", endpoint="add_remedy")
 @role_required(*ALL_STAFF)
+@versioned
 def add_remedy(ticket_id: int) -> Response | tuple[str, int]:
     """Record a 行政复议 or 行政诉讼 brought over this application."""
     user = current_staff()
@@ -76,6 +78,7 @@ def add_remedy(ticket_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/tickets/<id:ticket_id>/remedies/<id:remedy_id>", endpoint="set_remedy_result")
 @role_required(*ALL_STAFF)
+@versioned
 def set_remedy_result(ticket_id: int, remedy_id: int) -> Response | tuple[str, int]:
     """Record (or correct) how a review or lawsuit ended."""
     user = current_staff()

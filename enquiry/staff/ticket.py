@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 
 from enquiry import audit
 from enquiry.bounded import get_by_id
-from enquiry.domain import correction, handling
+from enquiry.domain import answering, correction, handling
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Department, Ticket, User
-from enquiry.staff import adoption_views, notifications_views
+from enquiry.staff import adoption_views, notifications_views, stale
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import current_staff, load_ticket_for, load_ticket_to_read_for
@@ -26,8 +26,15 @@ from enquiry.staff.ticket_perform import (
     make_form,
     perform,
     render_page,
+    render_stale,
     simple_run,
 )
+
+
+@bp.errorhandler(stale.StalePageError)
+def stale_page(error: stale.StalePageError) -> tuple[str, int]:
+    """A form from the ticket page sent after the ticket changed: 409, nothing done."""
+    return render_stale(error)
 
 
 @bp.get("/tickets/<id:ticket_id>", endpoint="ticket")
@@ -55,6 +62,8 @@ def request_info(ticket_id: int) -> Any:
     """补正: ask the citizen for what is missing."""
 
     def run(ticket: Ticket, form: Any, actor: audit.Actor, now: datetime) -> None:
+        if form.seen.data:  # the composer's thread version: no 补正 over a newer message
+            answering.check_version(db.session, ticket, int(form.seen.data))
         policy = policy_from_config(current_app.config, session=db.session)
         correction.request_info(
             db.session,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,7 @@ from enquiry.staff.forms import STATUS_LABELS
 REFERENCE_MAX = 40
 SEARCH_QUERY_MAX = 500
 BULK_MAX = 100  # tickets in one bulk action
+VERSION_PATTERN = r"^\d{1,18}\.\d{1,18}$"  # a ticket's version: newest message . change
 NEXT_MAX = 2048
 OUTCOME_MAX = 40  # Ticket.outcome
 
@@ -90,9 +92,7 @@ class VersionedForm(FlaskForm):
     a client that sends no version (the API has its own ETag) is not checked.
     """
 
-    version = HiddenField(
-        filters=[_strip], validators=[Optional(), Regexp(r"^\d{1,18}\.\d{1,18}$")]
-    )
+    version = HiddenField(filters=[_strip], validators=[Optional(), Regexp(VERSION_PATTERN)])
 
 
 class ActionForm(VersionedForm):
@@ -181,12 +181,29 @@ class AssignForm(VersionedForm):
         self.assignee.choices = [*nobody, *(SelectChoice(*c) for c in choices)]
 
 
+class Selected(NamedTuple):
+    """A ticket ticked in the inbox: its id, and its version as the inbox showed it (if sent)."""
+
+    id: int
+    version: str | None
+
+
+def coerce_selected(value: Any) -> Selected:
+    """WTForms `coerce` for "id" or "id:version"; raise ValueError (a form error) if neither."""
+    if isinstance(value, Selected):
+        return value
+    ident, sep, version = str(value).partition(":")
+    if sep and not re.match(VERSION_PATTERN, version):
+        raise ValueError("not a version")
+    return Selected(coerce_id(ident), version if sep else None)
+
+
 class BulkForm(FlaskForm):
     """Selected tickets and one action; each action reads only its own fields."""
 
     ticket_ids = SelectMultipleField(
         _l("Tickets"),
-        coerce=coerce_id,
+        coerce=coerce_selected,
         validate_choice=False,
         validators=[DataRequired(_l("Select at least one ticket.")), _at_most(BULK_MAX)],
     )

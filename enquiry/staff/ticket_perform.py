@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 
 from enquiry import audit
 from enquiry.domain import correction, handling
-from enquiry.domain.answering import StaleTicketError, check_action_version
+from enquiry.domain.answering import STALE_ACTION, StaleTicketError, check_action_version
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import tickets as loaded
 from enquiry.domain.queries.access import TicketNotFoundError, is_in_scope, load_ticket_to_read
@@ -21,7 +21,7 @@ from enquiry.domain.queries.composer import ticket_version
 from enquiry.extensions import db
 from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
 from enquiry.rules import outcomes_2008, workflow
-from enquiry.staff import clock_views, composer_page, outbox_views, withdraw_views
+from enquiry.staff import clock_views, composer_page, outbox_views, stale, withdraw_views
 from enquiry.staff import ticket_forms as tf
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import (
@@ -82,6 +82,7 @@ def render_page(
     forms: dict[str, Any] | None = None,
     error: str = "",
     seen: Callable[[dict[str, Any]], bool] | None = None,
+    kept: list[str] | None = None,
 ) -> tuple[str, int]:
     """Render the ticket page; forms given replace the blank ones (to show input and errors).
 
@@ -122,6 +123,7 @@ def render_page(
         and in_scope,
         consulted_only=not in_scope,
         error=error,
+        kept_text=kept or [],
         problems=[
             (field.label.text, message)
             for form in (forms or {}).values()
@@ -136,13 +138,27 @@ def seen_on_page(form: Any) -> Callable[[dict[str, Any]], bool] | None:
     the composer: citizen messages and replies, the kinds its version counts)."""
     version = getattr(form, "version", None)
     if version is not None and version.data:
-        newest = int(str(version.data).partition(".")[0])
-        return lambda message: message["id"] <= newest
+        return shown_up_to(int(str(version.data).partition(".")[0]))
     seen = getattr(form, "seen", None)
     if seen is not None and str(seen.data or "").isdigit():
         newest = int(seen.data)
         return lambda message: message["id"] <= newest or message["kind"] not in THREAD_KINDS
     return None
+
+
+def shown_up_to(newest: int) -> Callable[[dict[str, Any]], bool]:
+    """What a stale action form's page showed: the messages up to `newest`, of any kind."""
+    return lambda message: message["id"] <= newest
+
+
+def render_stale(error: stale.StalePageError) -> tuple[str, int]:
+    """The 409 answer to any form sent from a stale page: the ticket, its newer messages marked,
+    and the text the form carried shown back (its form is drawn afresh, empty)."""
+    db.session.rollback()
+    ticket = load_ticket_to_read_for(current_staff(), error.ticket_id)
+    message = tf.handling_message(StaleTicketError(STALE_ACTION))
+    seen = shown_up_to(error.newest_seen_message())
+    return render_page(ticket, 409, error=message, seen=seen, kept=stale.typed_text())
 
 
 def mark_newer(
@@ -157,6 +173,7 @@ def mark_newer(
 def stamp_versions(forms: Iterable[Any], ticket: Ticket) -> None:
     """Stamp every action form with the ticket's version now (a form sent back gets it anew)."""
     version = ticket_version(db.session, ticket)
+    stale.stamp_page_version(version)  # the forms drawn outside WTForms carry it too
     for form in forms:
         if isinstance(form, tf.VersionedForm):
             form.version.data = version
@@ -198,13 +215,25 @@ def perform(
         db.session.rollback()
         status = 409 if isinstance(error, (correction.CorrectionRefused, StaleTicketError)) else 400
         message = tf.handling_message(error)
-        seen = seen_on_page(form) if isinstance(error, StaleTicketError) else None
+        is_stale = isinstance(error, StaleTicketError)
+        seen = seen_on_page(form) if is_stale else None
+        kept = [text for text in stale.typed_text() if is_stale and text not in shown_in(form)]
         return render_page(
-            load(user, ticket_id), status, forms={form_name: form}, error=message, seen=seen
+            load(user, ticket_id),
+            status,
+            forms={form_name: form},
+            error=message,
+            seen=seen,
+            kept=kept,
         )
     db.session.commit()
     flash(done, "success")
     return redirect(after_action_url(user, ticket_id))
+
+
+def shown_in(form: Any) -> set[str]:
+    """The text a form sent back shows in its own fields (not to be shown twice)."""
+    return {str(field.data).strip() for field in form if isinstance(field.data, str)}
 
 
 def after_action_url(user: User, ticket_id: int) -> str:

@@ -24,6 +24,7 @@ from enquiry.staff.access import actor_for, current_staff, load_ticket_for, role
 from enquiry.staff.blueprint import bp
 from enquiry.staff.inbox import ticket_url
 from enquiry.staff.posting_forms import PostedForm, WithdrawForm
+from enquiry.staff.stale import check_page_version, versioned
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def withdraw_panel(ticket: Ticket, user: User) -> dict[str, Any] | None:
 
 @bp.post("/tickets/<id:ticket_id>/withdraw", endpoint="withdraw_ticket")
 @role_required(*ALL_STAFF)
+@versioned
 def withdraw_ticket(ticket_id: int) -> Response | tuple[str, int]:
     """Record that the applicant withdrew: the ticket is concluded, the clock stops."""
     user = current_staff()
@@ -106,6 +108,7 @@ def withdraw_consultation(consultation_id: int) -> Response | tuple[str, int]:
     if consultation is None:
         abort(404)
     ticket = load_ticket_for(user, consultation.ticket_id)
+    check_page_version(ticket)
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _refused(ticket.id, next(iter(form.errors.values()), [""])[0])
@@ -124,6 +127,7 @@ def withdraw_consultation(consultation_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/tickets/<id:ticket_id>/mail/<id:outbound_id>/posted", endpoint="record_posted")
 @role_required(*ALL_STAFF)
+@versioned
 def record_posted(ticket_id: int, outbound_id: int) -> Response | tuple[str, int]:
     """Record the date a letter (a mail kept for post) was posted to the applicant."""
     user = current_staff()

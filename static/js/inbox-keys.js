@@ -48,7 +48,7 @@
     if (!row || !button || !list) return;
     if (!window.confirm(list.getAttribute("data-confirm-close") || "?")) return;
     document.querySelectorAll('#inbox-list input[name="ticket_ids"]').forEach(function (box) {
-      box.checked = box.value === current;
+      box.checked = box.value.split(":")[0] === current;  // "id:version"
     });
     button.click();
   }

@@ -64,7 +64,7 @@ def test_the_inbox_offers_checkboxes_and_the_actions_the_role_permits(
     staff_login(client, role=Role.SUPERVISOR)
     page = client.get("/staff").get_data(as_text=True)
     assert 'action="/staff/bulk"' in page
-    assert f'name="ticket_ids" value="{ticket_id}"' in page
+    assert f'name="ticket_ids" value="{ticket_id}:' in page  # with the version shown
     assert f'<label class="visually-hidden" for="select-{ticket_id}">' in page
     for action in ("assign", "transfer", "close"):
         assert f'name="action" value="{action}"' in page

@@ -94,3 +94,24 @@ def ticket_version(session: SessionLike, ticket: Ticket) -> str:
         )
     )
     return f"{newest_message or 0}.{newest_change or 0}"
+
+
+def ticket_versions(session: SessionLike, ticket_ids: list[int]) -> dict[int, str]:
+    """`ticket_version` of each ticket at once (the inbox's rows, for its bulk actions)."""
+    if not ticket_ids:
+        return {}
+    messages: dict[int, int] = dict(
+        session.execute(
+            sa.select(Message.ticket_id, sa.func.max(Message.id))
+            .where(Message.ticket_id.in_(ticket_ids))
+            .group_by(Message.ticket_id)
+        ).all()
+    )
+    changes: dict[int, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            sa.select(AuditEvent.ticket_id, sa.func.max(AuditEvent.id))
+            .where(AuditEvent.ticket_id.in_(ticket_ids), AuditEvent.action.in_(CHANGE_ACTIONS))
+            .group_by(AuditEvent.ticket_id)
+        ).all()
+    )
+    return {tid: f"{messages.get(tid) or 0}.{changes.get(tid) or 0}" for tid in ticket_ids}
