@@ -36,6 +36,7 @@ from enquiry.domain import (
     satisfaction,
     supervision,
     tickets,
+    withdrawal,
 )
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
@@ -92,6 +93,7 @@ EXPECTED: dict[str, tuple[set[str], str | None]] = {
     "consultation": (THREADED | AUTOMATIC, "auto-generated"),  # a notice, like the extension
     "consultation_ended": (THREADED | AUTOMATIC, "auto-generated"),
     "consultation_reminder": (BASE | AUTOMATIC, "auto-generated"),
+    "withdrawn": (THREADED | AUTOMATIC, "auto-generated"),  # 申请人撤回: confirmed to them
 }
 
 
@@ -110,7 +112,11 @@ def text_of(hostile: str, limit: int, prefix: str = "x ") -> str:
 
 
 def hostile_app(make_app: Callable[..., Flask], smtp: SmtpServer, hostile: str) -> Flask:
-    app = make_app(**smtp.app_config(), OFFICE_NAME=text_of(hostile, 200))
+    app = make_app(
+        **smtp.app_config(),
+        OFFICE_NAME=text_of(hostile, 200),
+        AUTOMATIC_MAIL_PER_RECIPIENT_PER_DAY=20,  # every kind reaches one citizen: none held back
+    )
     with app.app_context():
         name = text_of(hostile, 100)
         db.session.add(
@@ -268,6 +274,8 @@ def queue_consultations(
     )
     soon = datetime.combine(agency.due_on - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     assert consultation_jobs.run(db.session, policy=policy, now=soon).reminded == 1
+    withdrawn = open_one(policy, hostile, locale)
+    withdrawal.withdraw(db.session, withdrawn, policy=policy, actor=actor, now=now, note=text)
 
 
 def deliver(app: Flask) -> None:
@@ -305,7 +313,7 @@ def assert_exact_headers(message: EmailMessage, template: str) -> None:
 def assert_every_kind_sent_with_exact_headers(app: Flask, smtp: SmtpServer) -> None:
     rows = {row.message_id: row for row in outbox(app)}
     assert Counter(row.template for row in rows.values()) == {
-        "acknowledgement": 8,
+        "acknowledgement": 9,
         "reply": 1,
         "dissatisfied_alert": 1,
         "request_info": 2,
@@ -321,6 +329,7 @@ def assert_every_kind_sent_with_exact_headers(app: Flask, smtp: SmtpServer) -> N
         "consultation": 2,  # a third party's (with its letter) and a 会商's: both stop the clock
         "consultation_ended": 1,
         "consultation_reminder": 1,
+        "withdrawn": 1,
     }
     with_letter = Counter(row.template for row in rows.values() if row.attachment_id)
     assert with_letter == {
