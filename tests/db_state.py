@@ -6,7 +6,7 @@
 
 Sign-in bookkeeping is left out (audit events whose action starts with "auth.", the audit
 chain's head row, and the columns a sign-in updates), so a test may sign a user in between the
-two snapshots.
+two snapshots; so is the reference-data stamp, which follows the tables it stamps.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from enquiry.domain.reference_cache import REFERENCE_STAMP
 from enquiry.extensions import db
 from enquiry.models import Base
 
@@ -26,6 +27,8 @@ VOLATILE = {
 SIGN_IN_ACTIONS = "auth."
 # Derived from audit_events (its newest hash and count), which sign-ins append to as well.
 DERIVED = {"audit_chain_head"}
+# Derived from the reference tables: the stamp that tells other processes their cache is old.
+DERIVED_SETTINGS = {REFERENCE_STAMP}
 
 
 def database_state(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
@@ -40,6 +43,8 @@ def database_state(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
             query = sa.select(*columns).order_by(*table.primary_key.columns)
             if table.name == "audit_events":
                 query = query.where(~table.c.action.startswith(SIGN_IN_ACTIONS))
+            if table.name == "settings":
+                query = query.where(table.c.key.not_in(DERIVED_SETTINGS))
             state[table.name] = [tuple(row) for row in db.session.execute(query)]
         db.session.remove()
     return state

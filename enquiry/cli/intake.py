@@ -19,9 +19,9 @@ from enquiry.cli.worker import Job, stop_on_signals
 from enquiry.extensions import db
 from enquiry.intake.imap import ImapConfigError, ImapSettings, fetch_new_mail
 from enquiry.intake.ingest import NotReprocessableError, reprocess
-from enquiry.intake.pipe import ingest_stream
 from enquiry.intake.settings import IntakeSettings
 from enquiry.intake.smtp_server import IntakeHandler, app_store, start_server
+from enquiry.intake.stream import ingest_stream
 from enquiry.models import InboundEmail, InboundOutcome, InboundSource, utcnow
 
 

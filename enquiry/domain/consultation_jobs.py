@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from enquiry import audit
-from enquiry.domain import consultations
+from enquiry.domain import consultation_close
 from enquiry.domain.policy import Policy
 from enquiry.domain.staff_mail import queue_staff_mail, staff_ticket_url, supervisors_of
 from enquiry.models import Consultation, ConsultationKind, ConsultationState, SessionLike
@@ -42,7 +42,7 @@ def run(session: SessionLike, *, policy: Policy, now: datetime) -> JobResult:
     )
     lapsed = 0
     for consultation in list(past):
-        consultations.lapse(session, consultation, policy=policy, now=now)
+        consultation_close.lapse(session, consultation, policy=policy, now=now)
         lapsed += 1
     limit = soon_limit(today, DUE_SOON_DAYS, policy.calendar)
     near = session.scalars(

@@ -25,10 +25,9 @@ import logging
 from datetime import date, datetime
 
 from enquiry import audit
-from enquiry.domain import clock, letters
+from enquiry.domain import letters
 from enquiry.domain.policy import Policy
-from enquiry.domain.queries import consultations as consultation_queries
-from enquiry.domain.steps import mail_citizen, thread_event
+from enquiry.domain.steps import thread_event
 from enquiry.mail import outbound
 from enquiry.models import (
     Consultation,
@@ -62,7 +61,7 @@ class ConsultationError(ValueError):
     """A consultation change that cannot be made as asked; the message says why."""
 
 
-def _text(text: str | None, what: str, limit: int) -> str:
+def checked_text(text: str | None, what: str, limit: int) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
         raise ConsultationError(f"{what} is required")
@@ -94,7 +93,7 @@ def consult_third_party(
     sent_on: date | None = None,
 ) -> Consultation:
     """征求第三方意见 (art. 32): record the request; the applicant's clock stops meanwhile."""
-    party = _text(party, "the third party", PARTY_MAX)
+    party = checked_text(party, "the third party", PARTY_MAX)
     return _open(
         session,
         ticket,
@@ -151,7 +150,7 @@ def _open(
     today = beijing_today(now)
     sent_on = sent_on or today
     _check_ticket(ticket, sent_on, today)
-    question = _text(question, "the question", TEXT_MAX)
+    question = checked_text(question, "the question", TEXT_MAX)
     # 2008 text: only a third party's time is excluded (art. 24); 2019: both (art. 33 ¶3).
     pauses = kind is ConsultationKind.THIRD_PARTY or not under_2008_regulations(
         ticket.kind, ticket.received_on
@@ -184,7 +183,7 @@ def _open(
         actor=actor,
         now=now,
         ticket=ticket,
-        detail=_detail(consultation) | {"clock_paused": paused},
+        detail=event_detail(consultation) | {"clock_paused": paused},
     )
     if paused:  # the applicant is told; a third party's consultation with its formal letter
         letters.queue_mail(
@@ -212,7 +211,7 @@ def _pause(ticket: Ticket, sent_on: date, now: datetime) -> bool:
     return True
 
 
-def _detail(consultation: Consultation) -> dict[str, object]:
+def event_detail(consultation: Consultation) -> dict[str, object]:
     return {
         "consultation": consultation.id,
         "kind": consultation.kind.value,
@@ -222,98 +221,3 @@ def _detail(consultation: Consultation) -> dict[str, object]:
         "due_on": consultation.due_on.isoformat(),
         "state": consultation.state.value,
     }
-
-
-def record_answer(
-    session: SessionLike,
-    consultation: Consultation,
-    answer: str,
-    *,
-    policy: Policy,
-    actor: audit.Actor,
-    now: datetime,
-) -> None:
-    """The opinion arrived: record it; the clock runs again when nothing else is pending."""
-    answer = _text(answer, "the opinion", TEXT_MAX)
-    consultation.answer = answer
-    consultation.answered_by_id = actor.user.id if actor.user is not None else None
-    text = "意见已收到" if consultation.kind is ConsultationKind.THIRD_PARTY else "会商意见已提出"
-    _close(session, consultation, ConsultationState.ANSWERED, text, policy, actor, now)
-
-
-def lapse(
-    session: SessionLike, consultation: Consultation, *, policy: Policy, now: datetime
-) -> None:
-    """The 15 working days passed with no opinion: third party, the office decides (art. 32);
-    会商, 逾期未提出意见视为同意 (art. 34)."""
-    if consultation.due_on >= beijing_today(now):
-        raise ConsultationError(NOT_DUE_YET)
-    if consultation.kind is ConsultationKind.AGENCY:
-        state, text = ConsultationState.DEEMED_AGREED, "逾期未提出意见视为同意"
-    else:
-        state, text = ConsultationState.NO_ANSWER, "第三方逾期未提出意见，由本机关依法决定是否公开"
-    actor = audit.Actor.system()
-    _close(session, consultation, state, text, policy, actor, now, until=consultation.due_on)
-
-
-def withdraw(
-    session: SessionLike,
-    consultation: Consultation,
-    reason: str | None,
-    *,
-    policy: Policy,
-    actor: audit.Actor,
-    now: datetime,
-    resume: bool = True,
-) -> None:
-    """Staff withdraw (cancel) an open consultation; the clock runs again unless `resume` is
-    False (the application itself is concluded: nothing is left to run)."""
-    note = (reason or "").strip()[:TEXT_MAX]
-    text = f"征求意见已撤回：{note}" if note else "征求意见已撤回"
-    _close(
-        session, consultation, ConsultationState.WITHDRAWN, text, policy, actor, now, resume=resume
-    )
-
-
-def _close(
-    session: SessionLike,
-    consultation: Consultation,
-    state: ConsultationState,
-    text: str,
-    policy: Policy,
-    actor: audit.Actor,
-    now: datetime,
-    until: date | None = None,
-    *,
-    resume: bool = True,
-) -> None:
-    if consultation.state is not ConsultationState.OPEN:
-        raise ConsultationError(ALREADY_CLOSED)
-    ticket = consultation.ticket
-    consultation.state = state
-    consultation.answered_on = beijing_today(now) if state is ConsultationState.ANSWERED else None
-    consultation.closed_at = now
-    session.flush()
-    whom = consultation.party or (
-        consultation.department.name_zh if consultation.department else ""
-    )
-    thread_event(session, ticket, f"{whom}：{text}", actor, now)
-    audit.record(
-        session,
-        action=f"consultation.{state.value}",
-        actor=actor,
-        now=now,
-        ticket=ticket,
-        detail=_detail(consultation),
-    )
-    if not resume:
-        return
-    if ticket.pause_kind is PauseKind.CONSULTATION and not _still_pausing(session, ticket):
-        clock.resume_after_consultation(
-            session, ticket, calendar=policy.calendar, actor=actor, now=now, until=until
-        )
-        mail_citizen(session, ticket, "consultation_ended", policy.mail, now, {}, automatic=True)
-
-
-def _still_pausing(session: SessionLike, ticket: Ticket) -> bool:
-    return any(c.is_clock_paused for c in consultation_queries.open_consultations(session, ticket))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from enquiry import audit
-from enquiry.domain import consultations
+from enquiry.domain import consultation_close
 from enquiry.domain.policy import Policy
 from enquiry.domain.queries import consultations as consultation_queries
 from enquiry.domain.steps import mail_citizen, thread_event, transition
@@ -50,7 +50,7 @@ def withdraw(
     note = (note or "").strip()[:REASON_MAX] or None
     outcome = WITHDRAWN if ticket.kind is Kind.INFO_APPLICATION else None
     for consultation in consultation_queries.open_consultations(session, ticket):
-        consultations.withdraw(
+        consultation_close.withdraw(
             session, consultation, "申请人撤回申请", policy=policy, actor=actor, now=now,
             resume=False,
         )  # fmt: skip

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from enquiry.bounded import parse_id
-from enquiry.domain import consultations
+from enquiry.domain import consultation_close, consultations
 from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import choices
 from enquiry.domain.queries import consultations as consultation_queries
@@ -185,7 +185,7 @@ def answer_consultation(consultation_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _refused(consultation.ticket, form)
     try:
-        consultations.record_answer(
+        consultation_close.record_answer(
             db.session,
             consultation,
             form.answer.data,

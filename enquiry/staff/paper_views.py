@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from enquiry.domain import paper, tickets
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
-from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Role, utcnow
+from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, Role, Ticket, utcnow
 from enquiry.rules.clock import beijing_today
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.blueprint import bp
@@ -85,17 +85,21 @@ def record_paper_application() -> Response | tuple[str, int]:
         return render_paper(form, 400)
     db.session.commit()
     ticket = opened.ticket
-    message = _(
-        "Recorded as %(reference)s, received on %(day)s; the acknowledgement was sent.",
-        reference=ticket.reference,
-        day=format_day(ticket.received_on),
-    )
+    flash(recorded_message(ticket), "success")
+    return redirect(ticket_url(ticket.id), code=303)
+
+
+def recorded_message(ticket: Ticket) -> str:
+    """What the clerk is told: the reference, the legal date, and how the applicant is told."""
     if not ticket.citizen_email:
-        message = _(
+        return _(
             "Recorded as %(reference)s, received on %(day)s. There is no e-mail address:"
             " print the acknowledgement and post it (see Letters to print and post).",
             reference=ticket.reference,
             day=format_day(ticket.received_on),
         )
-    flash(message, "success")
-    return redirect(ticket_url(ticket.id), code=303)
+    return _(
+        "Recorded as %(reference)s, received on %(day)s; the acknowledgement was sent.",
+        reference=ticket.reference,
+        day=format_day(ticket.received_on),
+    )

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from enquiry.domain import consultations, posting, withdrawal
+from enquiry.domain import consultation_close, consultations, posting, withdrawal
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.models import Consultation, OutboundEmail, Role, Ticket, User, utcnow
@@ -114,7 +114,7 @@ def withdraw_consultation(consultation_id: int) -> Response | tuple[str, int]:
         return _refused(ticket.id, next(iter(form.errors.values()), [""])[0])
     policy = policy_from_config(current_app.config, session=db.session)
     try:
-        consultations.withdraw(
+        consultation_close.withdraw(
             db.session, consultation, form.note.data, policy=policy, actor=actor_for(user),
             now=utcnow(),
         )  # fmt: skip

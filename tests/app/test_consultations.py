@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from enquiry import audit
-from enquiry.domain import consultation_jobs, consultations, tickets
+from enquiry.domain import consultation_close, consultation_jobs, consultations, tickets
 from enquiry.domain.accounts.passwords import create_user
 from enquiry.domain.policy import Policy, policy_from_config
 from enquiry.extensions import db
@@ -115,7 +115,7 @@ def test_a_third_partys_time_is_not_counted(ctx: Flask) -> None:
     assert "not counted in the time limit" in mail.body_text
     assert "某化工有限公司" not in mail.body_text  # the third party is not named to the applicant
     # The answer arrives on Wednesday 13 March: 5 working days not counted.
-    consultations.record_answer(
+    consultation_close.record_answer(
         db.session,
         consultation,
         "不同意公开，涉及工艺参数。",
@@ -188,7 +188,9 @@ def test_agency_consultation_reminder_and_deemed_agreement(ctx: Flask) -> None:
     assert consultation.due_on == date(2024, 3, 26)
     assert ticket.pause_kind is PauseKind.CONSULTATION  # art. 33 ¶3: not counted either
     with pytest.raises(consultations.ConsultationError):
-        consultations.lapse(db.session, consultation, policy=policy, now=beijing(2024, 3, 26, 9))
+        consultation_close.lapse(
+            db.session, consultation, policy=policy, now=beijing(2024, 3, 26, 9)
+        )
     # Three working days before the due date: the department's supervisors are reminded, once.
     assert (
         consultation_jobs.run(db.session, policy=policy, now=beijing(2024, 3, 19, 9)).reminded == 0

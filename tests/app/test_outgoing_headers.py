@@ -28,6 +28,7 @@ from sqlalchemy import select
 from enquiry import audit
 from enquiry.domain import (
     clock,
+    consultation_close,
     consultation_jobs,
     consultations,
     correction,
@@ -263,7 +264,7 @@ def queue_consultations(
     third = consultations.consult_third_party(
         db.session, asked, party, text, policy=policy, actor=actor, now=now
     )
-    consultations.record_answer(db.session, third, text, policy=policy, actor=actor, now=now)
+    consultation_close.record_answer(db.session, third, text, policy=policy, actor=actor, now=now)
     name = text_of(hostile, 100)
     other = Department(code="build", name_zh=name, name_en=name, name_ug=name, is_active=True)
     chief = User(email="build@gov.example", display_name=name, password_hash="!", locale=locale)

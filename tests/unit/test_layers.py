@@ -14,6 +14,7 @@ LAYERS = {
     "enquiry.rules": 0,
     "enquiry.config": 0,
     "enquiry.extensions": 0,
+    "enquiry.core_extensions": 0,
     "enquiry.instance_files": 0,
     "enquiry.bounded": 0,
     "enquiry.redirects": 0,
@@ -35,6 +36,7 @@ LAYERS = {
     "enquiry.api": 4,
     "enquiry.cli": 4,
     "enquiry": 5,
+    "enquiry.intake.pipe": 5,  # the MTA's entry point: it builds the intake app (enquiry)
 }
 FRONT_DOORS = ("public", "staff", "api")
 # Imports that point up a layer, each with the reason it is allowed.
