@@ -33,6 +33,7 @@ from enquiry.domain.handling import REASON_MAX, HandlingError
 from enquiry.models.tickets import BODY_MAX
 from enquiry.rules.workflow import Action, TransitionError
 from enquiry.staff.forms import STATUS_LABELS
+from enquiry.staff.select_cache import CachedSelect
 
 REFERENCE_MAX = 40
 SEARCH_QUERY_MAX = 500
@@ -195,9 +196,19 @@ class BulkForm(FlaskForm):
         validators=[InputRequired()],
     )
     # Stripped: white space alone is "nothing chosen", not a value int() would choke on.
-    assignee = SelectField(_l("Assign to"), choices=[], filters=[_strip], validators=[Optional()])
+    assignee = SelectField(
+        _l("Assign to"),
+        choices=[],
+        filters=[_strip],
+        validators=[Optional()],
+        widget=CachedSelect(),  # the same for every inbox page load
+    )
     department = SelectField(
-        _l("Transfer to"), choices=[], filters=[_strip], validators=[Optional()]
+        _l("Transfer to"),
+        choices=[],
+        filters=[_strip],
+        validators=[Optional()],
+        widget=CachedSelect(),
     )
     note = TextAreaField(
         _l("Transfer note"),
