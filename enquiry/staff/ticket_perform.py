@@ -129,9 +129,7 @@ def render_page(
         history=page.history_view(ticket),
         forms=built,
         offered=offered,
-        composer=composer_page.composer_view(
-            user, ticket, kept="reply" in forms_, canned=canned
-        ),
+        composer=composer_page.composer_view(user, ticket, kept="reply" in forms_, canned=canned),
         may_assign=page.may_assign_others(user) and is_open and in_scope,
         may_take=page.may_take(user, ticket)
         and is_open
