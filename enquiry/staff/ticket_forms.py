@@ -109,7 +109,13 @@ class CloseForm(VersionedForm):
 class ReplyForm(FlaskForm):
     """The composer: a reply or a request for information, optionally from a canned reply."""
 
-    canned = SelectField(_l("Canned reply"), choices=[], filters=[_strip], validators=[Optional()])
+    canned = SelectField(
+        _l("Canned reply"),
+        choices=[],
+        filters=[_strip],
+        validators=[Optional()],
+        widget=CachedSelect(),  # the same on every page load of the ticket
+    )
     body = _text(_l("Message to the citizen"), BODY_MAX, rows=8)
     limit = DateField(_l("Time limit for the 补正"), validators=[Optional()])
     seen = HiddenField(filters=[_strip], validators=[Optional(), Regexp(r"^\d{1,18}$")])
@@ -142,7 +148,9 @@ class NoteForm(FlaskForm):
 
 
 class TransferForm(VersionedForm):
-    department = SelectField(_l("Department"), choices=[], validators=[InputRequired()])
+    department = SelectField(
+        _l("Department"), choices=[], validators=[InputRequired()], widget=CachedSelect()
+    )
     note = _text(_l("Note for the department"), REASON_MAX)
 
     def set_departments(self, choices: list[tuple[str, str]]) -> None:
@@ -175,7 +183,13 @@ class MergeForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = SelectField(_l("Assignee"), choices=[], filters=[_strip], validators=[Optional()])
+    assignee = SelectField(
+        _l("Assignee"),
+        choices=[],
+        filters=[_strip],
+        validators=[Optional()],
+        widget=CachedSelect(),
+    )
 
     def set_assignees(self, choices: list[tuple[str, str]], *, allow_nobody: bool) -> None:
         nobody = [SelectChoice("", _l("Nobody"))] if allow_nobody else []
