@@ -18,7 +18,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from enquiry.models import Attachment, AuditEvent, Blob, Message, OutboundEmail, SessionLike
 
@@ -55,10 +55,13 @@ def _attachment_hashes(session: SessionLike, message_id: int) -> list[str]:
 def message_detail(session: SessionLike, message: Message) -> dict[str, Any]:
     """Return the detail that ties an event to a message's body and attachments."""
     session.flush()
+    # A message whose (loaded) attachment list is empty has no stored file to hash.
+    loaded = inspect(message).dict.get("attachments")
+    hashes = [] if loaded is not None and not loaded else _attachment_hashes(session, message.id)
     return {
         "message_id": message.id,
         "body_sha256": sha256_text(message.body),
-        "attachment_sha256": _attachment_hashes(session, message.id),
+        "attachment_sha256": hashes,
     }
 
 

@@ -90,27 +90,44 @@ def notify(
     skip_user_id: int | None = None,
 ) -> list[Notification]:
     """Add one notification per colleague (not the one who acted); the caller flushes."""
-    added = []
+    rows = notification_rows(
+        session, users, kind, ticket.id, message_id=message_id, now=now, skip_user_id=skip_user_id
+    )
+    added = [Notification(**row) for row in rows]
+    session.add_all(added)
+    return added
+
+
+def notification_rows(
+    session: SessionLike,
+    users: Iterable[User],
+    kind: NotificationKind,
+    ticket_id: int,
+    *,
+    message_id: int | None,
+    now: datetime,
+    skip_user_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The notifications `notify` adds, as rows to insert."""
     wanted = [
         user
         for user in {user.id: user for user in users}.values()
         if user.id != skip_user_id and user.is_active
     ]
     modes = modes_of(session, [user.id for user in wanted])
-    for user in wanted:
-        state = MailState.SKIPPED if modes[user.id] is NotifyMode.NONE else None
-        added.append(
-            Notification(
-                user_id=user.id,
-                ticket_id=ticket.id,
-                message_id=message_id,
-                kind=kind,
-                mail_state=state or MailState.PENDING,
-                created_at=now,
-            )
-        )
-    session.add_all(added)
-    return added
+    return [
+        {
+            "user_id": user.id,
+            "ticket_id": ticket_id,
+            "message_id": message_id,
+            "kind": kind,
+            "mail_state": MailState.SKIPPED
+            if modes[user.id] is NotifyMode.NONE
+            else MailState.PENDING,
+            "created_at": now,
+        }
+        for user in wanted
+    ]
 
 
 def mentioned_users(session: SessionLike, text: str) -> list[User]:
@@ -159,31 +176,35 @@ def kind_of(action: str) -> NotificationKind:
     return DEPARTMENT_ACTIONS[action]
 
 
-def _notify_for_audit_events(session: Session, _context: Any, _instances: Any) -> None:
-    """Before a flush: turn each new audit event colleagues should hear of into notifications."""
+def _notify_for_audit_events(session: Session, _context: Any) -> None:
+    """After a flush: turn each new audit event colleagues should hear of into notifications,
+    written with one INSERT (the ticket, message and event rows exist by now)."""
     new_events = [
         item
-        for item in session.new
+        for item in session.new  # after_flush: still the objects this flush inserted
         if isinstance(item, AuditEvent) and item.action in ACTIONS and item.ticket_id is not None
     ]
+    rows: list[dict[str, Any]] = []
     with session.no_autoflush:
-        for audit_event in new_events:
+        for audit_event in sorted(new_events, key=lambda item: item.id):
             ticket = session.get(Ticket, audit_event.ticket_id)
             if ticket is None:
                 continue
             message_id = (audit_event.detail or {}).get("message_id")
-            notify(
+            rows += notification_rows(
                 session,
                 recipients(session, audit_event, ticket),
                 kind_of(audit_event.action),
-                ticket,
+                ticket.id,
                 message_id=message_id if isinstance(message_id, int) else None,
                 now=audit_event.created_at,
                 skip_user_id=audit_event.actor_id,
             )
+    if rows:
+        session.connection().execute(sa.insert(Notification), rows)
 
 
 def listen(session: scoped_session[Any]) -> None:
     """Write notifications for audit events flushed through this session (once)."""
-    if not event.contains(session, "before_flush", _notify_for_audit_events):
-        event.listen(session, "before_flush", _notify_for_audit_events)
+    if not event.contains(session, "after_flush", _notify_for_audit_events):
+        event.listen(session, "after_flush", _notify_for_audit_events)

@@ -273,9 +273,10 @@ def add_message(
         flag_reason=flag_reason,
     )
     session.add(message)
+    attachments = message.attachments  # an empty list for a message without files: no query
     for upload in uploads:
         digest = store_blob(session, upload.data, now)
-        message.attachments.append(
+        attachments.append(
             Attachment(
                 blob_sha256=digest,
                 filename=upload.filename,

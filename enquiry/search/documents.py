@@ -40,18 +40,8 @@ def refresh(connection: sa.Connection, ticket_ids: Collection[int]) -> int:
         .order_by(messages.id)
     ):
         bodies[ticket_id].append(body)
-    now = utcnow()
     rows = [
-        {
-            "ticket_id": row.id,
-            "document": tokenizer.document_for(
-                row.reference,
-                row.subject,
-                row.citizen_name,
-                [row.info_description or "", *bodies[row.id]],
-            ),
-            "updated_at": now,
-        }
+        _row(row, bodies[row.id])
         for row in connection.execute(
             sa.select(
                 tickets.id,
@@ -62,6 +52,24 @@ def refresh(connection: sa.Connection, ticket_ids: Collection[int]) -> int:
             ).where(tickets.id.in_(ticket_ids))
         )
     ]
+    return _write(connection, rows)
+
+
+def _row(ticket: Any, bodies: list[str]) -> dict[str, Any]:
+    """The search document row of a ticket (a row or a Ticket) with its indexed bodies."""
+    return {
+        "ticket_id": ticket.id,
+        "document": tokenizer.document_for(
+            ticket.reference,
+            ticket.subject,
+            ticket.citizen_name,
+            [ticket.info_description or "", *bodies],
+        ),
+        "updated_at": utcnow(),
+    }
+
+
+def _write(connection: sa.Connection, rows: list[dict[str, Any]]) -> int:
     if rows:
         connection.execute(_upsert(connection.dialect.name), rows)
     logger.debug("Search documents refreshed for %d tickets", len(rows))
@@ -98,17 +106,45 @@ def refresh_flushed_tickets(session: Session, flush_context: UOWTransaction) -> 
     """Rewrite the documents of the tickets whose searchable text this flush changed."""
     new, deleted = session.new, session.deleted
     ticket_ids: set[int | None] = set()
+    # A ticket inserted by this flush has no text in the database but what this flush wrote:
+    # its document is made from the objects themselves (no re-reading), unless a message
+    # was moved onto it from another ticket.
+    fresh: dict[int, list[Message]] = {}
     for obj in (*new, *session.dirty, *deleted):
         if isinstance(obj, Ticket):
+            if obj in new:
+                fresh.setdefault(obj.id, [])
             if obj not in deleted and (obj in new or _changed(obj, TICKET_FIELDS)):
                 ticket_ids.add(obj.id)
         elif isinstance(obj, Message) and (
             obj in new or obj in deleted or _changed(obj, MESSAGE_FIELDS)
         ):
             ticket_ids.update(_message_ticket_ids(obj))
+    moved_onto = set()
+    for obj in (*new, *session.dirty):
+        if isinstance(obj, Message) and obj.ticket_id in fresh:
+            if obj in new:
+                fresh[obj.ticket_id].append(obj)
+            else:
+                moved_onto.add(obj.ticket_id)
+    for ticket_id in moved_onto:
+        del fresh[ticket_id]
     known = {ticket_id for ticket_id in ticket_ids if ticket_id is not None}
-    if known:
-        refresh(session.connection(), known)
+    if not known:
+        return
+    connection = session.connection()
+    in_memory = [
+        _row(ticket, _indexed_bodies(fresh[ticket.id]))
+        for ticket in new
+        if isinstance(ticket, Ticket) and ticket.id in fresh and ticket.id in known
+    ]
+    _write(connection, in_memory)
+    refresh(connection, known - {row["ticket_id"] for row in in_memory})
+
+
+def _indexed_bodies(messages: list[Message]) -> list[str]:
+    """The bodies the index holds of these messages, oldest first (as `refresh` reads them)."""
+    return [m.body for m in sorted(messages, key=lambda m: m.id) if m.kind in INDEXED_KINDS]
 
 
 def _changed(obj: Any, fields: Iterable[str]) -> bool:

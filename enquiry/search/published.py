@@ -8,13 +8,24 @@ the text's tokens they hold.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from enquiry.search import tokenizer
 
+SHORT_TEXT = 200  # subjects: compared on every ticket page, so their tokens are kept
 
-def _tokens(text: str) -> set[str]:
-    return set(tokenizer.document_tokens(text))
+
+def _tokens(text: str) -> frozenset[str]:
+    if len(text) <= SHORT_TEXT:
+        return _short_tokens(text)
+    return frozenset(tokenizer.document_tokens(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_tokens(text: str) -> frozenset[str]:
+    """The tokens of a short text (a subject), kept per process: pure, so never stale."""
+    return frozenset(tokenizer.document_tokens(text))
 
 
 def wanted_tokens(text: str) -> set[str]:

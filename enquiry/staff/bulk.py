@@ -70,16 +70,27 @@ def assignee_choices(user: User) -> list[tuple[str, str]]:
     return [(str(u.id), u.display_name) for u in choices.bulk_assignees(db.session, user)]
 
 
-def make_bulk_form(user: User, *, submitted: bool = False) -> BulkForm:
-    """Return the bulk form with the assignees and departments the user may choose."""
+def make_bulk_form(
+    user: User, *, submitted: bool = False, colleagues: list[tuple[str, str]] | None = None
+) -> BulkForm:
+    """Return the bulk form with the assignees and departments the user may choose.
+
+    `colleagues`: the inbox filter's assignees (the active users the user may filter on),
+    which are a lead's bulk assignees too; an agent assigns only themselves.
+    """
     form = BulkForm() if submitted else BulkForm(formdata=None)
-    form.set_choices(assignee_choices(user), page.transfer_choices(current_locale()))
+    offered = colleagues if colleagues is not None and user.role in page.LEADS else None
+    assignees = assignee_choices(user) if offered is None else offered
+    form.set_choices(assignees, page.transfer_choices(current_locale()))
     return form
 
 
-def bulk_view(user: User) -> dict[str, Any]:
-    """What the inbox needs to show the bulk controls."""
-    return {"form": make_bulk_form(user), "actions": allowed_bulk_actions(user)}
+def bulk_view(user: User, colleagues: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """What the inbox needs to show the bulk controls (`colleagues`: see make_bulk_form)."""
+    return {
+        "form": make_bulk_form(user, colleagues=colleagues),
+        "actions": allowed_bulk_actions(user),
+    }
 
 
 @bp.post("/bulk", endpoint="bulk")

@@ -9,7 +9,7 @@ from flask_babel import format_time
 
 from enquiry.domain.queries import composer as queries
 from enquiry.extensions import db
-from enquiry.models import Kind, Ticket, User, utcnow
+from enquiry.models import CannedReply, Kind, Ticket, User, utcnow
 from enquiry.rules.workflow import Action
 from enquiry.staff import ticket_page as page
 
@@ -27,15 +27,19 @@ def stamp_version(form: Any, ticket: Ticket) -> None:
     form.seen.data = str(queries.thread_version(db.session, ticket))
 
 
-def composer_view(user: User, ticket: Ticket, *, kept: bool = False) -> dict[str, Any]:
-    """Ready values for templates/staff/_composer.html; `kept`: show the text sent back."""
-    canned = [
+def composer_view(
+    user: User, ticket: Ticket, *, kept: bool = False, canned: list[CannedReply] | None = None
+) -> dict[str, Any]:
+    """Ready values for templates/staff/_composer.html; `kept`: show the text sent back;
+    `canned`: the canned replies offered, when the caller has them already."""
+    replies = page.canned_replies(user, ticket) if canned is None else canned
+    quick = [
         {"id": str(reply.id), "title": reply.title, "text": page.canned_text(reply, ticket)}
-        for reply in page.canned_replies(user, ticket)
+        for reply in replies[:QUICK_REPLIES]
     ]
     return {
         "kept": kept,
-        "quick": canned[:QUICK_REPLIES],
+        "quick": quick,
         "may_close": ticket.kind is not Kind.INFO_APPLICATION
         and page.role_permits(user, ticket, Action.CLOSE),
         "may_reopen": Action.REOPEN.value in {a.value for a in page.offered_actions(user, ticket)}

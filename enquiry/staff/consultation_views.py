@@ -67,7 +67,7 @@ def department_choices(ticket: Ticket) -> list[tuple[str, str]]:
     """Return the departments a 会商 may go to: active ones other than the handling one."""
     return [
         (str(d.id), d.name_zh)
-        for d in choices.active_departments(db.session)
+        for d in choices.active_department_choices(db.session)
         if d.id != ticket.department_id
     ]
 

@@ -29,6 +29,7 @@ from enquiry.domain.queries.inbox import (
 )
 from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
 from enquiry.models import Role, Status
+from enquiry.staff.select_cache import CachedSelect
 
 EMAIL_MAX = 254
 PASSWORD_MAX = 1024  # Argon2 takes any length; this only bounds the work per request
@@ -126,18 +127,21 @@ class InboxFilterForm(FlaskForm):
 
     status = SelectField(
         _l("Status"),
+        widget=CachedSelect(),
         default="",
         choices=[_any(), *(SelectChoice(s.value, label) for s, label in STATUS_LABELS.items())],
     )
     kind = SelectField(
         _l("Kind"),
+        widget=CachedSelect(),
         default="",
         choices=[_any(), *(SelectChoice(k.value, label) for k, label in KIND_LABELS.items())],
     )
-    department = SelectField(_l("Department"), default="", choices=[_any()])
-    assignee = SelectField(_l("Assignee"), default="", choices=[_any()])
+    department = SelectField(_l("Department"), default="", choices=[_any()], widget=CachedSelect())
+    assignee = SelectField(_l("Assignee"), default="", choices=[_any()], widget=CachedSelect())
     channel = SelectField(
         _l("Channel"),
+        widget=CachedSelect(),
         default="",
         choices=[_any(), *(SelectChoice(c.value, label) for c, label in CHANNEL_LABELS.items())],
     )
@@ -145,6 +149,7 @@ class InboxFilterForm(FlaskForm):
     received_to = DateField(_l("Received until"), validators=[Optional()])
     due = SelectField(
         _l("Deadline"),
+        widget=CachedSelect(),
         default="",
         choices=[
             _any(),
@@ -154,6 +159,7 @@ class InboxFilterForm(FlaskForm):
     )
     sort = SelectField(
         _l("Sort"),
+        widget=CachedSelect(),
         choices=[
             SelectChoice(SORT_NEWEST, _l("Newest first")),
             SelectChoice(SORT_OLDEST, _l("Oldest first")),

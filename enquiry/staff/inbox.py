@@ -35,6 +35,7 @@ from enquiry.staff import inbox_views as saved
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.bulk import bulk_view
+from enquiry.staff.live_views import unread_tickets
 from enquiry.staff.ticket_forms import SearchForm
 from enquiry.templating import current_locale
 
@@ -85,7 +86,7 @@ def filter_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, s
     locale = current_locale()
     return (
         [(str(d.id), d.name_for(locale)) for d in queries.visible_departments(db.session, user)],
-        [(str(u.id), u.display_name) for u in queries.visible_assignees(db.session, user)],
+        [(str(row.id), row.display_name) for row in queries.assignee_names(db.session, user)],
     )
 
 
@@ -158,8 +159,15 @@ def inbox_listing() -> tuple[dict[str, Any], int]:
     """Return what the inbox shows for the query string, and the status code."""
     user = current_staff()
     form = forms.InboxFilterForm(formdata=request.args)
-    form.set_choices(*filter_choices(user))
-    nothing: dict[str, Any] = {"form": form, "rows": None, "counts": None, "next_url": None}
+    departments, assignees = filter_choices(user)
+    form.set_choices(departments, assignees)
+    nothing: dict[str, Any] = {
+        "form": form,
+        "rows": None,
+        "counts": None,
+        "next_url": None,
+        "assignees": assignees,
+    }
     if not form.validate():
         return nothing, 400
     wanted = inbox_filter(form)
@@ -180,7 +188,7 @@ def inbox_listing() -> tuple[dict[str, Any], int]:
         next_url = page_url(queries.encode_cursor(secret(), wanted.sort, page.next_cursor))
     rows = inbox_rows(page.tickets, today, calendar)
     counts = count_links(page.counts, form.status.data)
-    return {"form": form, "rows": rows, "counts": counts, "next_url": next_url}, 200
+    return {**nothing, "rows": rows, "counts": counts, "next_url": next_url}, 200
 
 
 def inbox_rows(
@@ -208,13 +216,15 @@ def render_inbox(
     counts: list[dict[str, Any]] | None,
     next_url: str | None,
     error: str | None = None,
+    assignees: list[tuple[str, str]] | None = None,
 ) -> str:
-    """Render the inbox page, or its list alone."""
+    """Render the inbox page, or its list alone; `assignees`: the filter's assignee choices
+    (a lead's bulk form offers the same people)."""
     user = current_staff()
     return render_template(
         template,
         form=form,
-        bulk=bulk_view(user),
+        bulk=bulk_view(user, assignees),
         search_form=SearchForm(formdata=None),
         here=page_url(request.args.get("after")),  # the page, also from the list fragment
         rows=rows,
@@ -224,7 +234,7 @@ def render_inbox(
         cursor_error=error,
         view_tabs=saved.view_tabs(form.view.data or None),
         list_url=saved.list_url(),
-        unread_count=notes.count_unread_tickets(db.session, user),
+        unread_count=unread_tickets(user),
         poll_seconds=int(current_app.config.get("INBOX_POLL_SECONDS", 30)),
         is_fragment=template != "staff/inbox.html",
     )

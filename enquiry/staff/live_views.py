@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_login import current_user
 
 from enquiry.domain.queries import notifications as queries
 from enquiry.extensions import db
+from enquiry.models import User
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
 
@@ -32,8 +33,16 @@ def live_counts() -> dict[str, Any]:
     """Return the unread-ticket count the title and the menu show, and the polling interval."""
     if not current_user.is_authenticated:
         return {"live": None}
-    unread = queries.count_unread_tickets(db.session, current_staff())
+    unread = unread_tickets(current_staff())
     return {"live": {"unread": unread, "poll_seconds": poll_seconds()}}
+
+
+def unread_tickets(user: User) -> int:
+    """The user's count of unread tickets, counted once per request (the inbox shows it twice)."""
+    counted: dict[int, int] = request.__dict__.setdefault("enquiry_unread_tickets", {})
+    if user.id not in counted:
+        counted[user.id] = queries.count_unread_tickets(db.session, user)
+    return counted[user.id]
 
 
 @bp.get("/live", endpoint="live_counts")

@@ -34,6 +34,7 @@ from enquiry.domain.handling import REASON_MAX, HandlingError
 from enquiry.models.tickets import BODY_MAX
 from enquiry.rules.workflow import Action, TransitionError
 from enquiry.staff.forms import STATUS_LABELS
+from enquiry.staff.select_cache import CachedSelect
 
 REFERENCE_MAX = 40
 SEARCH_QUERY_MAX = 500
@@ -108,7 +109,13 @@ class CloseForm(VersionedForm):
 class ReplyForm(FlaskForm):
     """The composer: a reply or a request for information, optionally from a canned reply."""
 
-    canned = SelectField(_l("Canned reply"), choices=[], filters=[_strip], validators=[Optional()])
+    canned = SelectField(
+        _l("Canned reply"),
+        choices=[],
+        filters=[_strip],
+        validators=[Optional()],
+        widget=CachedSelect(),  # the same on every page load of the ticket
+    )
     body = _text(_l("Message to the citizen"), BODY_MAX, rows=8)
     limit = DateField(_l("Time limit for the 补正"), validators=[Optional()])
     seen = HiddenField(filters=[_strip], validators=[Optional(), Regexp(r"^\d{1,18}$")])
@@ -141,7 +148,9 @@ class NoteForm(FlaskForm):
 
 
 class TransferForm(VersionedForm):
-    department = SelectField(_l("Department"), choices=[], validators=[InputRequired()])
+    department = SelectField(
+        _l("Department"), choices=[], validators=[InputRequired()], widget=CachedSelect()
+    )
     note = _text(_l("Note for the department"), REASON_MAX)
 
     def set_departments(self, choices: list[tuple[str, str]]) -> None:
@@ -174,7 +183,13 @@ class MergeForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = SelectField(_l("Assignee"), choices=[], filters=[_strip], validators=[Optional()])
+    assignee = SelectField(
+        _l("Assignee"),
+        choices=[],
+        filters=[_strip],
+        validators=[Optional()],
+        widget=CachedSelect(),
+    )
 
     def set_assignees(self, choices: list[tuple[str, str]], *, allow_nobody: bool) -> None:
         nobody = [SelectChoice("", _l("Nobody"))] if allow_nobody else []
@@ -212,9 +227,19 @@ class BulkForm(FlaskForm):
         validators=[InputRequired()],
     )
     # Stripped: white space alone is "nothing chosen", not a value int() would choke on.
-    assignee = SelectField(_l("Assign to"), choices=[], filters=[_strip], validators=[Optional()])
+    assignee = SelectField(
+        _l("Assign to"),
+        choices=[],
+        filters=[_strip],
+        validators=[Optional()],
+        widget=CachedSelect(),  # the same for every inbox page load
+    )
     department = SelectField(
-        _l("Transfer to"), choices=[], filters=[_strip], validators=[Optional()]
+        _l("Transfer to"),
+        choices=[],
+        filters=[_strip],
+        validators=[Optional()],
+        widget=CachedSelect(),
     )
     note = TextAreaField(
         _l("Transfer note"),

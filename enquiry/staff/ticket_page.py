@@ -98,7 +98,8 @@ def correction_default_limit() -> Any:
 
 
 def transfer_choices(locale: str) -> list[tuple[str, str]]:
-    return [(str(d.id), d.name_for(locale)) for d in choices.active_departments(db.session)]
+    departments = choices.active_department_choices(db.session)
+    return [(str(d.id), d.name_for(locale)) for d in departments]
 
 
 def colleague_choices(ticket: Ticket) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from enquiry.domain.queries import tickets as loaded
 from enquiry.domain.queries.access import TicketNotFoundError, is_in_scope, load_ticket_to_read
 from enquiry.domain.queries.composer import ticket_version
 from enquiry.extensions import db
-from enquiry.models import FINAL_STATUSES, Kind, Ticket, User, utcnow
+from enquiry.models import FINAL_STATUSES, CannedReply, Kind, Ticket, User, utcnow
 from enquiry.rules import outcomes_2008, workflow
 from enquiry.staff import clock_views, composer_page, outbox_views, stale, withdraw_views
 from enquiry.staff import ticket_forms as tf
@@ -54,14 +54,25 @@ UNPREFIXED = frozenset({"action", "close"})  # no fields of their own, or shared
 THREAD_KINDS = frozenset({"citizen", "reply"})  # what the composer's version counts
 
 
-def make_form(name: str, user: User, ticket: Ticket, *, submitted: bool = False) -> Any:
-    """Return one of the page's forms, its choices set; read the request only when submitted."""
+def make_form(
+    name: str,
+    user: User,
+    ticket: Ticket,
+    *,
+    submitted: bool = False,
+    canned: list[CannedReply] | None = None,
+) -> Any:
+    """Return one of the page's forms, its choices set; read the request only when submitted.
+
+    `canned`: the canned replies offered, when the caller has them already.
+    """
     prefix = "" if name in UNPREFIXED else name
     form: Any = (
         FORMS[name](prefix=prefix) if submitted else FORMS[name](prefix=prefix, formdata=None)
     )
     if name == "reply":
-        form.set_canned_choices([(str(c.id), c.title) for c in page.canned_replies(user, ticket)])
+        replies = page.canned_replies(user, ticket) if canned is None else canned
+        form.set_canned_choices([(str(c.id), c.title) for c in replies])
         if not submitted:
             composer_page.start_from_draft(form, user, ticket)
         if not submitted and ticket.kind is Kind.INFO_APPLICATION:
@@ -88,8 +99,12 @@ def render_page(
 
     `seen` tells the messages the sender's stale page showed; the others are marked as new.
     """
+    forms_ = forms or {}
     user = current_staff()
-    built = {name: make_form(name, user, ticket) for name in FORMS} | (forms or {})
+    canned = page.canned_replies(user, ticket)
+    built = {
+        name: make_form(name, user, ticket, canned=canned) for name in FORMS if name not in forms_
+    } | forms_
     in_scope = is_in_scope(user, ticket)  # else 会商: named in a note, may read and add notes
     offered = {action.value for action in page.offered_actions(user, ticket)} if in_scope else set()
     composer_page.stamp_version(built["reply"], ticket)
@@ -115,7 +130,7 @@ def render_page(
         history=page.history_view(ticket),
         forms=built,
         offered=offered,
-        composer=composer_page.composer_view(user, ticket, kept="reply" in (forms or {})),
+        composer=composer_page.composer_view(user, ticket, kept="reply" in forms_, canned=canned),
         may_assign=page.may_assign_others(user) and is_open and in_scope,
         may_take=page.may_take(user, ticket)
         and is_open

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
+from enquiry.domain import reference_cache
 from enquiry.domain.queries.access import LEADS
 from enquiry.models import CannedReply, Department, Role, SessionLike, Ticket, User
 
@@ -17,6 +20,36 @@ def active_departments(session: SessionLike) -> list[Department]:
     """The departments a ticket may be transferred to, by code."""
     query = sa.select(Department).where(Department.is_active).order_by(Department.code)
     return list(session.scalars(query))
+
+
+class DepartmentChoice(NamedTuple):
+    """An active department as a select box offers it (plain values, cached per process)."""
+
+    id: int
+    code: str
+    name_zh: str
+    name_en: str | None
+    name_ug: str | None
+
+    def name_for(self, locale: str) -> str:
+        """The name in the locale, falling back to Chinese (as Department.name_for)."""
+        if locale.startswith("en") and self.name_en:
+            return self.name_en
+        if locale.startswith("ug") and self.name_ug:
+            return self.name_ug
+        return self.name_zh
+
+
+def active_department_choices(session: SessionLike) -> tuple[DepartmentChoice, ...]:
+    """The active departments by code, as plain values read once per reference-data stamp."""
+    return reference_cache.cached(session, "active_departments", _active_department_choices)
+
+
+def _active_department_choices(session: SessionLike) -> tuple[DepartmentChoice, ...]:
+    return tuple(
+        DepartmentChoice(d.id, d.code, d.name_zh, d.name_en, d.name_ug)
+        for d in active_departments(session)
+    )
 
 
 def colleagues(session: SessionLike, ticket: Ticket) -> list[User]:
@@ -50,5 +83,12 @@ def canned_replies(session: SessionLike, user: User, ticket: Ticket) -> list[Can
 
 
 def department_names(session: SessionLike, locale: str) -> dict[str, str]:
-    """Every department's name by code (inactive ones too: the record names them)."""
+    """Every department's name by code (inactive ones too: the record names them); read once
+    per reference-data stamp and locale."""
+    return reference_cache.cached(
+        session, f"department_names:{locale}", lambda s: _department_names(s, locale)
+    )
+
+
+def _department_names(session: SessionLike, locale: str) -> dict[str, str]:
     return {d.code: d.name_for(locale) for d in session.scalars(sa.select(Department))}

@@ -45,18 +45,24 @@ def similar_open_tickets(
     session: SessionLike, user: User, ticket: Ticket, limit: int = 5
 ) -> list[Ticket]:
     """Open tickets the user may see that resemble this one (same section first)."""
-    rows = [
-        t for t in session.scalars(_open_in_scope(user).limit(OPEN_SCAN_MAX)) if t.id != ticket.id
-    ]
-    by_id = {t.id: t for t in rows}
-    ranked = ranking.similar(ticket.subject, ((t.id, t.subject) for t in rows), limit)
+    # Plain rows of the candidates; only the few shown are loaded as tickets.
+    candidates = (
+        _open_in_scope(user)
+        .with_only_columns(Ticket.id, Ticket.subject, Ticket.report_section_id)
+        .limit(OPEN_SCAN_MAX)
+    )
+    rows = [row for row in session.execute(candidates) if row.id != ticket.id]
+    ranked = ranking.similar(ticket.subject, ((row.id, row.subject) for row in rows), limit)
     same_section = [
-        t.id
-        for t in rows
-        if ticket.report_section_id and t.report_section_id == ticket.report_section_id
+        row.id
+        for row in rows
+        if ticket.report_section_id and row.report_section_id == ticket.report_section_id
     ]
-    ordered = list(dict.fromkeys([*same_section, *ranked]))
-    return [by_id[n] for n in ordered[:limit]]
+    ordered = list(dict.fromkeys([*same_section, *ranked]))[:limit]
+    if not ordered:
+        return []
+    by_id = {t.id: t for t in session.scalars(sa.select(Ticket).where(Ticket.id.in_(ordered)))}
+    return [by_id[n] for n in ordered]
 
 
 def matching_answers(session: SessionLike, ticket: Ticket, limit: int = 5) -> list[Publication]:
