@@ -35,8 +35,8 @@ from enquiry.rules import workflow
 from enquiry.staff import ticket_page as page
 from enquiry.staff.access import actor_for, current_staff
 from enquiry.staff.blueprint import bp
+from enquiry.staff.bulk_forms import BulkForm, Selected
 from enquiry.staff.forms import STATUS_LABELS
-from enquiry.staff.ticket_forms import BulkForm, Selected
 from enquiry.templating import current_locale
 
 logger = logging.getLogger(__name__)
