@@ -15,7 +15,9 @@ from flask_babel import lazy_gettext as _l
 from enquiry.domain.queries import choices
 from enquiry.domain.satisfaction import RATING_LABELS
 from enquiry.extensions import db
+from enquiry.i18n import LANGUAGE_NAMES
 from enquiry.labels import ADOPTION_LABELS, CHANNEL_LABELS, KIND_LABELS
+from enquiry.mail.letters import wording
 from enquiry.models import Adoption, Channel, Kind, Rating, Role, Status
 from enquiry.rules import outcomes
 from enquiry.staff.event_names import DETAIL_LABELS, EVENT_LABELS, FAMILY_LABELS
@@ -156,6 +158,10 @@ def _coded(key: str, value: str, departments: Mapping[str, str]) -> str | None:
         return str(REASON_LABELS[value])
     if key == "answer":
         return _("Accepted by the mail server") if value.startswith("250") else value
+    if key == "letter" and value in wording.TITLES:
+        return str(wording.TITLES[value])
+    if key == "locale" and value in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[value]
     if key == "template" and value in MAIL_LABELS:
         return str(MAIL_LABELS[value])
     if key == "role" and value in Role._value2member_map_:

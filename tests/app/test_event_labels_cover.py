@@ -55,6 +55,8 @@ def test_list_details_are_listed_and_coded_values_named(app: Flask) -> None:
                 "grade": "satisfied",
                 "request": 7,
                 "role": "admin",
+                "letter": "acknowledgement",
+                "locale": "zh_Hans",
             }
         )
     by_label = {row["label"]: row for row in rows}
@@ -64,3 +66,5 @@ def test_list_details_are_listed_and_coded_values_named(app: Flask) -> None:
     assert by_label["Grade"]["value"] == "Satisfied"
     assert by_label["Request record"]["value"] == "No. 7"
     assert by_label["Role"]["value"] not in ("admin", "—")
+    assert by_label["Letter"]["value"].startswith("Acknowledgement of Registration")
+    assert by_label["Language"]["value"] == "简体中文"
