@@ -43,6 +43,11 @@ def _back(ticket_id: int, anchor: str = "") -> Response:
     return redirect(ticket_url(ticket_id) + anchor, code=303)
 
 
+def _first_error(form: Any) -> str:
+    """The first field error of a form that did not validate (what the refusal page says)."""
+    return str(next(iter(form.errors.values()), [""])[0])
+
+
 def _refused(ticket_id: int, code: str, status: int = 400) -> tuple[str, int]:
     """Say why nothing was done, on a page of its own: 400 for what was typed, 409 when the
     ticket's state does not allow it. The session is rolled back first."""
@@ -85,7 +90,7 @@ def withdraw_ticket(ticket_id: int) -> Response | tuple[str, int]:
     ticket = load_ticket_for(user, ticket_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        return _refused(ticket.id, next(iter(form.errors.values()), [""])[0])
+        return _refused(ticket.id, _first_error(form))
     policy = policy_from_config(current_app.config, session=db.session)
     try:
         withdrawal.withdraw(
@@ -111,7 +116,7 @@ def withdraw_consultation(consultation_id: int) -> Response | tuple[str, int]:
     check_page_version(ticket)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        return _refused(ticket.id, next(iter(form.errors.values()), [""])[0])
+        return _refused(ticket.id, _first_error(form))
     policy = policy_from_config(current_app.config, session=db.session)
     try:
         consultation_close.withdraw(
@@ -137,7 +142,7 @@ def record_posted(ticket_id: int, outbound_id: int) -> Response | tuple[str, int
         abort(404)
     form = PostedForm()
     if not form.validate_on_submit():
-        return _refused(ticket.id, next(iter(form.errors.values()), [""])[0])
+        return _refused(ticket.id, _first_error(form))
     try:
         posting.record_posted(
             db.session, ticket, mail, form.posted_on.data, actor=actor_for(user), now=utcnow()
