@@ -21,7 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 import enquiry
 from enquiry import audit
@@ -86,15 +86,26 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class _JoinedServer(ThreadedWSGIServer):
+    """werkzeug's threaded server, but server_close() waits for the requests still running.
+
+    werkzeug makes its request threads daemons that nobody joins, so a page closed mid-poll
+    left one running past the test, holding a database connection past the engine's dispose
+    (an unclosed sqlite3.Connection the suite counts as an error). socketserver joins
+    non-daemon request threads on close.
+    """
+
+    daemon_threads = False
+    block_on_close = True
+
+
 class LiveServer:
     """A threaded werkzeug HTTP server on a free port, serving whatever app it is given."""
 
     def __init__(self) -> None:
         self.app: Flask | None = None
         self.errors: list[str] = []
-        self.server: BaseWSGIServer = make_server(
-            "127.0.0.1", 0, self.dispatch, threaded=True, request_handler=_QuietHandler
-        )
+        self.server = _JoinedServer("127.0.0.1", 0, self.dispatch, handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
