@@ -18,6 +18,8 @@ from enquiry.cli import notify as notify_cli
 from enquiry.cli import retention as retention_cli
 from enquiry.cli import webhooks as webhooks_cli
 from enquiry.cli.worker import Job, Scheduler, stop_on_signals
+from enquiry.domain import letter_jobs
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail import catcher
 from enquiry.mail.delivery import deliver_due
@@ -25,12 +27,15 @@ from enquiry.mail.sending import DeliveryReport, DeliverySettings
 from enquiry.mail.transport import SmtpSender
 from enquiry.models import utcnow
 
+logger = logging.getLogger(__name__)
 mail_cli = AppGroup("mail", help="E-mail in and out.", commands=intake_cli.COMMANDS)
 
 
 def deliver_all_due(stop: threading.Event, batch_size: int | None = None) -> DeliveryReport:
-    """Deliver batches until no more rows are due (or asked to stop); return what happened."""
+    """Render the letters mail waits for, then deliver batches until no more rows are due (or
+    asked to stop); return what happened."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    render_letters()
     settings = DeliverySettings.from_config(app.config)
     if batch_size:
         settings = dataclasses.replace(settings, batch_size=batch_size)
@@ -52,6 +57,19 @@ def deliver_all_due(stop: threading.Event, batch_size: int | None = None) -> Del
         total.locked_out = report.locked_out
         if report.locked_out or stop.is_set() or len(report.results) < settings.batch_size:
             return total
+
+
+def render_letters() -> int:
+    """Render the formal letters the requests left to the worker; return how many."""
+    policy = policy_from_config(current_app.config, session=db.session)
+    try:
+        rendered = letter_jobs.render_pending(db.session, policy=policy, now=utcnow())
+    except Exception:
+        db.session.rollback()
+        raise
+    if rendered:
+        logger.info("Rendered %d formal letter(s) as PDF", rendered)
+    return rendered
 
 
 @mail_cli.command("send")

@@ -23,7 +23,16 @@ from enquiry.mail import outbound
 from enquiry.mail.letters.compose import Letter, LetterFacts, compose
 from enquiry.mail.letters.pdf import render_pdf
 from enquiry.mail.letters.settings import LetterFontError
-from enquiry.models import Attachment, Channel, Kind, Message, MessageKind, SessionLike, Ticket
+from enquiry.models import (
+    Attachment,
+    Channel,
+    Kind,
+    LetterJob,
+    Message,
+    MessageKind,
+    SessionLike,
+    Ticket,
+)
 from enquiry.rules import letters as letter_rules
 from enquiry.rules.clock import beijing_today, under_2008_regulations
 
@@ -85,27 +94,54 @@ def issue(
     actor: audit.Actor,
     now: datetime,
     message: Message | None = None,
-    outcome: str | None = None,
-    note: str | None = None,
-    due_on: date | None = None,
-    days: int | None = None,
+    **details: Any,
 ) -> Issued:
     """Make the letter, keep its PDF with `message` (or a new reply), audit it; return it."""
+    letter = compose_letter(ticket, kind, policy, now, details)
+    if message is None:
+        message = _letter_message(session, ticket, letter, actor, now)
+    return attach_pdf(
+        session, ticket, kind, letter, message, actor=actor, now=now, outcome=details.get("outcome")
+    )
+
+
+def compose_letter(
+    ticket: Ticket, kind: str, policy: Policy, now: datetime, details: dict[str, Any]
+) -> Letter:
+    """The letter `kind` on the ticket as of `now`, in the applicant's language (no PDF yet)."""
     assert policy.letters is not None  # callers check wanted() first
-    facts = _facts(ticket, kind, now, outcome=outcome, note=note, due_on=due_on, days=days)
-    letter = compose(facts, policy.letters, ticket.locale)
+    return compose(_facts(ticket, kind, now, **details), policy.letters, ticket.locale)
+
+
+def _letter_message(
+    session: SessionLike, ticket: Ticket, letter: Letter, actor: audit.Actor, now: datetime
+) -> Message:
+    message = Message(
+        ticket=ticket,
+        kind=MessageKind.REPLY,
+        channel=Channel.WEB,
+        body=letter.text,
+        created_at=now,
+        author=actor.user,
+    )
+    session.add(message)
+    return message
+
+
+def attach_pdf(
+    session: SessionLike,
+    ticket: Ticket,
+    kind: str,
+    letter: Letter,
+    message: Message,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    outcome: str | None,
+) -> Issued:
+    """Render the letter as PDF, keep it with `message` and record it in the audit chain."""
     data = render_pdf(letter)
     digest = hashlib.sha256(data).hexdigest()
-    if message is None:
-        message = Message(
-            ticket=ticket,
-            kind=MessageKind.REPLY,
-            channel=Channel.WEB,
-            body=letter.text,
-            created_at=now,
-            author=actor.user,
-        )
-        session.add(message)
     attachment = Attachment(
         blob_sha256=store_blob(session, data, now),
         filename=f"{ticket.reference}-{kind}.pdf",
@@ -133,6 +169,37 @@ def issue(
     return Issued(letter=letter, attachment=attachment, message=message, sha256=digest)
 
 
+def render_later(
+    session: SessionLike,
+    ticket: Ticket,
+    kind: str,
+    *,
+    policy: Policy,
+    actor: audit.Actor,
+    now: datetime,
+    **details: Any,
+) -> tuple[Letter, LetterJob]:
+    """Put the letter's text in the thread now and leave its PDF to the worker (letter_jobs)."""
+    letter = compose_letter(ticket, kind, policy, now, details)
+    message = _letter_message(session, ticket, letter, actor, now)
+    session.flush()
+    job = LetterJob(
+        ticket_id=ticket.id,
+        message_id=message.id,
+        kind=kind,
+        details={key: _plain(value) for key, value in details.items() if value is not None},
+        actor_label=actor.label,
+        actor_id=actor.user.id if actor.user is not None else None,
+        created_at=now,
+    )
+    session.add(job)
+    return letter, job
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def outcome_kind(outcome: str) -> str:
     """The letter kind that concludes an application with this outcome."""
     return letter_rules.outcome_letter(outcome)
@@ -150,14 +217,23 @@ def queue_mail(
     automatic: bool,
     in_reply_to: str | None,
     letter: str | None,
+    later: bool = False,
     **details: Any,
 ) -> Issued | None:
-    """Queue the mail `template`; an application's carries the letter `letter` (text and PDF)."""
-    issued = None
-    if letter is not None and wanted(ticket, policy):
+    """Queue the mail `template`; an application's carries the letter `letter` (text and PDF).
+
+    `later`: the PDF is the worker's to render (`letter_jobs`); the mail waits for it.
+    """
+    issued = job = None
+    if letter is not None and wanted(ticket, policy) and later:
+        text, job = render_later(
+            session, ticket, letter, policy=policy, actor=actor, now=now, **details
+        )
+        context = {**context, "letter": text}
+    elif letter is not None and wanted(ticket, policy):
         issued = issue(session, ticket, letter, policy=policy, actor=actor, now=now, **details)
         context = {**context, **issued.mail_context()}
-    outbound.queue(
+    email = outbound.queue(
         session,
         ticket=ticket,
         template=template,
@@ -168,6 +244,8 @@ def queue_mail(
         in_reply_to=in_reply_to,
         attachment_id=issued.attachment.id if issued else None,
     )
+    if job is not None:
+        job.outbound_email_id = email.id
     return issued
 
 

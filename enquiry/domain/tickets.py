@@ -13,6 +13,7 @@ from enquiry.domain import clock, letters, receipt, references, routing
 from enquiry.domain.admin import install
 from enquiry.domain.blobs import store_blob
 from enquiry.domain.policy import Policy
+from enquiry.mail import outbound
 from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import (
     ApplicantType,
@@ -173,6 +174,9 @@ def open_ticket(
             automatic=True,
             in_reply_to=None,
             letter="acknowledgement",
+            # The 登记回执's PDF travels by mail: the worker renders it before it sends the mail.
+            # Without an e-mail address staff print it from the ticket page: it is made now.
+            later=outbound.has_address(ticket),
             due_on=ticket.due_on,
         )
     return Opened(ticket=ticket, access_code=code)

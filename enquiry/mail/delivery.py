@@ -43,6 +43,7 @@ from enquiry.mail.sending import DeliveryReport, DeliverySettings, Outcome, retr
 from enquiry.mail.transport import Sender, SendError
 from enquiry.models import OutboundEmail, OutboxStatus, SessionLike, SuppressedAddress, Ticket
 from enquiry.models.leases import update_while_claimed
+from enquiry.models.letter_job import waits_for_letter
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +82,9 @@ def claim_due(
     session: SessionLike, *, now: datetime, settings: DeliverySettings, report: DeliveryReport
 ) -> list[Claimed]:
     """Claim due rows in one short transaction; settle those that must not be sent."""
-    pending_and_due = and_(
+    pending_and_due = and_(  # and not waiting for its formal letter's PDF (letter_jobs)
         OutboundEmail.status == OutboxStatus.PENDING, OutboundEmail.next_attempt_at <= now
-    )
+    ) & ~waits_for_letter(OutboundEmail.id)
     lease_expired = and_(
         OutboundEmail.status == OutboxStatus.SENDING,
         or_(OutboundEmail.lease_until.is_(None), OutboundEmail.lease_until <= now),

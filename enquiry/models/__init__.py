@@ -11,6 +11,7 @@ from enquiry.models.calendar import (
 from enquiry.models.composer import ReplyDraft, TicketPresence
 from enquiry.models.confirmation import PendingConfirmation
 from enquiry.models.consultation import Consultation, ConsultationKind, ConsultationState
+from enquiry.models.letter_job import LetterJob
 from enquiry.models.mail import (
     ImapClaim,
     InboundEmail,
@@ -94,6 +95,7 @@ __all__ = [
     "InboundSource",
     "Kind",
     "LegalHold",
+    "LetterJob",
     "MailState",
     "Message",
     "MessageKind",

@@ -38,6 +38,7 @@ from enquiry.models import (
 )
 from tests.app.test_letter_texts import squeeze
 from tests.conftest import require
+from tests.letter_jobs import render_letters
 from tests.smtp_server import SmtpServer
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # Monday 11:00 in Beijing
@@ -50,8 +51,11 @@ def fonts_present(app: Flask) -> None:
     require(letters.cjk_font is not None and letters.cjk_font.is_file(), "no CJK font installed")
 
 
-def apply(app: Flask, locale: str = "en") -> tuple[int, str, str]:
-    """Open an information application; return its id, reference and retrieval code."""
+def apply(app: Flask, locale: str = "en", *, rendered: bool = True) -> tuple[int, str, str]:
+    """Open an information application; return its id, reference and retrieval code.
+
+    `rendered`: the worker has since rendered the 登记回执's PDF, as it does within seconds.
+    """
     with app.app_context():
         opened = tickets.open_ticket(
             db.session,
@@ -71,7 +75,10 @@ def apply(app: Flask, locale: str = "en") -> tuple[int, str, str]:
             now=NOW,
         )
         db.session.commit()
-        return opened.ticket.id, opened.ticket.reference, opened.access_code
+        result = opened.ticket.id, opened.ticket.reference, opened.access_code
+    if rendered:
+        render_letters(app, NOW)
+    return result
 
 
 def staff(app: Flask) -> audit.Actor:

@@ -60,6 +60,7 @@ from enquiry.models import (
 from enquiry.rules import clock as clock_rules
 from enquiry.rules.uploads import Upload
 from tests.hostile_strings import ENCODED_WORD_STRINGS, HOSTILE_STRINGS
+from tests.letter_jobs import render_letters
 from tests.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.allow_smtp
@@ -280,6 +281,7 @@ def queue_consultations(
 
 
 def deliver(app: Flask) -> None:
+    render_letters(app, LATER)  # as the worker's mail job does first
     with app.app_context():
         settings = DeliverySettings.from_config(app.config)
         sender = SmtpSender.for_app(app)

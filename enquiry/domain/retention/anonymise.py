@@ -30,6 +30,7 @@ from enquiry.models import (
     ImapClaim,
     InboundEmail,
     LegalHold,
+    LetterJob,
     Message,
     MessageKind,
     OutboundEmail,
@@ -185,6 +186,8 @@ def _side_tables(session: SessionLike, ticket: Ticket, email: str, removed: Coun
         sa.delete(PendingConfirmation).where(PendingConfirmation.ticket_id == ticket.id)
     )
     removed["confirmations"] += int(getattr(result, "rowcount", 0) or 0)
+    # A letter left unrendered (its job failed) keeps nothing personal either.
+    session.execute(sa.delete(LetterJob).where(LetterJob.ticket_id == ticket.id))
     still_used = session.scalar(
         sa.select(Ticket.id)
         .where(sa.func.lower(Ticket.citizen_email) == email.lower(), Ticket.id != ticket.id)
