@@ -236,12 +236,20 @@ def ensure_seeded(tickets: int, reseed: bool) -> str:
     marker = RATIO_DB.with_suffix(".seeded")
     seeded = marker.read_text().strip() if marker.exists() else ""
     if not reseed and RATIO_DB.exists() and seeded == str(tickets):
+        _upgrade(uri)  # seeded by an earlier revision: bring the schema up to this one
         return uri
     print(f"seeding {tickets} tickets into {RATIO_DB}", file=sys.stderr)
     marker.unlink(missing_ok=True)
     seed(uri, tickets=tickets, long_threads=0, seed_value=2026, keep=False)
     marker.write_text(f"{tickets}\n")
     return uri
+
+
+def _upgrade(uri: str) -> None:
+    from flask_migrate import upgrade
+
+    with appconfig.make_app(uri).app_context():
+        upgrade()
 
 
 def ordinary_ticket_ids(uri: str, n: int = 20) -> list[int]:
