@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # fpdf (and fontTools) load in about a second: only when a le
     from fpdf import FPDF
 
 logger = logging.getLogger(__name__)
+# fontTools logs each step of every font subset at INFO: some 140 lines per letter in the
+# worker's log, which runs at INFO. Its warnings still show.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 CJK, UYGHUR = "letter-cjk", "letter-uyghur"
 SEAL_MM = 38
