@@ -18,22 +18,28 @@ from sqlalchemy import select
 
 from enquiry.domain.blobs import store_blob
 from enquiry.intake import actions, decide, dedupe
+from enquiry.intake.rawstore import DETAIL_MAX, REJECTED_PREFIX, StoreError
 from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import ParsedMail, parse
 from enquiry.models import Blob, InboundEmail, InboundOutcome, InboundSource, SessionLike
 
 logger = logging.getLogger(__name__)
 
-DETAIL_MAX = 4000
+__all__ = [
+    "DETAIL_MAX",
+    "REJECTED_PREFIX",
+    "IngestResult",
+    "NotReprocessableError",
+    "StoreError",
+    "ingest",
+    "reprocess",
+    "store",
+]
+
 REPROCESSABLE = frozenset({InboundOutcome.PENDING, InboundOutcome.QUARANTINED})
-REJECTED_PREFIX = "rejected: "  # detail of a message whose content was not taken in
 
 Hook = Callable[[SessionLike], None]
 StoredHook = Callable[[SessionLike, InboundEmail], None]
-
-
-class StoreError(RuntimeError):
-    """The raw message could not be stored; the sender should try again later."""
 
 
 class NotReprocessableError(ValueError):
