@@ -105,14 +105,18 @@ def run(args: argparse.Namespace) -> int:
             "store, as the pipe does (a connection each)",
             store_many(copy_uri, messages, args.in_process),
         )
+        print_row(
+            "store, one connection for all (a long-lived process)",
+            store_many(copy_uri, messages, args.in_process, one_connection=True),
+        )
         print_row("the worker's intake job takes them in", take_in(copy_uri))
         for path in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
             path.unlink(missing_ok=True)
     return 0
 
 
-def store_many(uri: str, messages: list[bytes], n: int) -> dict:
-    """Store n messages the way the pipe does, in this process."""
+def store_many(uri: str, messages: list[bytes], n: int, *, one_connection: bool = False) -> dict:
+    """Store n messages the way the pipe does (a connection each, or one for all), in process."""
     from datetime import UTC, datetime
 
     from enquiry.intake.rawstore import Database, store_raw
@@ -123,11 +127,14 @@ def store_many(uri: str, messages: list[bytes], n: int) -> dict:
     # connection to close would otherwise checkpoint the whole WAL into the database each time.
     running_app = sqlite3.connect(uri.removeprefix("sqlite:///"))
     running_app.execute("SELECT 1 FROM blobs LIMIT 1").fetchall()
+    connection = database.connect() if one_connection else None
     cpu, wall = time.process_time(), time.perf_counter()
     for raw in fed:
-        store_raw(database, raw, source="pipe", now=datetime.now(UTC))
+        store_raw(database, raw, source="pipe", now=datetime.now(UTC), connection=connection)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    running_app.close()
+    for open_connection in (connection, running_app):
+        if open_connection is not None:
+            open_connection.close()
     return _rates(n, cpu, wall, {"stored": n})
 
 

@@ -95,15 +95,23 @@ class Database:
 
 
 def store_raw(
-    database: Database, raw: bytes, *, source: str, now: datetime, rejection: str | None = None
+    database: Database,
+    raw: bytes,
+    *,
+    source: str,
+    now: datetime,
+    rejection: str | None = None,
+    connection: Any = None,
 ) -> int:
     """Keep the bytes and an InboundEmail row, committed; return the row's id.
 
     With a rejection the row is stored already quarantined, as ingest.store does: the bytes
-    are only a note about a message that was not taken in.
+    are only a note about a message that was not taken in. Without a connection (from
+    database.connect()) it opens one and closes it.
     """
     try:
-        connection = database.connect()
+        own = connection is None
+        connection = database.connect() if own else connection
     except Exception as error:
         raise _failed(raw, error) from error
     try:
@@ -113,7 +121,8 @@ def store_raw(
         _rollback(connection)
         raise _failed(raw, error) from error
     finally:
-        connection.close()
+        if own:
+            connection.close()
     return inbound_id
 
 
