@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -70,6 +71,9 @@ class Database:
         if scheme in {"sqlite", "sqlite+pysqlite"} and rest.startswith("/") and "?" not in rest:
             path = rest[1:]
             if path and path != ":memory:":
+                # Flask-SQLAlchemy reads a relative path from the instance folder
+                folder = str(config.get("INSTANCE_PATH") or ".")
+                path = os.path.join(folder, path) if not os.path.isabs(path) else path
                 timeout = float(config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 15))
                 return cls("sqlite", path, timeout, connect_args)
         if scheme in {"postgresql", "postgresql+psycopg"}:

@@ -21,7 +21,7 @@ def test_the_fast_path_spells_sources_and_outcomes_as_the_models_do() -> None:
     ("uri", "dialect", "target"),
     [
         ("sqlite:////srv/enquiry/enquiry.sqlite3", "sqlite", "/srv/enquiry/enquiry.sqlite3"),
-        ("sqlite:///instance/enquiry.sqlite3", "sqlite", "instance/enquiry.sqlite3"),
+        ("sqlite:///enquiry.sqlite3", "sqlite", "/srv/i/enquiry.sqlite3"),  # as Flask-SQLAlchemy
         (
             "postgresql://u:p%40ss@db:5432/enquiry",
             "postgresql",
@@ -35,7 +35,7 @@ def test_the_fast_path_spells_sources_and_outcomes_as_the_models_do() -> None:
     ],
 )
 def test_database_from_config(uri: str, dialect: str, target: str) -> None:
-    database = Database.from_config({"SQLALCHEMY_DATABASE_URI": uri})
+    database = Database.from_config({"SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": "/srv/i"})
     assert (database.dialect, database.target) == (dialect, target)
 
 
