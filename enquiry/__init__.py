@@ -53,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def create_intake_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the application without its web front, for the mail pipe (enquiry.intake.pipe).
+    """Create the application without its web front (the mail pipe's way for unusual databases).
 
     Configuration, database, audit keys, translations and the templates of the mails it
     writes: what taking in a message needs, none of the pages, forms, logins or rate limits.
