@@ -7,6 +7,7 @@ import logging
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -284,3 +285,25 @@ def test_read_config_agrees_with_the_app(tmp_path: Path, monkeypatch: pytest.Mon
         assert config[key] == app.config[key], key
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'enquiry.sqlite3'}"
     assert (config["MAX_INBOUND_BYTES"], "lowercase" in config) == (2000, False)
+
+
+def test_two_workers_take_in_each_message_once(app: Flask) -> None:
+    """Both see the same waiting messages; the row lock (or the twin check) lets one take each."""
+    with app.app_context():
+        for name in ("intake-gbk-new.eml", "intake-uyghur.eml", "intake-attachments.eml"):
+            store(db.session, eml(name), source=InboundSource.PIPE, now=utcnow())
+    start = threading.Barrier(2)
+    taken: list[list[IngestResult]] = []
+
+    def worker() -> None:
+        start.wait()
+        taken.append(take_in(app))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(taken) == 2
+    assert outcomes(app) == [InboundOutcome.CREATED] * 3
+    assert count(app, Ticket) == 3
