@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     pipe = commands.add_parser("pipe", help="CPU per message of the MTA pipe, fresh processes")
     pipe.add_argument("--messages", type=int, default=10, help="messages (processes) each")
     pipe.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
+    pipe.add_argument("--in-process", type=int, default=0, help="also M messages in one process")
 
     letters = commands.add_parser("letters", help="CPU per formal letter PDF, in process")
     letters.add_argument("--letters", type=int, default=30, help="letters rendered per mode")

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from enquiry.config import ROOT, instance_path
 
-ROOT = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:  # Flask is imported by the factories: the MTA pipe starts without it
+    from flask import Flask
+
+__all__ = ["ROOT", "create_app", "create_intake_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
+    from flask import Flask
+
     app = Flask(
         __name__,
-        instance_path=os.environ.get("ENQUIRY_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=instance_path(),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -49,14 +53,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def create_intake_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the application without its web front, for the mail pipe (enquiry.intake.pipe).
+    """Create the application without its web front (the mail pipe's way for unusual databases).
 
     Configuration, database, audit keys, translations and the templates of the mails it
     writes: what taking in a message needs, none of the pages, forms, logins or rate limits.
     """
+    from flask import Flask
+
     app = Flask(
         __name__,
-        instance_path=os.environ.get("ENQUIRY_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=instance_path(),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=None,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import types
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from enquiry.instance_files import instance_secret
 
 logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Defaults:
@@ -141,3 +146,39 @@ def secret_key_for(instance_path: str) -> str:
 def default_database_uri(instance_path: str) -> str:
     """Return the SQLite URI used when no database is configured."""
     return f"sqlite:///{Path(instance_path) / 'enquiry.sqlite3'}"
+
+
+def instance_path() -> str:
+    """Return the instance folder: ENQUIRY_INSTANCE_PATH, else instance/ beside the package."""
+    return os.environ.get("ENQUIRY_INSTANCE_PATH") or str(ROOT / "instance")
+
+
+def read_config() -> dict[str, Any]:
+    """Read the settings as create_app does, without Flask: for the MTA pipe's fast path.
+
+    Defaults, then instance/config.py, then ENQUIRY_* variables (JSON values, else strings),
+    with the default SQLite database of the instance folder; nested `__` keys are not needed.
+    """
+    config = {key: getattr(Defaults, key) for key in dir(Defaults) if key.isupper()}
+    folder = instance_path()
+    config_file = Path(folder) / "config.py"
+    if config_file.is_file():
+        module = types.ModuleType("config")
+        module.__file__ = str(config_file)
+        code = compile(config_file.read_bytes(), str(config_file), "exec")
+        exec(code, module.__dict__)  # noqa: S102  (the operator's own settings, as Flask does)
+        config.update({key: getattr(module, key) for key in dir(module) if key.isupper()})
+    for name in sorted(os.environ):
+        if name.startswith("ENQUIRY_") and "__" not in name:
+            config[name.removeprefix("ENQUIRY_")] = _env_value(os.environ[name])
+    config.setdefault("INSTANCE_PATH", folder)
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(folder)
+    return config
+
+
+def _env_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,7 +1,7 @@
 """The extensions every process needs, web or not: the database, mail and translations.
 
 Kept apart from the web's (CSRF, login, rate limits, migrations in enquiry.extensions) so that
-the mail pipe (enquiry.intake.pipe) starts without importing those.
+the intake app (enquiry.create_intake_app) starts without importing those.
 """
 
 from flask_babel import Babel

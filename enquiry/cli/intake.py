@@ -1,5 +1,5 @@
 """`flask mail ingest|fetch|serve|reprocess`: mail coming in (MTA pipe, IMAP, SMTP/LMTP), and
-the worker's IMAP job."""
+the worker's intake and IMAP jobs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 
 import click
 from flask import current_app
@@ -22,6 +21,7 @@ from enquiry.intake.ingest import NotReprocessableError, reprocess
 from enquiry.intake.settings import IntakeSettings
 from enquiry.intake.smtp_server import IntakeHandler, app_store, start_server
 from enquiry.intake.stream import ingest_stream
+from enquiry.intake.waiting import stalled, take_in_waiting
 from enquiry.models import InboundEmail, InboundOutcome, InboundSource, utcnow
 
 
@@ -40,7 +40,7 @@ def intake_settings() -> IntakeSettings:
 def ingest_command(source: str) -> None:
     """Store one message from standard input (an MTA pipe): exit 0 once stored, 75 if not.
 
-    The same as `python -m enquiry.intake.pipe`, which starts faster (no web application).
+    The worker takes it in. The same as `python -m enquiry.intake.pipe`, which starts faster.
     """
     status = ingest_stream(InboundSource(source), sys.stdin.buffer, sys.stdout, sys.stderr)
     if status:
@@ -114,12 +114,9 @@ def reprocess_command(ids: tuple[int, ...], all_quarantined: bool) -> None:
     """Process stored messages again (quarantined or pending ones)."""
     wanted = list(ids)
     if all_quarantined:
-        stalled = (InboundEmail.outcome == InboundOutcome.PENDING) & (
-            InboundEmail.received_at < utcnow() - timedelta(minutes=10)
-        )
         wanted += db.session.scalars(
             select(InboundEmail.id)
-            .where((InboundEmail.outcome == InboundOutcome.QUARANTINED) | stalled)
+            .where((InboundEmail.outcome == InboundOutcome.QUARANTINED) | stalled(utcnow()))
             .order_by(InboundEmail.id)
         ).all()
     if not wanted:
@@ -146,6 +143,25 @@ def _fetch_job(_stop: threading.Event) -> str:
         db.session.rollback()
     busy = report.results or report.rejected or report.failed
     return report.summary() if busy else ""
+
+
+def _take_in_job(stop: threading.Event) -> str:
+    try:
+        results = take_in_waiting(
+            db.session, clock=utcnow, settings=intake_settings, should_stop=stop.is_set
+        )
+    finally:  # every message taken in is committed already
+        db.session.rollback()
+    if not results:
+        return ""
+    shown = "; ".join(result.summary() for result in results[:10])
+    more = f"; and {len(results) - 10} more" if len(results) > 10 else ""
+    return f"{len(results)} taken in: {shown}{more}"
+
+
+def intake_jobs() -> list[Job]:
+    """Take in what the MTA pipe stored, every WORKER_POLL_SECONDS."""
+    return [Job("intake", float(current_app.config.get("WORKER_POLL_SECONDS", 5)), _take_in_job)]
 
 
 def imap_jobs() -> list[Job]:

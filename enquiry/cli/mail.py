@@ -133,6 +133,7 @@ def worker_command(once: bool) -> None:
     jobs += deadline_cli.worker_jobs(current_app.config)
     jobs += webhooks_cli.worker_jobs(current_app.config)
     jobs[:0] = notify_cli.worker_jobs(current_app.config)  # first: its mail leaves this pass
+    jobs[:0] = intake_cli.intake_jobs()  # before it: a citizen's acknowledgement too
     jobs += retention_cli.worker_jobs(current_app.config)
     scheduler = Scheduler(jobs, stop)
     with stop_on_signals(stop, click.echo):

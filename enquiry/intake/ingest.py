@@ -14,26 +14,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from enquiry.domain.blobs import store_blob
 from enquiry.intake import actions, decide, dedupe
+from enquiry.intake.rawstore import DETAIL_MAX, REJECTED_PREFIX, StoreError
 from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import ParsedMail, parse
 from enquiry.models import Blob, InboundEmail, InboundOutcome, InboundSource, SessionLike
 
 logger = logging.getLogger(__name__)
 
-DETAIL_MAX = 4000
+__all__ = [
+    "DETAIL_MAX",
+    "REJECTED_PREFIX",
+    "IngestResult",
+    "NotReprocessableError",
+    "StoreError",
+    "ingest",
+    "reprocess",
+    "store",
+]
+
 REPROCESSABLE = frozenset({InboundOutcome.PENDING, InboundOutcome.QUARANTINED})
-REJECTED_PREFIX = "rejected: "  # detail of a message whose content was not taken in
 
 Hook = Callable[[SessionLike], None]
 StoredHook = Callable[[SessionLike, InboundEmail], None]
-
-
-class StoreError(RuntimeError):
-    """The raw message could not be stored; the sender should try again later."""
 
 
 class NotReprocessableError(ValueError):
@@ -124,6 +130,15 @@ def reprocess(
 
 
 def _lock(session: SessionLike, inbound_id: int) -> InboundEmail:
+    if session.get_bind().dialect.name == "sqlite":
+        # No row locks in SQLite: take the database's write lock first (a no-op update), so that
+        # a second worker taking in the same message waits, then reads it as taken in.
+        session.execute(
+            update(InboundEmail)
+            .where(InboundEmail.id == inbound_id)
+            .values(outcome=InboundEmail.outcome)
+            .execution_options(synchronize_session=False)
+        )
     inbound = session.get(InboundEmail, inbound_id, with_for_update=True)
     if inbound is None:
         raise LookupError(f"no inbound e-mail #{inbound_id}")

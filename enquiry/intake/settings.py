@@ -7,9 +7,10 @@ from email.utils import parseaddr
 from typing import Any
 
 from enquiry.domain.policy import Policy, policy_from_config
+from enquiry.intake.rawstore import MAX_INBOUND_BYTES
 from enquiry.models import SessionLike
 
-MAX_INBOUND_BYTES = 25 * 1024 * 1024
+__all__ = ["MAX_INBOUND_BYTES", "IntakeSettings"]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The ways in: `flask mail ingest` (an MTA pipe), the SMTP/LMTP intake server and
-`flask mail fetch` against a real dovecot IMAP server."""
+"""The ways in: the SMTP/LMTP intake server and `flask mail fetch` against a real dovecot IMAP
+server (the MTA pipe and `flask mail ingest`: test_intake_pipe.py)."""
 
 from __future__ import annotations
 
@@ -57,110 +57,6 @@ def child_env(app: Flask, **settings: Any) -> dict[str, str]:
     env["ENQUIRY_SECRET_KEY"] = app.config["SECRET_KEY"]
     env.update({f"ENQUIRY_{key}": str(value) for key, value in settings.items()})
     return env
-
-
-# --- flask mail ingest (an MTA pipe) ---------------------------------------------------------
-
-
-def test_mail_ingest_stores_a_message_from_stdin_and_exits_0(app: Flask) -> None:
-    result = app.test_cli_runner().invoke(args=["mail", "ingest"], input=eml("intake-gbk-new.eml"))
-    assert result.exit_code == 0, result.output
-    assert "created WLMQ-" in result.output
-    [inbound] = inbound_rows(app)
-    assert (inbound.source, inbound.outcome) == (InboundSource.PIPE, InboundOutcome.CREATED)
-
-
-def test_mail_ingest_exits_0_for_a_quarantined_message(app: Flask) -> None:
-    result = app.test_cli_runner().invoke(args=["mail", "ingest"], input=eml("intake-garbage.bin"))
-    assert result.exit_code == 0, result.output
-    assert "quarantined" in result.output
-    assert inbound_rows(app)[0].outcome is InboundOutcome.QUARANTINED
-
-
-# The MTA runs either `flask mail ingest` or the thin entry point that builds no web app.
-PIPES = {
-    "flask mail ingest": ["-m", "flask", "mail", "ingest"],
-    "enquiry.intake.pipe": ["-m", "enquiry.intake.pipe"],
-}
-
-
-def pipe_child(pipe: str, env: dict[str, str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, *PIPES[pipe]],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-
-
-@pytest.mark.parametrize("pipe", PIPES)
-def test_mail_ingest_as_a_process_exits_0_once_stored(app: Flask, pipe: str) -> None:
-    done = pipe_child(pipe, child_env(app), eml("intake-uyghur.eml"))
-    assert done.returncode == 0, done.stderr.decode()
-    assert count(app, Ticket) == 1
-
-
-@pytest.mark.parametrize("pipe", PIPES)
-def test_mail_ingest_as_a_process_stores_and_takes_in_like_the_others(
-    app: Flask, pipe: str
-) -> None:
-    done = pipe_child(pipe, child_env(app), eml("intake-gbk-new.eml"))
-    assert done.returncode == 0, done.stderr.decode()
-    assert b"created WLMQ-" in done.stdout
-    [inbound] = inbound_rows(app)
-    assert (inbound.source, inbound.outcome) == (InboundSource.PIPE, InboundOutcome.CREATED)
-    assert raw_of(app, inbound) == eml("intake-gbk-new.eml")
-    again = pipe_child(pipe, child_env(app), eml("intake-gbk-new.eml"))
-    assert again.returncode == 0, again.stderr.decode()
-    assert inbound_rows(app)[1].outcome is InboundOutcome.DUPLICATE
-    garbage = pipe_child(pipe, child_env(app), eml("intake-garbage.bin"))
-    assert garbage.returncode == 0 and b"quarantined" in garbage.stdout
-    assert count(app, Ticket) == 1
-
-
-@pytest.mark.parametrize("pipe", PIPES)
-def test_mail_ingest_as_a_process_refuses_a_message_over_the_limit(app: Flask, pipe: str) -> None:
-    raw = eml("intake-gbk-new.eml") + b"x" * 3000
-    done = pipe_child(pipe, child_env(app, MAX_INBOUND_BYTES=2000), raw)
-    assert done.returncode == 65, (done.stdout + done.stderr).decode()
-    [inbound] = inbound_rows(app)
-    assert inbound.outcome is InboundOutcome.QUARANTINED
-    assert b"xxxx" not in raw_of(app, inbound)
-
-
-@pytest.mark.parametrize("pipe", PIPES)
-def test_mail_ingest_exits_75_when_the_database_is_unreachable(app: Flask, pipe: str) -> None:
-    env = child_env(app, SQLALCHEMY_DATABASE_URI=UNREACHABLE_DATABASE)
-    done = pipe_child(pipe, env, eml("intake-gbk-new.eml"))
-    assert done.returncode == 75, (done.stdout + done.stderr).decode()
-    assert b"try again later" in done.stderr
-
-
-def test_mail_ingest_refuses_a_message_over_the_limit_and_keeps_a_note(
-    make_app: Callable[..., Flask],
-) -> None:
-    app = make_app(MAX_INBOUND_BYTES=2000)
-    raw = eml("intake-gbk-new.eml") + b"x" * 3000
-    result = app.test_cli_runner().invoke(args=["mail", "ingest"], input=raw)
-    assert result.exit_code == 65, result.output
-    [inbound] = inbound_rows(app)
-    assert inbound.outcome is InboundOutcome.QUARANTINED
-    assert (inbound.detail or "").startswith("rejected: ")
-    assert raw_of(app, inbound).startswith(b"Received: from foxmail.example.cn")
-    assert b"xxxx" not in raw_of(app, inbound)
-
-
-def test_mail_reprocess_command(app: Flask) -> None:
-    runner = app.test_cli_runner()
-    runner.invoke(args=["mail", "ingest"], input=eml("intake-garbage.bin"))
-    result = runner.invoke(args=["mail", "reprocess", "--all-quarantined"])
-    assert result.exit_code == 0, result.output
-    assert "#1 quarantined" in result.output
-    missing = runner.invoke(args=["mail", "reprocess", "99"])
-    assert missing.exit_code == 1 and "no inbound e-mail #99" in missing.output
 
 
 # --- the SMTP/LMTP intake server -------------------------------------------------------------

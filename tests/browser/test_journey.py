@@ -63,7 +63,8 @@ def answer_by_email(live: Live, answer: Received, text: str) -> str:
     quoted = "\n".join(f"> {line}" for line in text_of(answer).splitlines())
     said = f"在 {original['Date']}，{original['From'].addresses[0].addr_spec} 写道："
     reply.set_content(f"{text}\n\n{said}\n{quoted}\n")
-    return live.cli("mail", "ingest", input=bytes(reply))
+    stored = live.cli("mail", "ingest", input=bytes(reply))  # "#12 stored; the worker takes it in"
+    return live.cli("mail", "reprocess", stored.split()[0].lstrip("#"))  # the worker's intake job
 
 
 def office_answers(page: Page, text: str) -> None:

@@ -36,7 +36,7 @@ LAYERS = {
     "enquiry.api": 4,
     "enquiry.cli": 4,
     "enquiry": 5,
-    "enquiry.intake.pipe": 5,  # the MTA's entry point: it builds the intake app (enquiry)
+    "enquiry.intake.pipe": 5,  # the MTA's entry point: for an unusual database, the intake app
 }
 FRONT_DOORS = ("public", "staff", "api")
 # Imports that point up a layer, each with the reason it is allowed.
