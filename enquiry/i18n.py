@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from functools import cached_property
+from typing import Any
+
+from flask import current_app, g, request, session
+from flask_babel import Babel, Domain
 
 RTL_LOCALES = frozenset({"ug"})
 HTML_LANG = {"zh_Hans": "zh-Hans", "en": "en", "ug": "ug"}
@@ -54,3 +58,37 @@ def is_rtl(locale: str) -> bool:
 def html_lang(locale: str) -> str:
     """Return the BCP 47 tag for the html lang attribute."""
     return HTML_LANG.get(locale, locale.replace("_", "-"))
+
+
+class BoundDomain(Domain):
+    """Flask-Babel's message domain, its translations looked up once per request and locale.
+
+    Flask-Babel resolves the context, the locale and the locale's name again for every string it
+    translates, and a staff page translates some 300 (labels, badges, dates). The lookup is kept
+    with the locale object it was made for, so force_locale (mail in the citizen's language
+    inside a clerk's request) gets its own and the request's comes back after it.
+    """
+
+    def get_translations(self) -> Any:
+        state = _babel_state()
+        bound = getattr(state, "enquiry_bound", None)
+        if bound is not None and bound[0] is getattr(state, "babel_locale", None):
+            return bound[1]
+        translations = super().get_translations()
+        state = _babel_state()
+        if state is not None:
+            state.enquiry_bound = (getattr(state, "babel_locale", None), translations)
+        return translations
+
+
+class BoundBabel(Babel):
+    """Flask-Babel with the BoundDomain."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return BoundDomain(domain=self.domain)
+
+
+def _babel_state() -> Any:
+    """Flask-Babel's per-context namespace (g._flask_babel), or None outside a context."""
+    return g.get("_flask_babel") if g else None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext, lazy_gettext
 
 
 @pytest.mark.parametrize(
@@ -57,3 +59,19 @@ def test_error_pages_are_localised(client: FlaskClient) -> None:
     assert "does not exist" in response.get_data(as_text=True)
     chinese = client.get("/no-such-page").get_data(as_text=True)
     assert "页面不存在" in chinese
+
+
+def test_translations_follow_force_locale_inside_a_request(app: Flask) -> None:
+    """The once-per-request lookup (i18n.BoundDomain) still follows force_locale both ways."""
+    label = lazy_gettext("Question")
+    with app.test_request_context("/ask", headers={"Accept-Language": "zh-CN"}):
+        assert (gettext("Question"), str(label)) == ("咨询", "咨询")
+        with force_locale("ug"):
+            assert (gettext("Question"), str(label)) == ("سوئال", "سوئال")
+            with force_locale("en"):
+                assert render_template_string("{{ _('Question') }}") == "Question"
+            assert render_template_string("{{ _('Question') }}") == "سوئال"
+        assert (gettext("Question"), str(label)) == ("咨询", "咨询")
+        assert render_template_string("{{ _('Question') }}") == "咨询"
+    with app.test_request_context("/ask", headers={"Accept-Language": "ug-CN"}):
+        assert gettext("Question") == "سوئال"  # a new request binds its own
