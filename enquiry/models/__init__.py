@@ -52,6 +52,7 @@ from enquiry.models.settings import Setting
 from enquiry.models.tickets import (
     CITIZEN_VISIBLE_KINDS,
     FINAL_STATUSES,
+    OPEN_STATUSES,
     ApplicantType,
     Attachment,
     Blob,
@@ -71,6 +72,7 @@ from enquiry.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookSta
 __all__ = [
     "CITIZEN_VISIBLE_KINDS",
     "FINAL_STATUSES",
+    "OPEN_STATUSES",
     "Adoption",
     "ApiToken",
     "ApplicantType",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from enquiry.domain.queries.access import consulted, reading_scope, ticket_scope
 from enquiry.models import (
-    FINAL_STATUSES,
+    OPEN_STATUSES,
     Message,
     MessageKind,
     Notification,
@@ -78,7 +78,7 @@ def unread_condition(user: User) -> sa.ColumnElement[bool]:
         Message.kind == MessageKind.CITIZEN,
         Message.id > _last_read(user),
     )
-    return sa.and_(Ticket.status.not_in(FINAL_STATUSES), newer)
+    return sa.and_(Ticket.status.in_(OPEN_STATUSES), newer)
 
 
 def new_reply_condition(user: User) -> sa.ColumnElement[bool]:
