@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     memory.add_argument("--requests", type=int, default=10_000, help="mixed requests in all")
     memory.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     memory.add_argument("--reseed", action="store_true", help="seed again even if present")
+    memory.add_argument(
+        "--no-letters", action="store_true", help="no information applications (no PDF letters)"
+    )
 
     pipe = commands.add_parser("pipe", help="CPU per message of the MTA pipe, fresh processes")
     pipe.add_argument("--messages", type=int, default=10, help="messages (processes) each")

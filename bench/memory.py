@@ -3,11 +3,12 @@
 Enquiry runs under gunicorn with 2 sync workers on SQLite (WAL) as in `bench ratio` (same
 seeded database, same command line: no --preload, as deploy/gunicorn.conf.py, so each worker
 imports and builds the app itself), and one client at a time sends a realistic mix of requests:
-the public form (GET /ask and POST /ask of every kind, information applications with their
-letter), the home page and the form in the other languages, citizens' tracking pages, static
-files, and a clerk's inbox (first page and filtered), ticket pages and searches. Afterwards it
-reads VmRSS, VmHWM (peak resident), RssAnon (private) and RssFile (pages of files: code, .so,
-fonts, shared with the other worker) of each worker from /proc/<pid>/status.
+the public form (GET /ask and POST /ask of every kind; information applications get their
+receipt letter made in the request, none with --no-letters), the home page and the form in the
+other languages, citizens' tracking pages, static files, and a clerk's inbox (first page and
+filtered), ticket pages and searches. Afterwards it reads VmRSS, VmHWM (peak resident), RssAnon
+(private) and RssFile (pages of files: code, .so, shared with the other worker) of each worker
+from /proc/<pid>/status.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from urllib.parse import urlencode
 
 from bench import appconfig
 from bench.progress import Progress
-from bench.ratio import Client, Scenarios, ensure_seeded, gunicorn, ordinary_ticket_ids
+from bench.ratio import KINDS, Client, Scenarios, ensure_seeded, gunicorn, ordinary_ticket_ids
 
 SEARCHES = ["煤改气", "垃圾分类", "公交线路", "保障性住房", "三公经费", "天山区 供暖", "申请公开"]
 STATIC = [
@@ -96,7 +97,10 @@ def status(pid: int) -> dict[str, int]:
 class Mix:
     """The request mix against one Enquiry server; each step returns the requests it sent."""
 
-    def __init__(self, base: str, ticket_ids: list[int], codes: list[dict[str, str]]) -> None:
+    def __init__(
+        self, base: str, ticket_ids: list[int], codes: list[dict[str, str]], kinds: list[str]
+    ) -> None:
+        self.kinds = kinds
         self.scenarios = Scenarios(base, staff=True, ticket_ids=ticket_ids)
         self.citizen = Client(base)
         self.tracker = Client(base)
@@ -128,7 +132,7 @@ class Mix:
         return 1
 
     def submission(self) -> int:
-        self.scenarios.submission()
+        self.scenarios.post(self.scenarios.form(), self.kinds)
         return 2
 
     def ticket(self) -> int:
@@ -163,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
         started = {pid: status(pid) for pid in pids}
         print(f"Enquiry at {base}, workers {pids}", file=sys.stderr)
         began = time.perf_counter()
-        sent = drive(Mix(base, ticket_ids, codes), args.requests)
+        kinds = KINDS[:3] if args.no_letters else KINDS
+        sent = drive(Mix(base, ticket_ids, codes, kinds), args.requests)
         seconds = time.perf_counter() - began
         if worker_pids(master) != pids:
             print("warning: a worker was restarted during the run", file=sys.stderr)
@@ -180,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
         "seconds": round(seconds, 1),
         "workers": args.workers,
         "preload": False,
+        "information_applications": not args.no_letters,
         "load": os.getloadavg(),
         "kB": {
             "master": master_status,
@@ -205,7 +211,8 @@ def print_table(
 ) -> None:
     print(
         f"\nResident memory (MB) of the gunicorn processes; {args.tickets} tickets, SQLite WAL, "
-        f"{args.workers} sync workers, no --preload, {requests} mixed requests\n"
+        f"{args.workers} sync workers, no --preload, {requests} mixed requests"
+        f"{' (no information applications: no letters)' if args.no_letters else ''}\n"
     )
     print("| process | VmRSS at start | VmRSS after | VmHWM (peak) | RssAnon | RssFile |")
     print("|---|---|---|---|---|---|")
