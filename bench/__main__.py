@@ -44,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     ratio.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     ratio.add_argument("--reseed", action="store_true", help="seed again even if present")
 
+    memory = commands.add_parser("memory", help="web worker resident memory after mixed requests")
+    memory.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
+    memory.add_argument("--requests", type=int, default=10_000, help="mixed requests in all")
+    memory.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    memory.add_argument("--reseed", action="store_true", help="seed again even if present")
+    memory.add_argument(
+        "--no-letters", action="store_true", help="no information applications (no PDF letters)"
+    )
+
     pipe = commands.add_parser("pipe", help="CPU per message of the MTA pipe, fresh processes")
     pipe.add_argument("--messages", type=int, default=10, help="messages (processes) each")
     pipe.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
@@ -82,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.ratio import run as run_ratio
 
         return run_ratio(args)
+    if args.command == "memory":
+        from bench.memory import run as run_memory
+
+        return run_memory(args)
     if args.command == "pipe":
         from bench.pipebench import run as run_pipe
 

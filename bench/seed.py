@@ -999,7 +999,9 @@ def seed(
     with app.app_context():
         from flask_migrate import upgrade
 
-        from enquiry.extensions import db
+        from enquiry.extensions import db, init_migrate
+
+        init_migrate(app)
 
         if not keep:
             upgrade()

@@ -116,10 +116,10 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from enquiry.extensions import csrf, db, limiter, login_manager, migrate
+    from enquiry.extensions import LazyMigrateGroup, csrf, limiter, login_manager
 
     _init_core_extensions(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    app.cli.add_command(LazyMigrateGroup(app))  # Flask-Migrate loads with a `flask db` command
     csrf.init_app(app)
     from enquiry.ratelimit import storage_uri
 

@@ -6,11 +6,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
-from docx.oxml.ns import qn
-from docx.shared import Pt
-
 from enquiry.reporting import annual, table4
 from enquiry.reporting.draft import Draft, Field, Paragraph, TableFour, TableThree
 
@@ -18,6 +13,9 @@ FONT = "SimSun"
 
 
 def _font(document: Any) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     style = document.styles["Normal"]
     style.font.name = FONT
     style.font.size = Pt(11)
@@ -69,6 +67,8 @@ def table_four(document: Any, table: table4.Table4) -> None:
 
 
 def _field(document: Any, block: Field) -> None:
+    from docx.enum.text import WD_COLOR_INDEX
+
     paragraph = document.add_paragraph()
     run = paragraph.add_run(block.marker)
     run.bold = True
@@ -78,6 +78,10 @@ def _field(document: Any, block: Field) -> None:
 
 def draft_docx(draft: Draft) -> bytes:
     """Return the draft as DOCX bytes."""
+    from docx import Document  # python-docx and lxml, about 4 MB: only when a draft is made
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     document = Document()
     _font(document)
     heading = document.add_paragraph()

@@ -6,9 +6,6 @@ import csv
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from enquiry.reporting import table4
 from enquiry.reporting.spreadsheet_cells import safe_cell
 
@@ -47,6 +44,8 @@ def table4_csv(table: table4.Table4) -> bytes:
 
 def table4_xlsx(table: table4.Table4, title: str) -> bytes:
     """Return table 四 as an XLSX workbook laid out like the template."""
+    from openpyxl import Workbook  # about 8 MB per web worker: only when a sheet is made
+
     book = Workbook()
     sheet = book.active
     sheet.title = "表四"
@@ -72,6 +71,8 @@ def table4_xlsx(table: table4.Table4, title: str) -> bytes:
 
 
 def _cell(sheet: Any, row: int, column: int, value: str, *, bold: bool = False) -> None:
+    from openpyxl.styles import Alignment, Font
+
     cell = sheet.cell(row=row, column=column, value=safe_cell(value))
     cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
     if bold:

@@ -14,10 +14,6 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from enquiry.reporting import annual
 from enquiry.reporting.spreadsheet_cells import safe_cell
 
@@ -50,6 +46,9 @@ def annual_csv(table: annual.AnnualTable) -> bytes:
 
 def annual_xlsx(table: annual.AnnualTable, title: str) -> bytes:
     """Return table 三 as an XLSX workbook laid out like the template."""
+    from openpyxl import Workbook  # about 8 MB per web worker: only when a sheet is made
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = "表三"
@@ -95,6 +94,8 @@ def _write_header(sheet: Any, first_row: int) -> None:
 
 
 def _cell(sheet: Any, row: int, column: int, value: str, *, bold: bool = False) -> None:
+    from openpyxl.styles import Alignment, Font
+
     cell = sheet.cell(row=row, column=column, value=safe_cell(value))
     cell.alignment = Alignment(wrap_text=True, vertical="center")
     if bold:
