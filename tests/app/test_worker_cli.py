@@ -71,7 +71,9 @@ class Child:
                 self.output.append(line)
                 self.lines.put(line)
 
-    def wait_for(self, text: str, timeout: float = 20.0) -> None:
+    def wait_for(self, text: str, timeout: float = 60.0) -> None:
+        # Generous: a child imports the whole app first, which took over 20 s on a 2-core
+        # machine at load average 8. Only a failing test waits this long.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
