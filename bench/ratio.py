@@ -248,7 +248,11 @@ def ensure_seeded(tickets: int, reseed: bool) -> str:
 def _upgrade(uri: str) -> None:
     from flask_migrate import upgrade
 
-    with appconfig.make_app(uri).app_context():
+    from enquiry.extensions import init_migrate
+
+    app = appconfig.make_app(uri)
+    init_migrate(app)
+    with app.app_context():
         upgrade()
 
 
