@@ -19,7 +19,6 @@ from enquiry.extensions import db
 from enquiry.intake.imap import ImapConfigError, ImapSettings, fetch_new_mail
 from enquiry.intake.ingest import NotReprocessableError, reprocess
 from enquiry.intake.settings import IntakeSettings
-from enquiry.intake.smtp_server import IntakeHandler, app_store, start_server
 from enquiry.intake.stream import ingest_stream
 from enquiry.intake.waiting import stalled, take_in_waiting
 from enquiry.models import InboundEmail, InboundOutcome, InboundSource, utcnow
@@ -80,6 +79,9 @@ def fetch_command(quiet: bool) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, lmtp: bool) -> None:
     """Receive mail over SMTP (or LMTP); answer 250 only once a message is stored."""
+    # Imported here: aiosmtpd is for this long-running server only, not for web workers.
+    from enquiry.intake.smtp_server import IntakeHandler, app_store, start_server
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = intake_settings()
     db.session.remove()  # end that read: a transaction left open for days blocks migrations

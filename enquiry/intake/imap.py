@@ -17,9 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-from imapclient import IMAPClient
+from typing import TYPE_CHECKING, Any
 
 from enquiry.intake.imap_claims import ClaimLostError, busy_uids, claim, tie_claim
 from enquiry.intake.ingest import (
@@ -35,6 +33,9 @@ from enquiry.models import (
     InboundSource,
     SessionLike,
 )
+
+if TYPE_CHECKING:
+    from imapclient import IMAPClient
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ class FetchReport:
 @contextmanager
 def connect(settings: ImapSettings) -> Iterator[IMAPClient]:
     """Log in over TLS, STARTTLS or (to localhost only) plain text."""
+    from imapclient import IMAPClient  # the worker's and `flask mail fetch`'s, not web workers'
+
     context = ssl.create_default_context(cafile=settings.cafile)
     is_tls = settings.security == "tls"
     client = IMAPClient(

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiosmtpd.controller import Controller
+if TYPE_CHECKING:
+    from aiosmtpd.controller import Controller
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ def start(
     host: str, port: int, directory: Path, announce: Callable[[str], None] = logger.info
 ) -> Controller:
     """Start the catcher in a background thread; call .stop() on the result to end it."""
+    from aiosmtpd.controller import Controller  # the development catcher only: not in web workers
+
     directory.mkdir(parents=True, exist_ok=True)
     controller = Controller(
         CatchingHandler(directory, announce),

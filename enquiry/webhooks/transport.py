@@ -8,8 +8,6 @@ import ssl
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import httpx
-
 from enquiry.rules.webhooks import WebhookUrlError, check_url, forbidden_reason
 
 Resolver = Callable[[str, int], list[str]]
@@ -63,6 +61,10 @@ class HttpPoster:
         verify: ssl.SSLContext | bool = (
             ssl.create_default_context(cafile=ca_file) if ca_file else True
         )
+        # Imported here: httpx (about 2 MB) serves only the worker's webhook pass.
+        import httpx
+
+        self.httpx = httpx
         # trust_env=False: a proxy from the environment would resolve the name itself.
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False, verify=verify
@@ -78,6 +80,7 @@ class HttpPoster:
         addresses = checked_addresses(
             url, allow_private_network=allow_private_network, resolver=self.resolver
         )
+        httpx = self.httpx
         target = httpx.URL(url)
         extensions: dict[str, Any] = {}
         if target.scheme == "https":  # TLS names and verifies the host, not the address

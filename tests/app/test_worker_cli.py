@@ -25,7 +25,7 @@ from enquiry import ROOT
 from enquiry.cli import devserver
 from enquiry.extensions import db
 from enquiry.mail import catcher
-from enquiry.models import Department, OutboundEmail, OutboxStatus
+from enquiry.models import Department, LetterJob, OutboundEmail, OutboxStatus
 from tests.app.test_delivery import load, open_enquiry
 from tests.smtp_server import SmtpServer, free_port
 
@@ -153,6 +153,8 @@ def test_worker_once_exits_1_when_a_job_fails(
     mail_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     with mail_app.app_context():
+        # The outbox gone (and the letters waiting for it, which refer to it): the job fails.
+        LetterJob.__table__.drop(db.engine)  # type: ignore[attr-defined]
         OutboundEmail.__table__.drop(db.engine)  # type: ignore[attr-defined]
 
     result = mail_app.test_cli_runner().invoke(args=["worker", "--once"])

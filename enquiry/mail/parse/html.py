@@ -7,7 +7,6 @@ import re
 from html import unescape
 
 import nh3
-from inscriptis import get_text
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +57,9 @@ def to_text(html: str) -> str:
     """Render HTML as readable plain text."""
     if not html.strip():
         return ""
+    # Imported here: inscriptis brings lxml (about 5 MB), which web workers seldom need.
+    from inscriptis import get_text
+
     try:
         text = get_text(html)
     except Exception:  # lxml rejects some documents; the sanitised markup is still shown
