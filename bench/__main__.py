@@ -58,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     pipe.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
     pipe.add_argument("--in-process", type=int, default=0, help="also M messages in one process")
 
+    lock = commands.add_parser("lock", help="SQLite write lock held per submission, in process")
+    lock.add_argument("--submissions", type=int, default=300, help="measured submissions")
+    lock.add_argument("--warmup", type=int, default=20, help="unmeasured submissions first")
+    lock.add_argument("--tickets", type=int, default=10_000, help="seeded tickets")
+
     letters = commands.add_parser("letters", help="CPU per formal letter PDF, in process")
     letters.add_argument("--letters", type=int, default=30, help="letters rendered per mode")
     letters.add_argument("--mode", choices=("both", "cached", "uncached"), default="both")
@@ -99,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.pipebench import run as run_pipe
 
         return run_pipe(args)
+    if args.command == "lock":
+        from bench.lock import run as run_lock
+
+        return run_lock(args)
     if args.command == "letters":
         from bench.letters import run as run_letters
 
