@@ -225,14 +225,15 @@ def queue_mail(
     `later`: the PDF is the worker's to render (`letter_jobs`); the mail waits for it.
     """
     issued = job = None
-    if letter is not None and wanted(ticket, policy) and later:
-        text, job = render_later(
-            session, ticket, letter, policy=policy, actor=actor, now=now, **details
-        )
-        context = {**context, "letter": text}
-    elif letter is not None and wanted(ticket, policy):
-        issued = issue(session, ticket, letter, policy=policy, actor=actor, now=now, **details)
-        context = {**context, **issued.mail_context()}
+    if letter is not None and wanted(ticket, policy):
+        if later:
+            text, job = render_later(
+                session, ticket, letter, policy=policy, actor=actor, now=now, **details
+            )
+            context = {**context, "letter": text}
+        else:
+            issued = issue(session, ticket, letter, policy=policy, actor=actor, now=now, **details)
+            context = {**context, **issued.mail_context()}
     email = outbound.queue(
         session,
         ticket=ticket,
