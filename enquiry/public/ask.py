@@ -19,6 +19,7 @@ from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
+from flask_wtf.csrf import generate_csrf
 from wtforms import SelectChoice
 
 from enquiry import audit
@@ -29,7 +30,7 @@ from enquiry.domain.queries import public as visible
 from enquiry.extensions import csrf, db, limiter
 from enquiry.models import ApplicantType, Channel, DeliveryForm, Kind, utcnow
 from enquiry.models.tickets import BODY_MAX
-from enquiry.public import access
+from enquiry.public import access, form_page
 from enquiry.public.blueprint import bp
 from enquiry.public.forms import AskForm
 from enquiry.public.uploads import UploadProblem, read_uploads
@@ -94,16 +95,29 @@ def reshow_when_limited(limit: RequestLimit) -> Response:
 )
 def ask() -> Any:
     """Show and accept the enquiry form."""
+    if request.method == "GET":
+        return form_page.blank_form(render_blank_form, fresh_tokens)
     form = AskForm()
     form.section.choices = section_choices()
-    if request.method == "GET":
-        form.section.data = preselected_section(request.args)
-    elif form.validate_on_submit():
+    if form.validate_on_submit():
         return submit(form)
-    else:
-        g.setdefault(REFUSED_BY_FORM, True)
-    status = 413 if form.attachments.errors else 400 if request.method == "POST" else 200
-    return render_form(form, status)
+    g.setdefault(REFUSED_BY_FORM, True)
+    return render_form(form, 413 if form.attachments.errors else 400)
+
+
+def render_blank_form() -> tuple[str, dict[str, str]]:
+    """Render the form as first shown; return the page and the tokens it carries."""
+    form = AskForm()
+    form.section.choices = section_choices()
+    form.section.data = preselected_section(request.args)
+    page, _status = render_form(form, 200)
+    return page, {"csrf": generate_csrf(), "form": form.form_token.data}
+
+
+def fresh_tokens() -> dict[str, str]:
+    """Return new tokens for a kept blank form (form_page)."""
+    now = utcnow()
+    return {"csrf": generate_csrf(), "form": formtoken.issue(current_app.config["SECRET_KEY"], now)}
 
 
 def render_form(form: AskForm, status: int, problem: str | None = None) -> tuple[str, int]:
