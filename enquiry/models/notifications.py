@@ -54,6 +54,7 @@ class Notification(Base):
     __table_args__ = (
         sa.Index("ix_notifications_user_id_read_at_id", "user_id", "read_at", "id"),
         sa.Index("ix_notifications_mail_state_user_id", "mail_state", "user_id"),
+        sa.Index("ix_notifications_user_id_id", "user_id", "id"),  # the bell: newest first
     )
 
     def __repr__(self) -> str:

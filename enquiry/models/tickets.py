@@ -195,6 +195,8 @@ class Message(Base):
     """An entry in a ticket's thread."""
 
     __tablename__ = "messages"
+    # Covers "a citizen message after the one last read" (unread markers, inbox counts).
+    __table_args__ = (sa.Index("ix_messages_ticket_id_kind_id", "ticket_id", "kind", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)

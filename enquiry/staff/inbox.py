@@ -104,15 +104,16 @@ def row_view(
         "url": ticket_url(ticket.id),
         "reference": ticket.reference,
         "subject": ticket.subject,
-        "kind": KIND_LABELS[ticket.kind],
-        "status": forms.STATUS_LABELS[ticket.status],
+        # Labels as plain text: a lazy string would be translated again at each use.
+        "kind": str(KIND_LABELS[ticket.kind]),
+        "status": str(forms.STATUS_LABELS[ticket.status]),
         "department": ticket.department.name_for(locale),
         "assignee": ticket.assignee.display_name if ticket.assignee else None,
-        "channel": CHANNEL_LABELS[ticket.channel],
+        "channel": str(CHANNEL_LABELS[ticket.channel]),
         "created": format_datetime(ticket.created_at, "short"),
         "due": clock.badge(ticket, today, calendar),
         "is_overdue": clock.is_overdue(ticket, today),
-        "mail_problem": MAIL_PROBLEM_LABELS[problem] if problem else None,
+        "mail_problem": str(MAIL_PROBLEM_LABELS[problem]) if problem else None,
     }
 
 

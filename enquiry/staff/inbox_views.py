@@ -68,7 +68,7 @@ def row_extras(ticket: Ticket, state: notes.RowState | None, due: dict[str, Any]
     )
     marker = None
     if state is not None and state.is_unread and is_open:
-        marker = _l("New reply") if state.is_new_reply else _l("New")
+        marker = str(_l("New reply") if state.is_new_reply else _l("New"))
     return {
         "preview": preview(state.preview) if state else "",
         "unread": marker,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager
 
 from enquiry.domain.queries.access import consulted, reading_scope, ticket_scope
 from enquiry.models import (
@@ -45,7 +45,7 @@ def recent_notifications(session: SessionLike, user: User, limit: int) -> list[N
         sa.select(Notification)
         .join(Ticket, Ticket.id == Notification.ticket_id)
         .where(Notification.user_id == user.id, reading_scope(user))
-        .options(joinedload(Notification.ticket))
+        .options(contains_eager(Notification.ticket))  # the joined row, not a second join
         .order_by(Notification.id.desc())
         .limit(limit)
     )
@@ -133,8 +133,10 @@ def row_states(session: SessionLike, user: User, ticket_ids: Sequence[int]) -> d
     latest_ids = sa.select(sa.func.max(Message.id)).where(
         Message.ticket_id.in_(ticket_ids), Message.kind.in_(PREVIEW_KINDS)
     )
-    latest_query = sa.select(Message).where(Message.id.in_(latest_ids.group_by(Message.ticket_id)))
-    latest = {message.ticket_id: message for message in session.scalars(latest_query)}
+    latest_query = sa.select(Message.ticket_id, Message.body, Message.kind).where(
+        Message.id.in_(latest_ids.group_by(Message.ticket_id))
+    )
+    latest = {row.ticket_id: row for row in session.execute(latest_query)}
     horizon = session.scalar(
         sa.select(ReadHorizon.last_message_id).where(ReadHorizon.user_id == user.id)
     )
