@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from flask import current_app, g, request, session
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, get_locale
 
 RTL_LOCALES = frozenset({"ug"})
 HTML_LANG = {"zh_Hans": "zh-Hans", "en": "en", "ug": "ug"}
@@ -48,6 +48,27 @@ def link_language(value: str | None, languages: tuple[str, ...]) -> str | None:
         return None
     code = ACCEPT_ALIASES.get(value, value.replace("-", "_"))
     return code if code in languages else None
+
+
+def current_locale() -> str:
+    """Return the active locale as a catalog name (zh_Hans, en, ug)."""
+    locale = get_locale()
+    if locale is None:
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return "zh_Hans" if locale.language == "zh" else str(locale.language)
+
+
+def page_basics() -> dict[str, Any]:
+    """What every page and every mail shows: its language and direction, the office."""
+    locale = current_locale()
+    return {
+        "locale": locale,
+        "html_lang": html_lang(locale),
+        "text_dir": "rtl" if is_rtl(locale) else "ltr",
+        "office_name": current_app.config["OFFICE_NAME"],
+        "office_email": current_app.config.get("OFFICE_EMAIL")
+        or current_app.config["MAIL_DEFAULT_SENDER"],
+    }
 
 
 def is_rtl(locale: str) -> bool:

@@ -6,33 +6,18 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 
-from enquiry.i18n import LANGUAGE_NAMES, html_lang, is_rtl
-
-
-def current_locale() -> str:
-    """Return the active locale as a catalog name (zh_Hans, en, ug)."""
-    locale = get_locale()
-    if locale is None:
-        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    return "zh_Hans" if locale.language == "zh" else str(locale.language)
+from enquiry.i18n import LANGUAGE_NAMES, page_basics
+from enquiry.i18n import current_locale as current_locale  # where the front doors look for it
 
 
 def template_globals() -> dict[str, Any]:
-    """Return what base.html and the mail templates need."""
-    locale = current_locale()
-    values: dict[str, Any] = {
-        "locale": locale,
-        "html_lang": html_lang(locale),
-        "text_dir": "rtl" if is_rtl(locale) else "ltr",
-        "office_name": current_app.config["OFFICE_NAME"],
-        "office_email": current_app.config.get("OFFICE_EMAIL")
-        or current_app.config["MAIL_DEFAULT_SENDER"],
-    }
+    """Return what base.html needs (mail templates get page_basics alone: enquiry.mail)."""
+    values = page_basics()
     if has_request_context():
-        values["language_links"] = language_links(locale)
+        values["language_links"] = language_links(values["locale"])
     return values
 
 

@@ -275,12 +275,12 @@ def add_message(
         inbound_email_id=inbound_email_id,
         is_flagged=flag_reason is not None,
         flag_reason=flag_reason,
+        attachments=[],  # set, even empty: the audit's hashes of the files need no query
     )
     session.add(message)
-    attachments = message.attachments  # an empty list for a message without files: no query
     for upload in uploads:
-        digest = store_blob(session, upload.data, now)
-        attachments.append(
+        digest = store_blob(session, upload.data, now)  # its autoflush writes the message too
+        message.attachments.append(
             Attachment(
                 blob_sha256=digest,
                 filename=upload.filename,

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import render_template
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from enquiry.i18n import page_basics
 from enquiry.mail.header_values import clean_text
 from enquiry.models import (
     Message,
@@ -99,10 +100,16 @@ def verify_message_id(identity: MailIdentity, message_id: str) -> str | None:
 
 
 def render_pair(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Render templates/mail/<template>.txt (first line: the subject) and .html."""
+    """Render templates/mail/<template>.txt (first line: the subject) and .html.
+
+    Not through render_template: the page's context processors (the staff bell, the language
+    links) would run twice per mail for nothing; a mail reads the same from any page.
+    """
     with force_locale(locale):
-        text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
+        values = {**page_basics(), **context}
+        environment = current_app.jinja_env
+        text = environment.get_template(f"mail/{template}.txt").render(values)
+        html = environment.get_template(f"mail/{template}.html").render(values)
     subject, _, body = text.partition("\n")
     return header_safe(subject), body.lstrip("\n"), html
 
