@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, scoped_session
 
+from enquiry.domain import reference_cache
 from enquiry.models import (
     AuditEvent,
     Department,
@@ -68,6 +69,12 @@ def ticket_fields(
     return fields
 
 
+def enabled_endpoints(session: SessionLike) -> tuple[tuple[int, frozenset[str]], ...]:
+    """Return each enabled endpoint's id and events (kept per process: reference_cache)."""
+    rows = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.is_enabled.is_(True)))
+    return tuple((endpoint.id, frozenset(endpoint.events)) for endpoint in rows)
+
+
 def queue(
     session: SessionLike,
     event_type: str,
@@ -77,28 +84,23 @@ def queue(
     change: dict[str, Any] | None = None,
 ) -> list[WebhookDelivery]:
     """Write one delivery per enabled endpoint subscribed to the event (flush is the caller's)."""
-    endpoints = [
-        endpoint
-        for endpoint in session.scalars(
-            select(WebhookEndpoint).where(WebhookEndpoint.is_enabled.is_(True))
-        )
-        if event_type in endpoint.events
-    ]
-    if not endpoints:
+    subscribed = reference_cache.cached(session, "webhook_endpoints", enabled_endpoints)
+    endpoint_ids = [endpoint_id for endpoint_id, events in subscribed if event_type in events]
+    if not endpoint_ids:
         return []
     fields = ticket_fields(session, ticket, change) if ticket is not None else None
     event_id = str(uuid.uuid4())
     body = payload(event_id, event_type, now, fields)
     deliveries = [
         WebhookDelivery(
-            endpoint_id=endpoint.id,
+            endpoint_id=endpoint_id,
             event_id=event_id,
             event_type=event_type,
             payload=body,
             next_attempt_at=now,
             created_at=now,
         )
-        for endpoint in endpoints
+        for endpoint_id in endpoint_ids
     ]
     session.add_all(deliveries)
     return deliveries

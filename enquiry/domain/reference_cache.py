@@ -1,8 +1,9 @@
 """Per-process caches of data that changes rarely, invalidated by a version stamp.
 
-Report sections, routing rules, departments, holiday overrides and State Council notices are
-read on every submission but change only when an administrator edits them. Each cached value
-is kept with the stamp it was read under: a random token in the `settings` table
+Report sections, routing rules, departments, holiday overrides, State Council notices and the
+enabled webhook endpoints are read on every submission but change only when an administrator
+edits them (or the worker disables a failing endpoint). Each cached value is kept with the
+stamp it was read under: a random token in the `settings` table
 (REFERENCE_STAMP). Any write to one of those tables through a session — a flush of such an
 object, or an insert / update / delete statement on its table — replaces the token in the
 same transaction, so every process (and every app server) reads the new data on its next use.
@@ -36,6 +37,7 @@ from enquiry.models import (
     RoutingRule,
     SessionLike,
     Setting,
+    WebhookEndpoint,
     utcnow,
 )
 
@@ -48,6 +50,7 @@ CACHED_MODELS: tuple[type[Any], ...] = (
     Report,
     ReportSection,
     RoutingRule,
+    WebhookEndpoint,
 )
 CACHED_TABLES = frozenset(model.__table__.name for model in CACHED_MODELS)
 _STAMP_IN_SESSION = "enquiry.reference_stamp"

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Flask
 
-from enquiry.domain import reference_cache, routing
+from enquiry.domain import events, reference_cache, routing
 from enquiry.extensions import db, limiter
-from enquiry.models import Department, Kind, RoutingRule
+from enquiry.models import Department, Kind, RoutingRule, WebhookEndpoint, utcnow
 from enquiry.ratelimit import ThreadlessMemoryStorage, storage_uri
 from enquiry.rules.routing import Facts
 
@@ -47,6 +47,36 @@ def test_a_statement_on_a_cached_table_invalidates_too(app: Flask) -> None:
         db.session.execute(sa.update(RoutingRule).values(is_active=False))
         db.session.commit()
     assert routed_code(app) == "egov"
+
+
+def subscribed(app: Flask) -> list[int]:
+    """The endpoints a new ticket would be announced to, as this app sees them."""
+    with app.app_context():
+        deliveries = events.queue(db.session, "ticket.opened", now=utcnow())
+        ids = [delivery.endpoint_id for delivery in deliveries]
+        db.session.rollback()
+        return ids
+
+
+def test_a_webhook_endpoint_added_or_disabled_counts_at_once_everywhere(
+    app: Flask, make_app: Callable[..., Flask]
+) -> None:
+    other = make_app()
+    assert subscribed(app) == subscribed(other) == []  # both caches filled
+    with app.app_context():
+        endpoint = WebhookEndpoint(
+            url="https://hooks.example/x", events=["ticket.opened"], secret="s"
+        )
+        db.session.add_all(
+            [endpoint, WebhookEndpoint(url="https://b.example", events=[], secret="t")]
+        )
+        db.session.commit()
+        endpoint_id = endpoint.id
+    assert subscribed(app) == subscribed(other) == [endpoint_id]
+    with other.app_context():  # the worker disables a failing endpoint
+        db.session.get(WebhookEndpoint, endpoint_id).is_enabled = False
+        db.session.commit()
+    assert subscribed(app) == subscribed(other) == []
 
 
 def test_reads_without_changes_use_the_cache(app: Flask) -> None:
