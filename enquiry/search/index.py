@@ -21,9 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from enquiry.models import SearchDocument, SessionLike, Ticket
+from enquiry.models import Message, SearchDocument, SessionLike, Ticket
 from enquiry.search import documents, published_index, tokenizer
 
 logger = logging.getLogger(__name__)
@@ -116,16 +116,32 @@ def search(
         statement = _postgresql_search(tokens, conditions, candidates)
     else:
         statement = _sqlite_search(tokens, conditions, candidates)
-    statement = (
-        statement.where(*conditions)
-        .options(selectinload(Ticket.messages))
-        .order_by(Ticket.id.desc())
-        .limit(limit)
-    )
+    statement = statement.where(*conditions).order_by(Ticket.id.desc()).limit(limit)
+    found = session.execute(statement).all()
+    bodies = _indexed_bodies(session, [ticket.id for ticket, _rank in found])
     return [
-        SearchHit(ticket=ticket, rank=float(rank), snippet=_snippet(ticket, tokens))
-        for ticket, rank in session.execute(statement).all()
+        SearchHit(
+            ticket=ticket,
+            rank=float(rank),
+            snippet=_snippet(ticket, bodies.get(ticket.id, []), tokens),
+        )
+        for ticket, rank in found
     ]
+
+
+def _indexed_bodies(session: SessionLike, ticket_ids: list[int]) -> dict[int, list[str]]:
+    """The indexed messages' bodies of each ticket, oldest first, as plain text (no objects)."""
+    if not ticket_ids:
+        return {}
+    bodies: dict[int, list[str]] = {}
+    rows = session.execute(
+        sa.select(Message.ticket_id, Message.body)
+        .where(Message.ticket_id.in_(ticket_ids), Message.kind.in_(documents.INDEXED_KINDS))
+        .order_by(Message.id)
+    )
+    for ticket_id, body in rows:
+        bodies.setdefault(ticket_id, []).append(body)
+    return bodies
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
@@ -189,11 +205,11 @@ def _postgresql_search(
     )
 
 
-def _snippet(ticket: Ticket, tokens: list[str]) -> list[tokenizer.Segment]:
+def _snippet(ticket: Ticket, bodies: list[str], tokens: list[str]) -> list[tokenizer.Segment]:
     texts = [
         ticket.subject,
         ticket.info_description or "",
-        *(message.body for message in ticket.messages if message.kind in documents.INDEXED_KINDS),
+        *bodies,
         ticket.citizen_name,
         ticket.reference,
     ]

@@ -31,8 +31,8 @@ def hit_view(hit: search_index.SearchHit, locale: str) -> dict[str, Any]:
         "url": url_for("staff.ticket", ticket_id=ticket.id),
         "reference": ticket.reference,
         "subject": ticket.subject,
-        "status": STATUS_LABELS[ticket.status],
-        "kind": KIND_LABELS[ticket.kind],
+        "status": str(STATUS_LABELS[ticket.status]),  # plain text: translated once, not at
+        "kind": str(KIND_LABELS[ticket.kind]),  # each use in the template
         "department": ticket.department.name_for(locale),
         "snippet": [{"text": s.text, "is_match": s.is_match} for s in hit.snippet],
     }
