@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio.add_argument("--requests", type=int, default=200, help="measured requests per kind")
     ratio.add_argument("--warmup", type=int, default=20, help="unmeasured requests first")
     ratio.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    ratio.add_argument(
+        "--rounds", type=int, default=10, help="turns the two servers take, per request kind"
+    )
     ratio.add_argument("--reseed", action="store_true", help="seed again even if present")
 
     memory = commands.add_parser("memory", help="web worker resident memory after mixed requests")

@@ -4,8 +4,11 @@ Both run under gunicorn with 2 sync workers on SQLite (WAL) and are driven one r
 time by the same small client (the standard library's urllib with a cookie jar). For each
 request kind the runner reads the CPU time (utime + stime, from /proc) of the gunicorn master
 and its workers before and after N requests, after a warm-up, and prints milliseconds of CPU
-per request and the ratio Enquiry / bare. CPU time, unlike latency, barely moves when other
-jobs share the machine. The bare app (bench/bareapp.py) reads the same seeded database.
+per request and the ratio Enquiry / bare. CPU time moves less than latency when other jobs
+share the machine, but a shared host still runs faster or slower by the minute: both servers
+run at once and take turns (--rounds slices of each kind), so a change of pace weighs on both.
+The bare app (bench/bareapp.py) reads the same seeded database; Enquiry serves a fresh copy of
+it each run.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +39,7 @@ from bench import appconfig
 from bench.corpus import Writer
 
 RATIO_DB = appconfig.DATA / "ratio.sqlite3"
+RUN_DB = appconfig.DATA / "ratio-run.sqlite3"  # what a run serves: a copy of RATIO_DB
 BARE_DB = appconfig.DATA / "bare.sqlite3"
 SEARCH = "煤改气"
 # Submissions of every kind in turn; an information application also gets its formal receipt
@@ -186,39 +192,66 @@ class Scenarios:
         self.clerk.request("/staff/search?" + urlencode({"q": SEARCH}))
 
 
-def measure(pid: int, step: Callable[[], None], requests: int, warmup: int) -> float:
-    """Return server CPU milliseconds per call of step, after warmup calls."""
-    for _ in range(warmup):
-        step()
-    before = _tree_cpu(pid)
-    for _ in range(requests):
-        step()
-    return (_tree_cpu(pid) - before) * 1000 / requests
+@dataclass
+class Server:
+    """One running app under test: its gunicorn master's pid and a client for each kind."""
+
+    pid: int
+    scenarios: Scenarios
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds, summed over the rounds
+
+    def step(self, kind: str) -> Callable[[], None]:
+        return KIND_STEPS[kind](self.scenarios)
+
+    def measure(self, kind: str, requests: int) -> None:
+        """Add the CPU time of `requests` requests of the kind (POST-only: forms first)."""
+        step, forms = self.step(kind), None
+        if kind in POST_KINDS:
+            forms = [self.scenarios.form() for _ in range(requests)]
+        before = _tree_cpu(self.pid)
+        if forms is not None:
+            for fields in forms:
+                self.scenarios.post(fields, POST_KINDS[kind])
+        else:
+            for _ in range(requests):
+                step()
+        self.cpu[kind] = self.cpu.get(kind, 0.0) + _tree_cpu(self.pid) - before
 
 
-def measure_posts(
-    pid: int, scenarios: Scenarios, requests: int, warmup: int, kinds: list[str] = KINDS
-) -> float:
-    """POST /ask alone: the forms are fetched first, outside the measurement."""
-    for _ in range(warmup):
-        scenarios.submission()
-    forms = [scenarios.form() for _ in range(requests)]
-    before = _tree_cpu(pid)
-    for fields in forms:
-        scenarios.post(fields, kinds)
-    return (_tree_cpu(pid) - before) * 1000 / requests
+SUBMISSION = "submission (GET form + POST)"
+POST_ALL = "POST /ask alone"
+POST_NO_APPLICATIONS = "POST /ask alone, no information applications"
+POST_KINDS = {POST_ALL: KINDS, POST_NO_APPLICATIONS: KINDS[:3]}
+KIND_STEPS: dict[str, Callable[[Scenarios], Callable[[], None]]] = {
+    SUBMISSION: lambda s: s.submission,
+    POST_ALL: lambda s: s.submission,  # the warm-up; measured with forms fetched first
+    POST_NO_APPLICATIONS: lambda s: s.submission,
+    "staff inbox, first page": lambda s: s.inbox,
+    "one ticket page": lambda s: s.ticket,
+    f"search {SEARCH}": lambda s: s.search,
+}
 
 
-def run_all(pid: int, scenarios: Scenarios, requests: int, warmup: int) -> dict[str, float]:
+def run_interleaved(
+    servers: dict[str, Server], requests: int, warmup: int, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Return CPU ms per request of each kind on each server.
+
+    The servers take turns, a slice of each kind at a time, so a machine that speeds up or
+    slows down while the benchmark runs (a shared host) weighs on both sides alike.
+    """
+    per_round = max(1, requests // rounds)
+    for kind in KIND_STEPS:
+        for server in servers.values():
+            for _ in range(warmup):
+                server.step(kind)()
+        for _ in range(rounds):
+            for server in servers.values():
+                server.measure(kind, per_round)
+    total = per_round * rounds
     return {
-        "submission (GET form + POST)": measure(pid, scenarios.submission, requests, warmup),
-        "POST /ask alone": measure_posts(pid, scenarios, requests, warmup),
-        "POST /ask alone, no information applications": measure_posts(
-            pid, scenarios, requests, warmup, KINDS[:3]
-        ),
-        "staff inbox, first page": measure(pid, scenarios.inbox, requests, warmup),
-        "one ticket page": measure(pid, scenarios.ticket, requests, warmup),
-        f"search {SEARCH}": measure(pid, scenarios.search, requests, warmup),
+        name: {kind: server.cpu[kind] * 1000 / total for kind in KIND_STEPS}
+        for name, server in servers.items()
     }
 
 
@@ -228,7 +261,7 @@ def run_all(pid: int, scenarios: Scenarios, requests: int, warmup: int) -> dict[
 def ensure_seeded(tickets: int, reseed: bool) -> str:
     """Seed bench/data/ratio.sqlite3 with N tickets unless it was seeded with N already.
 
-    Each run adds its submissions (a few hundred tickets): not enough to move the figures.
+    The seeded file is never served: each run works on a fresh copy (`working_copy`).
     """
     from bench.seed import seed
 
@@ -243,6 +276,21 @@ def ensure_seeded(tickets: int, reseed: bool) -> str:
     seed(uri, tickets=tickets, long_threads=0, seed_value=2026, keep=False)
     marker.write_text(f"{tickets}\n")
     return uri
+
+
+def working_copy() -> str:
+    """Copy the seeded database for one run and return its URI.
+
+    A run adds about 800 open tickets and their notifications; on the seeded file itself the
+    next run would count more unread tickets and read a longer bell, and be slower for it.
+    """
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{RUN_DB}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(RATIO_DB) as source, sqlite3.connect(RUN_DB) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+    return f"sqlite:///{RUN_DB}"
 
 
 def _upgrade(uri: str) -> None:
@@ -277,22 +325,22 @@ def run(args: argparse.Namespace) -> int:
     from bench.bareapp import create_own_database
 
     appconfig.DATA.mkdir(parents=True, exist_ok=True)
-    uri = ensure_seeded(args.tickets, args.reseed)
+    ensure_seeded(args.tickets, args.reseed)
+    uri = working_copy()
     ticket_ids = ordinary_ticket_ids(uri)
-    results: dict[str, dict[str, float]] = {}
 
     create_own_database(str(BARE_DB))
     bare_env = dict(os.environ, BARE_SOURCE=str(RATIO_DB), BARE_DB=str(BARE_DB))
-    with gunicorn("bench.bareapp:app", bare_env, args.workers) as (base, pid):
-        print("bare Flask ...", file=sys.stderr)
-        scenarios = Scenarios(base, staff=False, ticket_ids=ticket_ids)
-        results["bare"] = run_all(pid, scenarios, args.requests, args.warmup)
-
-    env = appconfig.environment(uri)
-    with gunicorn("wsgi:app", env, args.workers) as (base, pid):
-        print("Enquiry ...", file=sys.stderr)
-        scenarios = Scenarios(base, staff=True, ticket_ids=ticket_ids)
-        results["enquiry"] = run_all(pid, scenarios, args.requests, args.warmup)
+    with (
+        gunicorn("bench.bareapp:app", bare_env, args.workers) as (bare_base, bare_pid),
+        gunicorn("wsgi:app", appconfig.environment(uri), args.workers) as (base, pid),
+    ):
+        print(f"bare Flask and Enquiry, {args.rounds} rounds each ...", file=sys.stderr)
+        servers = {
+            "bare": Server(bare_pid, Scenarios(bare_base, staff=False, ticket_ids=ticket_ids)),
+            "enquiry": Server(pid, Scenarios(base, staff=True, ticket_ids=ticket_ids)),
+        }
+        results = run_interleaved(servers, args.requests, args.warmup, args.rounds)
 
     print_table(results, args)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
@@ -303,6 +351,7 @@ def run(args: argparse.Namespace) -> int:
         "requests": args.requests,
         "warmup": args.warmup,
         "workers": args.workers,
+        "rounds": args.rounds,
         "load": os.getloadavg(),
         "cpu_ms_per_request": results,
     }
@@ -314,7 +363,8 @@ def run(args: argparse.Namespace) -> int:
 def print_table(results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
     print(
         f"\nServer CPU ms per request; {args.tickets} tickets, SQLite WAL, gunicorn "
-        f"{args.workers} workers, {args.requests} requests each after {args.warmup} warm-up\n"
+        f"{args.workers} workers, {args.requests} requests each after {args.warmup} warm-up, "
+        f"in {args.rounds} turns\n"
     )
     print("| | Enquiry | bare Flask | ratio |")
     print("|---|---|---|---|")
