@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from enquiry.domain import notifications, read_state
 from enquiry.domain.queries import notifications as queries
 from enquiry.extensions import db
-from enquiry.models import Notification, NotificationKind, NotifyMode, Ticket, User, utcnow
+from enquiry.models import NotificationKind, NotifyMode, Ticket, User, utcnow
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.notify_forms import MarkReadForm, NotifyModeForm
@@ -33,15 +33,14 @@ KIND_LABELS = {
 }
 
 
-def item_view(notification: Notification) -> dict[str, Any]:
-    """Return what the bell shows of a notification."""
-    ticket = notification.ticket
+def item_view(notification: Any) -> dict[str, Any]:
+    """Return what the bell shows of a notification (a row of queries.recent_notifications)."""
     return {
         "id": notification.id,
-        "label": KIND_LABELS[notification.kind],
-        "reference": ticket.reference,
-        "subject": ticket.subject,
-        "url": url_for("staff.ticket", ticket_id=ticket.id),
+        "label": str(KIND_LABELS[notification.kind]),
+        "reference": notification.reference,
+        "subject": notification.subject,
+        "url": url_for("staff.ticket", ticket_id=notification.ticket_id),
         "when": format_datetime(notification.created_at, "short"),
         "is_unread": notification.read_at is None,
     }

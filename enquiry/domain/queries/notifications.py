@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased
 
 from enquiry.domain.queries.access import consulted, reading_scope, ticket_scope
 from enquiry.models import (
@@ -35,21 +36,29 @@ def unread_notifications(session: SessionLike, user: User) -> int:
     return int(session.scalar(query) or 0)
 
 
-def recent_notifications(session: SessionLike, user: User, limit: int) -> list[Notification]:
-    """Return the colleague's latest notifications, newest first, with their tickets.
+def recent_notifications(session: SessionLike, user: User, limit: int) -> list[sa.Row[Any]]:
+    """Return the colleague's latest notifications, newest first, as plain rows: id, kind,
+    created_at, read_at and the ticket's ticket_id, reference and subject (on every page).
 
     A ticket since transferred out of the colleague's sight drops out of the list (unless a note
     named them on it: that one they may still read).
     """
     query = (
-        sa.select(Notification)
+        sa.select(
+            Notification.id,
+            Notification.kind,
+            Notification.created_at,
+            Notification.read_at,
+            Ticket.id.label("ticket_id"),
+            Ticket.reference,
+            Ticket.subject,
+        )
         .join(Ticket, Ticket.id == Notification.ticket_id)
         .where(Notification.user_id == user.id, reading_scope(user))
-        .options(contains_eager(Notification.ticket))  # the joined row, not a second join
         .order_by(Notification.id.desc())
         .limit(limit)
     )
-    return list(session.scalars(query))
+    return list(session.execute(query))
 
 
 def _last_read(user: User) -> sa.ColumnElement[int]:
