@@ -9,9 +9,9 @@ notifications into outbox rows (enquiry.domain.notify_mail), one each or an hour
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -73,15 +73,27 @@ def set_mode(session: SessionLike, user: User, mode: NotifyMode, *, now: datetim
     session.flush()
 
 
-def department_members(session: SessionLike, department_id: int) -> list[User]:
-    """Return the active colleagues of a department."""
-    query = sa.select(User).where(User.is_active.is_(True), User.department_id == department_id)
-    return list(session.scalars(query.order_by(User.id)))
+class Colleague(Protocol):
+    """Who can be notified: a User, or a plain row with the same two columns."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+
+def department_members(session: SessionLike, department_id: int) -> list[Colleague]:
+    """Return the active colleagues of a department (as rows: id, is_active)."""
+    query = sa.select(User.id, User.is_active).where(
+        User.is_active.is_(True), User.department_id == department_id
+    )
+    return list(session.execute(query.order_by(User.id)))
 
 
 def notify(
     session: SessionLike,
-    users: Iterable[User],
+    users: Iterable[Colleague],
     kind: NotificationKind,
     ticket: Ticket,
     *,
@@ -100,7 +112,7 @@ def notify(
 
 def notification_rows(
     session: SessionLike,
-    users: Iterable[User],
+    users: Iterable[Colleague],
     kind: NotificationKind,
     ticket_id: int,
     *,
@@ -148,7 +160,9 @@ def mentioned_users(session: SessionLike, text: str) -> list[User]:
     return [user for user in users if user.id in wanted]
 
 
-def recipients(session: SessionLike, audit_event: AuditEvent, ticket: Ticket) -> list[User]:
+def recipients(
+    session: SessionLike, audit_event: AuditEvent, ticket: Ticket
+) -> Sequence[Colleague]:
     """Return who hears of an audit event, before the actor is left out."""
     detail: dict[str, Any] = audit_event.detail or {}
     action = audit_event.action

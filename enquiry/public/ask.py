@@ -218,16 +218,21 @@ def submitted() -> Any:
 
 
 def section_choices() -> list[SelectChoice]:
-    """Report sections grouped by report, for the select box."""
+    """Report sections grouped by report, for the select box (built once per language)."""
+    name = f"report_section_choices/{current_locale()}"
+    return list(reference_cache.cached(db.session, name, _build_section_choices))
+
+
+def _build_section_choices(session: Any) -> tuple[SelectChoice, ...]:
     choices = [SelectChoice("", _("Not about a particular part"))]
-    rows = reference_cache.cached(db.session, "report_sections", visible.section_rows)
-    for year, section_id, number, heading in rows:
-        label = _("%(year)d report", year=year)
+    labels: dict[int, str] = {}
+    for year, section_id, number, heading in visible.section_rows(session):
+        label = labels.setdefault(year, _("%(year)d report", year=year))
         # An <option> holds no markup: Unicode isolates keep "(二) 主动公开" whole in Uyghur.
         title = f"{number} {heading}".strip()
         text = f"{FIRST_STRONG_ISOLATE}{title}{POP_DIRECTIONAL_ISOLATE}"
         choices.append(SelectChoice(str(section_id), text, optgroup=label))
-    return choices
+    return tuple(choices)
 
 
 def preselected_section(args: Any) -> str:
