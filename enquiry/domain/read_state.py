@@ -5,19 +5,37 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry.models import Message, Notification, SessionLike, Ticket, TicketRead, User
 
 
 def mark_ticket_read(session: SessionLike, user: User, ticket: Ticket, *, now: datetime) -> None:
-    """Remember the last message the colleague has seen on the ticket; flush."""
-    last = session.scalar(sa.select(sa.func.max(Message.id)).where(Message.ticket_id == ticket.id))
-    read = session.get(TicketRead, (user.id, ticket.id))
-    if read is None:
-        read = TicketRead(user_id=user.id, ticket_id=ticket.id, last_message_id=0, read_at=now)
-        session.add(read)
-    read.last_message_id = max(read.last_message_id, last or 0)
-    read.read_at = now
+    """Remember the last message the colleague has seen on the ticket; flush.
+
+    One upsert: the row is created or moved on (never back) in the same statement.
+    """
+    last = (
+        sa.select(sa.func.coalesce(sa.func.max(Message.id), 0))
+        .where(Message.ticket_id == ticket.id)
+        .scalar_subquery()
+    )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = (postgresql.insert if postgres else sqlite.insert)(TicketRead).values(
+        user_id=user.id, ticket_id=ticket.id, last_message_id=last, read_at=now
+    )
+    larger = sa.func.greatest if postgres else sa.func.max  # SQLite's max(a, b) is scalar
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[TicketRead.user_id, TicketRead.ticket_id],
+            set_={
+                "last_message_id": larger(
+                    TicketRead.last_message_id, insert.excluded.last_message_id
+                ),
+                "read_at": now,
+            },
+        )
+    )
     session.execute(
         sa.update(Notification)
         .where(

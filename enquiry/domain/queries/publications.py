@@ -138,10 +138,20 @@ def similar_published(
         return []
     dialect = session.get_bind().dialect.name
     query = published_index.sharing(query, sorted(wanted), dialect)
-    rows = list(session.scalars(query.limit(SIMILAR_CANDIDATES)))
-    by_id = {p.id: p for p in rows}
-    documents = ((p.id, published_search.text_of((p.title, p.question))) for p in rows)
-    return [by_id[n] for n in published_search.similar(text, documents, limit)]
+    # The candidates as plain rows; only the few chosen are loaded as publications.
+    columns = query.with_only_columns(Publication.id, Publication.title, Publication.question)
+    rows = session.execute(columns.limit(SIMILAR_CANDIDATES)).all()
+    documents = ((row.id, published_search.text_of((row.title, row.question))) for row in rows)
+    chosen = published_search.similar(text, documents, limit)
+    if not chosen:
+        return []
+    loaded = session.scalars(
+        select(Publication)
+        .where(Publication.id.in_(chosen))
+        .options(selectinload(Publication.ticket).selectinload(Ticket.department))
+    )
+    by_id = {publication.id: publication for publication in loaded}
+    return [by_id[n] for n in chosen]
 
 
 def published_in_report(session: SessionLike, report_id: int) -> list[Publication]:
