@@ -39,9 +39,19 @@ def live_counts() -> dict[str, Any]:
 
 def unread_tickets(user: User) -> int:
     """The user's count of unread tickets, counted once per request (the inbox shows it twice)."""
-    counted: dict[int, int] = request.__dict__.setdefault("enquiry_unread_tickets", {})
+    return unread_counts(user)[1]
+
+
+def unread_notifications(user: User) -> int:
+    """The user's count of unread notifications (the bell), counted with the tickets."""
+    return unread_counts(user)[0]
+
+
+def unread_counts(user: User) -> tuple[int, int]:
+    """(unread notifications, unread tickets), counted once per request in one statement."""
+    counted: dict[int, tuple[int, int]] = request.__dict__.setdefault("enquiry_unread", {})
     if user.id not in counted:
-        counted[user.id] = queries.count_unread_tickets(db.session, user)
+        counted[user.id] = queries.unread_counts(db.session, user)
     return counted[user.id]
 
 

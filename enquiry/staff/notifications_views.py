@@ -19,6 +19,7 @@ from enquiry.extensions import db
 from enquiry.models import NotificationKind, NotifyMode, Ticket, User, utcnow
 from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
+from enquiry.staff.live_views import unread_notifications
 from enquiry.staff.notify_forms import MarkReadForm, NotifyModeForm
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def bell() -> dict[str, Any]:
         return {"bell": None}
     user = current_staff()
     items = queries.recent_notifications(db.session, user, BELL_ITEMS)
-    count = queries.unread_notifications(db.session, user)
+    count = unread_notifications(user)
     return {"bell": {"count": count, "entries": [item_view(item) for item in items]}}
 
 

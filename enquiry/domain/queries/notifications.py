@@ -25,15 +25,36 @@ from enquiry.models import (
 PREVIEW_KINDS = (MessageKind.CITIZEN, MessageKind.REPLY, MessageKind.NOTE)
 
 
-def unread_notifications(session: SessionLike, user: User) -> int:
+def _unread_notifications(user: User) -> sa.Select[int]:
     """Count the colleague's unread notifications about tickets they may still read."""
-    query = (
+    return (
         sa.select(sa.func.count())
         .select_from(Notification)
         .join(Ticket, Ticket.id == Notification.ticket_id)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None), reading_scope(user))
     )
-    return int(session.scalar(query) or 0)
+
+
+def _unread_tickets(user: User) -> sa.Select[int]:
+    """Count the open tickets the colleague may see and has not read since they changed."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(Ticket)
+        .where(ticket_scope(user), unread_condition(user))
+    )
+
+
+def unread_counts(session: SessionLike, user: User) -> tuple[int, int]:
+    """Return (unread notifications, unread tickets) in one statement: every staff page shows
+    both (the bell and the title)."""
+    notes, tickets = _unread_notifications(user), _unread_tickets(user)
+    row = session.execute(sa.select(notes.scalar_subquery(), tickets.scalar_subquery())).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def count_unread_tickets(session: SessionLike, user: User) -> int:
+    """Count the open tickets the colleague may see and has not read since they changed."""
+    return int(session.scalar(_unread_tickets(user)) or 0)
 
 
 def recent_notifications(session: SessionLike, user: User, limit: int) -> list[sa.Row[Any]]:
@@ -110,12 +131,6 @@ def new_reply_condition(user: User) -> sa.ColumnElement[bool]:
 def mentioned_condition(user: User) -> sa.ColumnElement[bool]:
     """Tickets on which a note named the colleague."""
     return consulted(user)
-
-
-def count_unread_tickets(session: SessionLike, user: User) -> int:
-    """Count the open tickets the colleague may see and has not read since they changed."""
-    query = sa.select(sa.func.count()).where(ticket_scope(user), unread_condition(user))
-    return int(session.scalar(query) or 0)
 
 
 @dataclass(frozen=True)
