@@ -36,11 +36,22 @@ def _unread_notifications(user: User) -> sa.Select[int]:
 
 
 def _unread_tickets(user: User) -> sa.Select[int]:
-    """Count the open tickets the colleague may see and has not read since they changed."""
+    """Count the open tickets the colleague may see and has not read since they changed.
+
+    `unread_condition` as a join: the colleague's read mark comes with each ticket instead of a
+    subquery per ticket inside the messages' EXISTS (on SQLite 1.3 -> 0.6 ms at 1,400 open).
+    """
+    newer = sa.exists().where(
+        Message.ticket_id == Ticket.id,
+        Message.kind == MessageKind.CITIZEN,
+        Message.id > sa.func.coalesce(TicketRead.last_message_id, _horizon(user), -1),
+    )
+    mark = sa.and_(TicketRead.ticket_id == Ticket.id, TicketRead.user_id == user.id)
     return (
         sa.select(sa.func.count())
         .select_from(Ticket)
-        .where(ticket_scope(user), unread_condition(user))
+        .outerjoin(TicketRead, mark)
+        .where(ticket_scope(user), Ticket.status.in_(OPEN_STATUSES), newer)
     )
 
 
