@@ -24,6 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from enquiry.i18n import EnquiryRequest
+
+    app.request_class = EnquiryRequest
     _configure(app, test_config)
     _trust_proxies(app)
     from enquiry.audit import keys as audit_keys

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import Any
 
-from flask import current_app, g, request, session
+from babel import support
+from flask import Request, current_app, g, request, session
 from flask_babel import Babel, Domain, get_locale
+from wtforms.i18n import messages_path
 
 RTL_LOCALES = frozenset({"ug"})
 HTML_LANG = {"zh_Hans": "zh-Hans", "en": "en", "ug": "ug"}
@@ -113,3 +116,31 @@ class BoundBabel(Babel):
 def _babel_state() -> Any:
     """Flask-Babel's per-context namespace (g._flask_babel), or None outside a context."""
     return g.get("_flask_babel") if g else None
+
+
+_wtforms_catalogs: dict[str, support.NullTranslations] = {}
+_wtforms_lock = threading.Lock()
+
+
+def wtforms_catalog(locale: Any) -> support.NullTranslations:
+    """WTForms' own messages ("This field is required.") in the locale, parsed once per process."""
+    key = str(locale)
+    catalog = _wtforms_catalogs.get(key)
+    if catalog is None:
+        catalog = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        with _wtforms_lock:
+            _wtforms_catalogs[key] = catalog
+    return catalog
+
+
+class EnquiryRequest(Request):
+    """Flask's request, with WTForms' catalog ready where Flask-WTF looks for it.
+
+    Flask-WTF reads and parses the catalog file again on every request that shows a form (it
+    keeps it on `request.wtforms_translations`); here the attribute comes from a per-process
+    cache, in the request's locale, the first time it is asked for.
+    """
+
+    @cached_property
+    def wtforms_translations(self) -> support.NullTranslations:
+        return wtforms_catalog(get_locale())

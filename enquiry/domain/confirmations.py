@@ -48,7 +48,10 @@ def xor(data: bytes, key: bytes) -> bytes:
 
 
 def keep(session: SessionLike, ticket: Ticket, code: str, *, now: datetime) -> str:
-    """Keep a new ticket's code for one showing; return the token for the browser's session."""
+    """Keep a new ticket's code for one showing; return the token for the browser's session.
+
+    The row is added, not flushed: the submission's commit writes it with the rest.
+    """
     session.execute(
         sa.delete(PendingConfirmation).where(PendingConfirmation.created_at < now - SHOW_WITHIN)
     )
@@ -58,8 +61,7 @@ def keep(session: SessionLike, ticket: Ticket, code: str, *, now: datetime) -> s
     row = PendingConfirmation(
         token_hash=token_hash(token), ticket_id=ticket.id, sealed_code=sealed, created_at=now
     )
-    session.add(row)
-    session.flush()
+    session.add(row)  # written by the caller's commit: no flush of its own
     return token
 
 

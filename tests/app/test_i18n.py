@@ -75,3 +75,16 @@ def test_translations_follow_force_locale_inside_a_request(app: Flask) -> None:
         assert render_template_string("{{ _('Question') }}") == "咨询"
     with app.test_request_context("/ask", headers={"Accept-Language": "ug-CN"}):
         assert gettext("Question") == "سوئال"  # a new request binds its own
+
+
+def test_wtforms_own_messages_are_translated_from_a_catalog_read_once(app: Flask) -> None:
+    from flask import request
+    from flask_wtf.i18n import translations
+
+    catalogs = []
+    for language, expected in (("zh-CN", "不是有效的选择。"), ("en", "Not a valid choice.")) * 2:
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert translations.gettext("Not a valid choice.") == expected
+            catalogs.append(request.wtforms_translations)
+    assert catalogs[0] is catalogs[2] and catalogs[1] is catalogs[3]  # parsed once per locale
+    assert catalogs[0] is not catalogs[1]
