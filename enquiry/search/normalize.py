@@ -6,6 +6,7 @@ Pure: no Flask, no database. `enquiry.search.tokenizer` cuts the folded text int
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -21,6 +22,7 @@ _HAN_RANGES = (
     (0x20000, 0x2FA1F),  # extensions B-F and the compatibility supplement
     (0x30000, 0x323AF),  # extensions G-H
 )
+CACHED_CHARACTERS = 16_384  # distinct characters (or clusters) whose folding is kept
 _TATWEEL = "\u0640"  # Arabic-script elongation: typography, not a letter
 _ZERO_WIDTH_SPACE = "\u200b"
 
@@ -99,8 +101,10 @@ def _normalize_by_char(text: str, table: dict[str, tuple[str, str]]) -> Normaliz
     return Normalized("".join(chars), "".join(classes), starts, [s + 1 for s in starts])
 
 
+@functools.lru_cache(maxsize=CACHED_CHARACTERS)
 def _fold(cluster: str) -> tuple[str, str]:
-    """NFKC and case-fold a cluster; return its kept characters and their classes."""
+    """NFKC and case-fold a cluster; return its kept characters and their classes (kept per
+    process: pure, and a text is mostly characters seen before)."""
     chars: list[str] = []
     classes: list[str] = []
     for char in unicodedata.normalize("NFKC", cluster).casefold():
@@ -119,8 +123,9 @@ def _classes(folded: str) -> str:
     return "".join([table[char] for char in folded])
 
 
+@functools.lru_cache(maxsize=CACHED_CHARACTERS)
 def _class_of(char: str) -> str:
-    """Return the class of a normalised character."""
+    """Return the class of a normalised character (kept per process, like _fold)."""
     if char.isascii():
         return WORD if char.isalnum() else SEPARATOR
     code = ord(char)
