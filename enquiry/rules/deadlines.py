@@ -17,7 +17,7 @@ tzdata's Asia/Urumqi (UTC+6).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from enquiry.rules import holiday_prediction
+from enquiry.rules import holiday_prediction, workday_counts
 from enquiry.rules.calendar_overrides import REGIONS
 from enquiry.rules.holiday_notice import Notice as Notice  # re-exported
 
@@ -232,13 +232,6 @@ def extend_due(due: date, n: int, calendar: WorkCalendar) -> date:
     return add_working_days(due, n, calendar)
 
 
-def _days_after(start: date, end: date) -> Iterator[date]:
-    day = start + _ONE_DAY
-    while day <= end:
-        yield day
-        day += _ONE_DAY
-
-
 def working_days_between(start: date, end: date, calendar: WorkCalendar) -> int:
     """Count working days after start up to and including end; negative when end < start.
 
@@ -250,7 +243,7 @@ def working_days_between(start: date, end: date, calendar: WorkCalendar) -> int:
     _require_date(end)
     if end < start:
         return -working_days_between(end, start, calendar)
-    return sum(1 for day in _days_after(start, end) if is_workday(day, calendar))
+    return workday_counts.between(start, end, calendar, lambda day: is_workday(day, calendar))
 
 
 @dataclass(frozen=True)

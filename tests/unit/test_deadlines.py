@@ -277,3 +277,22 @@ def test_add_working_days_properties(start: date, n: int, calendar: WorkCalendar
     assert add_working_days(start, n + 1, calendar) > due
     assert working_days_between(start, due, calendar) == n
     assert working_days_between(due, start, calendar) == -n
+
+
+RUZI = Override(date(2031, 1, 6), False, "xinjiang", "肉孜节放假", "test notice")
+
+
+@settings(database=None)
+@given(
+    start=st.dates(min_value=date(2002, 1, 1), max_value=date(2034, 12, 31)),
+    span=st.integers(min_value=-800, max_value=800),
+    calendar=st.sampled_from([NATIONAL, XJ, calendar_named("xinjiang", [RUZI])]),
+)
+def test_working_days_between_is_the_count_of_working_days(
+    start: date, span: int, calendar: WorkCalendar
+) -> None:
+    """The running totals kept per calendar give what asking each day gives."""
+    end = start + timedelta(days=span)
+    first, last = sorted((start, end))
+    counted = sum(1 for day in days(first + timedelta(days=1), last) if is_workday(day, calendar))
+    assert working_days_between(start, end, calendar) == (counted if end >= start else -counted)
