@@ -7,6 +7,11 @@ can use them.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from typing import Any, TypeVar
+
+from flask import g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from enquiry.models import Adoption, Channel, Kind
@@ -32,3 +37,19 @@ ADOPTION_LABELS = {
     Adoption.PARTLY_ADOPTED: _l("Partly adopted"),
     Adoption.NOT_ADOPTED: _l("Not adopted"),
 }
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def plain(table: Mapping[K, Any]) -> dict[K, str]:
+    """The table's labels as text in the request's language, translated once per request.
+
+    For pages that show a label on every row: a lazy string is translated again each time it
+    is shown, tested or escaped.
+    """
+    done: dict[tuple[int, str], dict[Any, str]] = g.setdefault("enquiry_plain_labels", {})
+    key = (id(table), str(get_locale()))
+    if key not in done:
+        done[key] = {name: str(label) for name, label in table.items()}
+    return done[key]

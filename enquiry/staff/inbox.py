@@ -20,7 +20,7 @@ from enquiry.domain.queries import notifications as notes
 from enquiry.domain.queries.composer import ticket_versions
 from enquiry.domain.queries.inbox_views import MENTIONED
 from enquiry.extensions import db
-from enquiry.labels import CHANNEL_LABELS, KIND_LABELS
+from enquiry.labels import CHANNEL_LABELS, KIND_LABELS, plain
 from enquiry.models import (
     Channel,
     Kind,
@@ -97,24 +97,38 @@ def row_view(
     calendar: deadlines.WorkCalendar,
     locale: str,
     mail_problems: dict[int, OutboxStatus] | None = None,
+    labels: dict[str, dict[Any, str]] | None = None,
 ) -> dict[str, Any]:
-    """Return what the inbox table shows of a ticket, with its due-date and mail badges."""
+    """Return what the inbox table shows of a ticket, with its due-date and mail badges.
+
+    `labels`: row_labels(), when the caller shows many rows.
+    """
     problem = (mail_problems or {}).get(ticket.id)
+    labels = labels or row_labels()
     return {
         "id": ticket.id,
         "url": ticket_url(ticket.id),
         "reference": ticket.reference,
         "subject": ticket.subject,
-        # Labels as plain text: a lazy string would be translated again at each use.
-        "kind": str(KIND_LABELS[ticket.kind]),
-        "status": str(forms.STATUS_LABELS[ticket.status]),
+        "kind": labels["kind"][ticket.kind],
+        "status": labels["status"][ticket.status],
         "department": ticket.department.name_for(locale),
         "assignee": ticket.assignee.display_name if ticket.assignee else None,
-        "channel": str(CHANNEL_LABELS[ticket.channel]),
+        "channel": labels["channel"][ticket.channel],
         "created": format_datetime(ticket.created_at, "short"),
         "due": clock.badge(ticket, today, calendar),
         "is_overdue": clock.is_overdue(ticket, today),
-        "mail_problem": str(MAIL_PROBLEM_LABELS[problem]) if problem else None,
+        "mail_problem": labels["mail_problem"][problem] if problem else None,
+    }
+
+
+def row_labels() -> dict[str, dict[Any, str]]:
+    """The labels of the inbox's columns, as text in the request's language."""
+    return {
+        "kind": plain(KIND_LABELS),
+        "status": plain(forms.STATUS_LABELS),
+        "channel": plain(CHANNEL_LABELS),
+        "mail_problem": plain(MAIL_PROBLEM_LABELS),
     }
 
 
@@ -206,9 +220,10 @@ def inbox_rows(
     problems = outbox.undelivered_by_ticket(db.session, ids)
     states = notes.row_states(db.session, current_staff(), ids)
     versions = ticket_versions(db.session, ids)
+    labels = row_labels()
     rows = []
     for ticket in tickets:
-        row = row_view(ticket, today, calendar, locale, problems)
+        row = row_view(ticket, today, calendar, locale, problems, labels)
         row["selected"] = f"{ticket.id}:{versions[ticket.id]}"  # bulk: refused if it changes
         extras = saved.row_extras(ticket, states.get(ticket.id), row["due"])
         rows.append(SimpleNamespace(**row, **extras))

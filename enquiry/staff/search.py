@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from enquiry.domain.queries import tickets as loaded
 from enquiry.extensions import db
-from enquiry.labels import KIND_LABELS
+from enquiry.labels import KIND_LABELS, plain
 from enquiry.rules import references
 from enquiry.search import index as search_index
 from enquiry.staff.access import current_staff
@@ -31,8 +31,8 @@ def hit_view(hit: search_index.SearchHit, locale: str) -> dict[str, Any]:
         "url": url_for("staff.ticket", ticket_id=ticket.id),
         "reference": ticket.reference,
         "subject": ticket.subject,
-        "status": str(STATUS_LABELS[ticket.status]),  # plain text: translated once, not at
-        "kind": str(KIND_LABELS[ticket.kind]),  # each use in the template
+        "status": plain(STATUS_LABELS)[ticket.status],
+        "kind": plain(KIND_LABELS)[ticket.kind],
         "department": ticket.department.name_for(locale),
         "snippet": [{"text": s.text, "is_match": s.is_match} for s in hit.snippet],
     }
