@@ -8,7 +8,10 @@ from typing import Any
 
 from babel import support
 from flask import Request, current_app, g, request, session
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, get_translations
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 RTL_LOCALES = frozenset({"ug"})
@@ -144,3 +147,36 @@ class EnquiryRequest(Request):
     @cached_property
     def wtforms_translations(self) -> support.NullTranslations:
         return wtforms_catalog(get_locale())
+
+
+@pass_context
+def template_gettext(context: Context, string: str, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates: Jinja's newstyle gettext, without its generic call.
+
+    Same result: the translation, marked safe under autoescape, formatted with the (escaped)
+    variables; without variables it is formatted only if it holds a "%" ("%%" reads "%").
+    A staff page calls it some 300 times.
+    """
+    text: str = get_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  (our catalog's text, as in Jinja's own gettext)
+    return text % variables if variables or "%" in text else text
+
+
+@pass_context
+def template_ngettext(
+    context: Context, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    """`ngettext()` in templates, like template_gettext (`num` is always a variable)."""
+    variables.setdefault("num", num)
+    text: str = get_translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  (our catalog's text, as in Jinja's own gettext)
+    return text % variables
+
+
+def install_template_gettext(environment: Environment) -> None:
+    """Put template_gettext and template_ngettext where Flask-Babel installed Jinja's."""
+    environment.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+    )

@@ -88,3 +88,16 @@ def test_wtforms_own_messages_are_translated_from_a_catalog_read_once(app: Flask
             catalogs.append(request.wtforms_translations)
     assert catalogs[0] is catalogs[2] and catalogs[1] is catalogs[3]  # parsed once per locale
     assert catalogs[0] is not catalogs[1]
+
+
+def test_template_gettext_escapes_variables_and_formats_like_jinja(app: Flask) -> None:
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        html = app.jinja_env.from_string(
+            '{{ _("Select %(reference)s", reference=r) }}|{{ _("100%% sure") }}|'
+            '{{ ngettext("%(num)d working day left", "%(num)d working days left", 2) }}'
+        )
+        assert html.render(r="<b>") == "Select &lt;b&gt;|100% sure|2 working days left"
+        plain = app.jinja_env.from_string(
+            '{% autoescape false %}{{ _("Select %(reference)s", reference=r) }}{% endautoescape %}'
+        )
+        assert plain.render(r="<b>") == "Select <b>"
