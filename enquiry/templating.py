@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
+from babel import dates
 from flask import Flask, current_app, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 
 from enquiry.i18n import LANGUAGE_NAMES, install_template_gettext, page_basics
@@ -32,6 +34,27 @@ def language_links(locale: str) -> list[dict[str, Any]]:
         }
         for code in current_app.config["LANGUAGES"]
     ]
+
+
+def short_datetimes() -> Callable[[datetime], str]:
+    """A formatter of moments as flask_babel.format_datetime(value, "short") writes them, with
+    Babel's patterns looked up once (a page of 25 rows formats 25 moments).
+
+    Naive values are UTC, as Babel reads them; shown in the configured timezone.
+    """
+    locale, zone = get_locale(), get_timezone()
+    date_pattern = dates.parse_pattern(dates.get_date_format("short", locale))
+    time_pattern = dates.parse_pattern(dates.get_time_format("short", locale))
+    joined = str(dates.get_datetime_format("short", locale)).replace("'", "")
+
+    def formatted(value: datetime) -> str:
+        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+        time_text = time_pattern.apply(moment, locale)
+        return joined.replace("{0}", time_text).replace(
+            "{1}", date_pattern.apply(moment.date(), locale)
+        )
+
+    return formatted
 
 
 def format_day(value: date | None) -> str:

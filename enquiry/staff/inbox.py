@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -38,7 +38,7 @@ from enquiry.staff.blueprint import bp
 from enquiry.staff.bulk import bulk_view
 from enquiry.staff.live_views import unread_tickets
 from enquiry.staff.ticket_forms import SearchForm
-from enquiry.templating import current_locale
+from enquiry.templating import current_locale, short_datetimes
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +98,15 @@ def row_view(
     locale: str,
     mail_problems: dict[int, OutboxStatus] | None = None,
     labels: dict[str, dict[Any, str]] | None = None,
+    moments: Callable[[datetime], str] | None = None,
 ) -> dict[str, Any]:
     """Return what the inbox table shows of a ticket, with its due-date and mail badges.
 
-    `labels`: row_labels(), when the caller shows many rows.
+    `labels` (row_labels()) and `moments` (short_datetimes()): when the caller shows many rows.
     """
     problem = (mail_problems or {}).get(ticket.id)
     labels = labels or row_labels()
+    moments = moments or short_datetimes()
     return {
         "id": ticket.id,
         "url": ticket_url(ticket.id),
@@ -115,7 +117,7 @@ def row_view(
         "department": ticket.department.name_for(locale),
         "assignee": ticket.assignee.display_name if ticket.assignee else None,
         "channel": labels["channel"][ticket.channel],
-        "created": format_datetime(ticket.created_at, "short"),
+        "created": moments(ticket.created_at),
         "due": clock.badge(ticket, today, calendar),
         "is_overdue": clock.is_overdue(ticket, today),
         "mail_problem": labels["mail_problem"][problem] if problem else None,
@@ -220,10 +222,10 @@ def inbox_rows(
     problems = outbox.undelivered_by_ticket(db.session, ids)
     states = notes.row_states(db.session, current_staff(), ids)
     versions = ticket_versions(db.session, ids)
-    labels = row_labels()
+    labels, moments = row_labels(), short_datetimes()
     rows = []
     for ticket in tickets:
-        row = row_view(ticket, today, calendar, locale, problems, labels)
+        row = row_view(ticket, today, calendar, locale, problems, labels, moments)
         row["selected"] = f"{ticket.id}:{versions[ticket.id]}"  # bulk: refused if it changes
         extras = saved.row_extras(ticket, states.get(ticket.id), row["due"])
         rows.append(SimpleNamespace(**row, **extras))

@@ -4,10 +4,11 @@ choice of notification mail on the account page."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,6 +22,7 @@ from enquiry.staff.access import current_staff
 from enquiry.staff.blueprint import bp
 from enquiry.staff.live_views import unread_notifications
 from enquiry.staff.notify_forms import MarkReadForm, NotifyModeForm
+from enquiry.templating import short_datetimes
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +36,18 @@ KIND_LABELS = {
 }
 
 
-def item_view(notification: Any) -> dict[str, Any]:
+def item_view(
+    notification: Any, moments: Callable[[datetime], str] | None = None
+) -> dict[str, Any]:
     """Return what the bell shows of a notification (a row of queries.recent_notifications)."""
+    moments = moments or short_datetimes()
     return {
         "id": notification.id,
         "label": str(KIND_LABELS[notification.kind]),
         "reference": notification.reference,
         "subject": notification.subject,
         "url": url_for("staff.ticket", ticket_id=notification.ticket_id),
-        "when": format_datetime(notification.created_at, "short"),
+        "when": moments(notification.created_at),
         "is_unread": notification.read_at is None,
     }
 
@@ -55,14 +60,16 @@ def bell() -> dict[str, Any]:
     user = current_staff()
     items = queries.recent_notifications(db.session, user, BELL_ITEMS)
     count = unread_notifications(user)
-    return {"bell": {"count": count, "entries": [item_view(item) for item in items]}}
+    moments = short_datetimes()
+    return {"bell": {"count": count, "entries": [item_view(item, moments) for item in items]}}
 
 
 @bp.get("/notifications", endpoint="notifications")
 def notifications_page() -> str:
     """List the colleague's notifications, newest first."""
     items = queries.recent_notifications(db.session, current_staff(), PAGE_ITEMS)
-    views = [item_view(item) for item in items]
+    moments = short_datetimes()
+    views = [item_view(item, moments) for item in items]
     return render_template("staff/notifications.html", items=views, form=MarkReadForm())
 
 

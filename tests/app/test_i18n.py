@@ -101,3 +101,19 @@ def test_template_gettext_escapes_variables_and_formats_like_jinja(app: Flask) -
             '{% autoescape false %}{{ _("Select %(reference)s", reference=r) }}{% endautoescape %}'
         )
         assert plain.render(r="<b>") == "Select <b>"
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en", "ug"])
+def test_short_datetimes_write_what_flask_babel_writes(app: Flask, language: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from flask_babel import format_datetime
+
+    from enquiry.templating import short_datetimes
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        formatted = short_datetimes()
+        for hours in range(0, 24 * 400, 37):  # a year and more, across midnight in Beijing
+            moment = datetime(2025, 12, 31, 15, 59) + timedelta(hours=hours, minutes=hours % 60)
+            for value in (moment, moment.replace(tzinfo=UTC)):
+                assert formatted(value) == format_datetime(value, "short")
