@@ -227,7 +227,9 @@ def _build_section_choices(session: Any) -> tuple[SelectChoice, ...]:
     choices = [SelectChoice("", _("Not about a particular part"))]
     labels: dict[int, str] = {}
     for year, section_id, number, heading in visible.section_rows(session):
-        label = labels.setdefault(year, _("%(year)d report", year=year))
+        if year not in labels:
+            labels[year] = _("%(year)d report", year=year)
+        label = labels[year]
         # An <option> holds no markup: Unicode isolates keep "(二) 主动公开" whole in Uyghur.
         title = f"{number} {heading}".strip()
         text = f"{FIRST_STRONG_ISOLATE}{title}{POP_DIRECTIONAL_ISOLATE}"
