@@ -115,6 +115,9 @@
     if (row) {
       row.classList.add("inbox-current");
       row.setAttribute("aria-current", "true");
+      row.setAttribute("tabindex", "-1");
+      var lost = !document.activeElement || document.activeElement === document.body;
+      if (lost) row.focus({ preventScroll: true });  // the refresh took the focused row away
     }
   }
 

@@ -96,6 +96,11 @@ def test_keyboard_shortcuts_and_the_title_count_follow_new_tickets(
     page.keyboard.press("k")
     assert "inbox-current" in (rows.nth(0).get_attribute("class") or "")
     assert "inbox-current" not in (rows.nth(1).get_attribute("class") or "")
+    # The list refreshes itself (every second here) and keeps the cursor and the focus on it.
+    page.evaluate("() => { document.getElementById('inbox-list').dataset.drawn = 'before'; }")
+    page.wait_for_function("() => !document.getElementById('inbox-list').dataset.drawn")
+    assert "inbox-current" in (rows.nth(0).get_attribute("class") or "")
+    assert page.evaluate("() => document.activeElement.classList.contains('inbox-current')")
     first_url = rows.nth(0).get_attribute("data-ticket-url") or ""
     page.keyboard.press("?")
     assert page.locator("#inbox-help").is_visible()
