@@ -10,7 +10,15 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from enquiry.models import ReplyDraft, SessionLike, Ticket, TicketPresence, User
+from enquiry.models import (
+    Message,
+    MessageKind,
+    ReplyDraft,
+    SessionLike,
+    Ticket,
+    TicketPresence,
+    User,
+)
 from enquiry.models.composer import DRAFT_MAX
 
 PRESENCE_TTL = timedelta(seconds=35)  # three missed 10-second heartbeats and you are gone
@@ -21,12 +29,29 @@ class DraftTooLongError(ValueError):
     """The draft is longer than a reply may be."""
 
 
+class DraftOutdatedError(ValueError):
+    """The user has sent a reply since the page the draft was typed on was drawn."""
+
+
 def save_draft(
-    session: SessionLike, ticket: Ticket, user: User, body: str, *, now: datetime
+    session: SessionLike,
+    ticket: Ticket,
+    user: User,
+    body: str,
+    *,
+    now: datetime,
+    seen_version: int | None = None,
 ) -> ReplyDraft | None:
-    """Keep what the user has typed so far; an empty text discards the draft."""
+    """Keep what the user has typed so far; an empty text discards the draft.
+
+    `seen_version` is the thread version the composer was drawn against. A save that arrives
+    after the user's own reply from that page went out (the browser saves 0.8 s after the last
+    key, so it can overtake or trail "Send") would bring the sent text back as a draft.
+    """
     if len(body) > DRAFT_MAX:
         raise DraftTooLongError(f"a draft is at most {DRAFT_MAX} characters")
+    if seen_version is not None and replied_since(session, ticket, user, seen_version):
+        raise DraftOutdatedError("the user replied after this page was drawn")
     draft = session.scalar(
         sa.select(ReplyDraft).where(
             ReplyDraft.ticket_id == ticket.id, ReplyDraft.user_id == user.id
@@ -44,6 +69,21 @@ def save_draft(
         draft.body, draft.updated_at = body, now
     session.flush()
     return draft
+
+
+def replied_since(session: SessionLike, ticket: Ticket, user: User, seen_version: int) -> bool:
+    """True when the user sent a reply on the ticket after the thread version `seen_version`."""
+    newer = session.scalar(
+        sa.select(Message.id)
+        .where(
+            Message.ticket_id == ticket.id,
+            Message.kind == MessageKind.REPLY,
+            Message.author_id == user.id,
+            Message.id > seen_version,
+        )
+        .limit(1)
+    )
+    return newer is not None
 
 
 def discard_draft(session: SessionLike, ticket: Ticket, user: User | None) -> None:

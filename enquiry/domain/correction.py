@@ -15,7 +15,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from enquiry import audit
-from enquiry.domain import clock, letters
+from enquiry.domain import clock, composer, letters
 from enquiry.domain.handling import HandlingError
 from enquiry.domain.policy import Policy
 from enquiry.domain.steps import audit_detail, mail_citizen, required_text, thread_event, transition
@@ -128,6 +128,7 @@ def request_info(
         automatic=False,
         attachment_id=attachment_id,
     )
+    composer.discard_draft(session, ticket, actor.user)  # sent from the composer: not a draft now
     return message
 
 

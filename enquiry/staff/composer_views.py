@@ -58,7 +58,14 @@ def save_draft(ticket_id: int) -> tuple[str, int]:
         # page is too old for its token and must be reloaded.
         reason = form.body.errors[0] if form.body.errors else _("Reload the page to save it.")
         return render_template("staff/_draft_status.html", failed=True, reason=reason), 400
-    composer.save_draft(db.session, ticket, user, form.body.data or "", now=utcnow())
+    seen = int(form.seen.data) if form.seen.data else None
+    try:
+        composer.save_draft(
+            db.session, ticket, user, form.body.data or "", now=utcnow(), seen_version=seen
+        )
+    except composer.DraftOutdatedError:
+        reason = _("Your reply from this page has been sent; reload the page to write another.")
+        return render_template("staff/_draft_status.html", failed=True, reason=reason), 409
     db.session.commit()
     return render_template("staff/_draft_status.html", saved_at=composer_page.saved_at()), 200
 

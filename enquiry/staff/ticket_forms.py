@@ -137,6 +137,7 @@ class DraftForm(FlaskForm):
     """The composer's text as it is typed, saved on the server (prefix "reply")."""
 
     body = TextAreaField(validators=[Length(max=BODY_MAX, message=_TOO_LONG)])
+    seen = HiddenField(filters=[_strip], validators=[Optional(), Regexp(r"^\d{1,18}$")])
 
 
 class NoteForm(FlaskForm):

@@ -183,6 +183,38 @@ def test_the_draft_is_saved_per_user_and_comes_back_after_a_reload(
     assert too_long.status_code == 400
 
 
+def test_a_draft_save_trailing_the_sent_reply_does_not_bring_it_back(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
+) -> None:
+    """The browser saves the draft 0.8 s after the last key: a save that reaches the server
+    after "Send" (from the page that sent it) must not keep the sent text as a draft."""
+    ticket_id, _, _ = open_enquiry(app)
+    staff_login(client, role=Role.AGENT)
+    seen = seen_on_page(client, ticket_id)
+    sent = {"reply-body": "已答复的内容。", "reply-seen": seen}
+    assert client.post(f"/staff/tickets/{ticket_id}/answer", data=sent).status_code == 302
+    trailing = client.post(f"/staff/tickets/{ticket_id}/draft", data=sent)
+    assert trailing.status_code == 409
+    assert "has been sent" in trailing.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReplyDraft)) == 0
+    page = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+    assert "已答复的内容。</textarea>" not in page
+
+    # The page drawn after the reply saves the next draft; a colleague's reply blocks nobody else.
+    fresh = {"reply-body": "补充说明", "reply-seen": seen_on_page(client, ticket_id)}
+    assert client.post(f"/staff/tickets/{ticket_id}/draft", data=fresh).status_code == 200
+    other = english(app.test_client())
+    staff_login(other, role=Role.AGENT, email="colleague@example.gov.cn")
+    theirs = {"reply-body": "同事的草稿", "reply-seen": seen}
+    assert other.post(f"/staff/tickets/{ticket_id}/draft", data=theirs).status_code == 200
+    with app.app_context():
+        kept = db.session.scalars(sa.select(ReplyDraft.body).order_by(ReplyDraft.id)).all()
+    assert kept == ["补充说明", "同事的草稿"]
+    bad = {"reply-body": "x", "reply-seen": "1e9"}
+    assert client.post(f"/staff/tickets/{ticket_id}/draft", data=bad).status_code == 400
+
+
 def test_the_draft_needs_a_csrf_token(app: Flask, staff_login: Callable[..., Any]) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     client = english(app.test_client())

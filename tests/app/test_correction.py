@@ -25,6 +25,7 @@ from enquiry.models import (
     Kind,
     OutboundEmail,
     PauseKind,
+    ReplyDraft,
     Role,
     Status,
     Ticket,
@@ -253,10 +254,13 @@ def test_staff_late_request_is_409_and_a_timely_one_goes_with_its_limit(
     assert "/request-info" in client.get(f"/staff/tickets/{timely.id}").get_data(as_text=True)
     limit = today() + timedelta(days=30)
     data = {"reply-body": "请补充", "reply-limit": limit.isoformat()}
+    draft = client.post(f"/staff/tickets/{timely.id}/draft", data={"reply-body": "请补"})
+    assert draft.status_code == 200  # typed in the composer, then sent as the 补正 request
     assert client.post(f"/staff/tickets/{timely.id}/request-info", data=data).status_code == 302
     with app.app_context():
         stored = db.session.get(Ticket, timely.id)
         assert stored is not None and stored.correction_due_on == limit
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReplyDraft)) == 0
 
 
 def test_api_second_request_is_409(

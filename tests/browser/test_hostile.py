@@ -39,6 +39,19 @@ FILL_FORM = """fields => {
 HOSTILE_FILENAME = f"<img src=x onerror=alert('{SCRIPT_MARKER}')>.png"
 
 
+WATCH_HTMX = """() => {
+  window.enquiryHtmxTrouble = [];
+  const names = ["htmx:responseError", "htmx:sendError", "htmx:swapError", "htmx:targetError",
+                 "htmx:timeout", "htmx:abort", "htmx:afterRequest"];
+  for (const name of names) {
+    document.addEventListener(name, event => {
+      const xhr = event.detail && event.detail.xhr;
+      window.enquiryHtmxTrouble.push([name, xhr ? xhr.status : null, xhr ? xhr.responseURL : null]);
+    });
+  }
+}"""
+
+
 def shown(text: str) -> str:
     """What the page should show for `text`: the form's filters trim and NFC-normalise."""
     return unicodedata.normalize("NFC", text).strip()
@@ -124,10 +137,17 @@ def test_no_hostile_string_runs_as_script_anywhere(
     reply, note = SCRIPTS[1], SCRIPTS[2]
     office.fill("textarea[name='reply-body']", reply)
     # The composer sends in place (htmx), without a page load; the confirmation is swapped in.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    office.evaluate(WATCH_HTMX)
     with office.expect_response(lambda r: r.url.endswith("/answer")) as sent:
         office.click("#reply button.composer-send")
     assert sent.value.status in (200, 302, 303)  # htmx follows the redirect itself
-    office.locator(".alert[role=status]").first.wait_for()
+    try:
+        office.locator(".alert[role=status]").first.wait_for(timeout=20_000)
+    except PlaywrightTimeoutError as error:  # say what htmx saw, should it ever happen again
+        trouble = office.evaluate("() => window.enquiryHtmxTrouble")
+        raise AssertionError(f"no confirmation; htmx: {trouble}; url: {office.url}") from error
     office.fill("textarea[name='note-body']", note)
     with office.expect_navigation():
         office.click(".ticket-note-form button[type=submit]")
