@@ -185,6 +185,9 @@ class Ticket(Base):
         sa.Index("ix_tickets_created_at_id", "created_at", "id"),
         sa.Index("ix_tickets_department_id_created_at_id", "department_id", "created_at", "id"),
         sa.Index("ix_tickets_due_on_id", "due_on", "id"),
+        # The newest open tickets (similar tickets on every ticket page): a few hundred rows by
+        # status, not every ticket by date.
+        sa.Index("ix_tickets_status_created_at_id", "status", "created_at", "id"),
     )
 
     def __repr__(self) -> str:

@@ -43,8 +43,16 @@ def test_ticket_page_lists_similar_tickets_and_inserts_a_published_answer(app, s
     publication_id = publish(app, agent, supervisor, answered_id)
     first = open_ticket(app, "垃圾站气味太大", "小区垃圾站的气味很大，何时整改？", "李明华")
     second = open_ticket(app, "垃圾站气味问题", "垃圾站气味影响居民生活。", "赵小红")
+    answered = open_ticket(app, "垃圾站气味严重", "垃圾站气味很大。", "钱多多")
+    spam = open_ticket(app, "垃圾站气味广告", "垃圾站气味，点此链接。", "孙一")
+    with app.app_context():
+        db.session.get(Ticket, answered).status = Status.ANSWERED
+        db.session.get(Ticket, spam).status = Status.SPAM
+        db.session.commit()
     page = supervisor.get(f"/staff/tickets/{first}").get_data(as_text=True)
-    assert f"/staff/tickets/{second}" in page  # a similar open ticket
+    listed = page.split('class="small mb-2 related-tickets"', 1)[1].split("</ul>", 1)[0]
+    assert f'/staff/tickets/{second}"' in listed  # a similar open ticket
+    assert f'/staff/tickets/{answered}"' not in listed and f'/staff/tickets/{spam}"' not in listed
     assert f"/insert-answer/{publication_id}" in page
     filled = supervisor.post(f"/staff/tickets/{first}/insert-answer/{publication_id}")
     assert filled.status_code == 200
