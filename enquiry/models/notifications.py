@@ -71,6 +71,9 @@ class TicketRead(Base):
     last_message_id: Mapped[int] = mapped_column(default=0)
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The newest read mark of a colleague: part of the stamp of their unread count.
+    __table_args__ = (sa.Index("ix_ticket_reads_user_id_read_at", "user_id", "read_at"),)
+
     def __repr__(self) -> str:
         return f"<TicketRead user {self.user_id} ticket {self.ticket_id} @{self.last_message_id}>"
 

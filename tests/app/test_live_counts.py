@@ -12,6 +12,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from enquiry import audit
+from enquiry.domain import tickets
+from enquiry.domain.policy import policy_from_config
+from enquiry.domain.queries import notifications as queries
+from enquiry.extensions import db
+from enquiry.models import Channel, Kind, User, utcnow
 from enquiry.staff.access import LAST_SEEN_KEY
 from tests.app.conftest import english
 from tests.app.test_staff_ticket import open_enquiry
@@ -79,3 +85,62 @@ def test_polling_does_not_keep_an_idle_session_alive(
     polled = client.get("/staff/live", headers={"HX-Request": "true"})
     assert polled.status_code == 401  # expired: no login page to swap into the page
     assert client.get("/staff").status_code == 302  # the next page asks to sign in again
+
+
+def test_the_unread_count_is_kept_until_an_audited_change_or_a_read_moves_it(
+    app: Flask, client: FlaskClient, staff_login: Callable[..., Any], monkeypatch: Any
+) -> None:
+    """Counting unread tickets probes every open one; a process keeps the count under a stamp
+    (the audit head's hash, the newest read mark, the read horizon) and counts again only when
+    the stamp moved, also after a transaction that counted and was rolled back."""
+    counted: list[int] = []
+    count_for_real = queries.count_unread_tickets
+
+    def counting(session: Any, user: User) -> int:
+        counted.append(user.id)
+        return count_for_real(session, user)
+
+    monkeypatch.setattr(queries, "count_unread_tickets", counting)
+    user = staff_login(client)
+
+    def title_count() -> int:
+        page = client.get("/staff/notifications").get_data(as_text=True)
+        match = re.search(r"<title>\((\d+)\) ", page)
+        return int(match.group(1)) if match else 0
+
+    first, _, _ = open_enquiry(app, subject="第一件")
+    assert (title_count(), len(counted)) == (1, 1)
+    assert (title_count(), len(counted)) == (1, 1)  # nothing changed: not counted again
+    open_enquiry(app, subject="第二件", email="second@example.com")  # audited: counted again
+    assert (title_count(), len(counted)) == (2, 2)
+    assert client.get(f"/staff/tickets/{first}").status_code == 200  # the read mark moves
+    assert title_count() == 1
+
+    with app.app_context(), app.test_request_context():
+        colleague = db.session.get(User, user.id)
+        assert colleague is not None
+        open_enquiry_uncommitted(app, "不会保存的一件")
+        assert queries.unread_counts(db.session, colleague)[1] == 2  # counted, then undone
+        db.session.rollback()
+        # Something audited that leaves the count alone: the head moves to another hash.
+        audit.record(db.session, action="test.other", actor=audit.Actor.system(), now=utcnow())
+        db.session.commit()
+    assert title_count() == 1
+
+
+def open_enquiry_uncommitted(app: Flask, subject: str) -> None:
+    tickets.open_ticket(
+        db.session,
+        tickets.NewEnquiry(
+            kind=Kind.QUESTION,
+            subject=subject,
+            body="请问？",
+            citizen_name="王五",
+            citizen_email="wang@example.com",
+            channel=Channel.WEB,
+            locale="zh_Hans",
+        ),
+        policy=policy_from_config(app.config),
+        actor=audit.Actor.citizen("192.0.2.1"),
+        now=utcnow(),
+    )
