@@ -8,15 +8,15 @@ from flask import url_for
 
 from enquiry.domain.queries import related
 from enquiry.extensions import db
-from enquiry.models import Publication, Ticket, User
+from enquiry.models import Ticket, User
 
 
 @dataclass(frozen=True)
 class RelatedPanel:
     """What the ticket page shows beside the composer."""
 
-    tickets: list[Ticket]
-    answers: list[Publication]
+    tickets: list[related.SimilarTicket]
+    answers: list[related.MatchingAnswer]
     cluster_url: str
 
 

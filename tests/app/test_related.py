@@ -34,6 +34,10 @@ def open_ticket(app, subject, body, name):
         return opened.ticket.id
 
 
+def similar_listed(page: str) -> str:
+    return page.split('class="small mb-2 related-tickets"', 1)[1].split("</ul>", 1)[0]
+
+
 def test_ticket_page_lists_similar_tickets_and_inserts_a_published_answer(app, staff_login):
     agent = english(app.test_client())
     staff_login(agent, role=Role.AGENT)
@@ -50,15 +54,24 @@ def test_ticket_page_lists_similar_tickets_and_inserts_a_published_answer(app, s
         db.session.get(Ticket, spam).status = Status.SPAM
         db.session.commit()
     page = supervisor.get(f"/staff/tickets/{first}").get_data(as_text=True)
-    listed = page.split('class="small mb-2 related-tickets"', 1)[1].split("</ul>", 1)[0]
+    listed = similar_listed(page)
     assert f'/staff/tickets/{second}"' in listed  # a similar open ticket
     assert f'/staff/tickets/{answered}"' not in listed and f'/staff/tickets/{spam}"' not in listed
+    # The list is kept between page views while nothing is audited; a new ticket is audited.
+    third = open_ticket(app, "垃圾站气味扰民", "垃圾站气味扰民，请处理。", "周五")
+    again = supervisor.get(f"/staff/tickets/{first}").get_data(as_text=True)
+    assert f'/staff/tickets/{third}"' in similar_listed(again)
     assert f"/insert-answer/{publication_id}" in page
     filled = supervisor.post(f"/staff/tickets/{first}/insert-answer/{publication_id}")
     assert filled.status_code == 200
     assert "已转交街道办" in filled.get_data(as_text=True)  # in the composer, not sent
     with app.app_context():
         assert db.session.get(Ticket, first).status is not Status.ANSWERED
+    # Taking the answer off the public pages is audited: the panel no longer offers it.
+    unpublished = supervisor.post(f"/staff/tickets/{answered_id}/publication/unpublish")
+    assert unpublished.status_code == 303
+    page = supervisor.get(f"/staff/tickets/{first}").get_data(as_text=True)
+    assert f"/insert-answer/{publication_id}" not in page
 
 
 def test_a_cluster_is_answered_personally_and_each_ticket_closes(app, staff_login):

@@ -39,6 +39,13 @@ def ticket_scope(user: User) -> sa.ColumnElement[bool]:
     return Ticket.department_id == user.department_id
 
 
+def scope_key(user: User) -> tuple[str, int | None]:
+    """What ticket_scope depends on: colleagues with the same key see the same tickets."""
+    if user.role is Role.ADMIN:
+        return ("all", None)
+    return ("department", user.department_id)
+
+
 # The query around may select notifications itself; built once (aliasing a mapped class is
 # slow), it serves every statement: each EXISTS has its own FROM.
 _MENTION = aliased(Notification)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from enquiry.domain.queries.access import consulted, reading_scope, ticket_scope
+from enquiry.domain.queries import kept
+from enquiry.domain.queries.access import consulted, reading_scope, scope_key, ticket_scope
 from enquiry.models import (
     OPEN_STATUSES,
-    AuditChainHead,
     Message,
     MessageKind,
     Notification,
@@ -53,42 +52,25 @@ def _unread_tickets(user: User) -> sa.Select[int]:
     )
 
 
-# Counting unread tickets probes every open ticket (13 ms at 7,700 open), on every staff page.
-# The count can change only with something audited (each citizen message, change of status,
-# transfer and mention is, in its own transaction) or with the colleague's own read marks, so it
-# is kept per process and colleague under that stamp: the audit chain's head hash (a transaction
-# rolled back leaves a hash no later one can have), the newest read mark and the read horizon.
-_ticket_counts: weakref.WeakKeyDictionary[Any, dict[Any, tuple[Any, int]]]
-_ticket_counts = weakref.WeakKeyDictionary()
-KEPT_COLLEAGUES = 1000
-
-
 def _count_stamp(user: User) -> tuple[sa.ScalarSelect[Any], ...]:
-    head = sa.select(AuditChainHead.hash).where(AuditChainHead.id == 1).scalar_subquery()
+    """What the colleague's unread count depends on beyond audited changes to tickets: their
+    newest read mark and their read horizon (enquiry.domain.queries.kept)."""
     read = (
         sa.select(sa.func.max(TicketRead.read_at))
         .where(TicketRead.user_id == user.id)
         .scalar_subquery()
     )
-    return head, read, _horizon(user)
+    return kept.head_hash(), read, _horizon(user)
 
 
 def unread_counts(session: SessionLike, user: User) -> tuple[int, int]:
     """Return (unread notifications, unread tickets): every staff page shows both (the bell and
-    the title). One statement reads the notifications and the stamp; a second counts the
-    tickets when the stamp moved since this process last counted them for the colleague."""
+    the title). One statement reads the notifications and the stamp; counting the tickets probes
+    every open one (13 ms at 7,700 open), so that count is kept while the stamp holds."""
     notes = _unread_notifications(user).scalar_subquery()
     row = session.execute(sa.select(notes, *_count_stamp(user))).one()
-    stamp, key = tuple(row[1:]), (user.id, user.role, user.department_id)
-    bind = session.get_bind()
-    kept = _ticket_counts.setdefault(getattr(bind, "engine", bind), {})
-    hit = kept.get(key)
-    if hit is not None and hit[0] == stamp:
-        return int(row[0] or 0), hit[1]
-    tickets = count_unread_tickets(session, user)
-    if len(kept) >= KEPT_COLLEAGUES:
-        kept.clear()
-    kept[key] = (stamp, tickets)
+    key = ("unread tickets", user.id, *scope_key(user))
+    tickets = kept.kept(session, key, tuple(row[1:]), lambda: count_unread_tickets(session, user))
     return int(row[0] or 0), tickets
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from enquiry.domain.queries.access import ticket_scope
+from enquiry.domain.queries import kept
+from enquiry.domain.queries.access import scope_key, ticket_scope
 from enquiry.domain.queries.publications import similar_published
 from enquiry.models import (
     FINAL_STATUSES,
     Kind,
     MessageKind,
-    Publication,
     SessionLike,
     Status,
     Ticket,
@@ -45,11 +45,37 @@ def question_text(ticket: Ticket) -> str:
     return f"{ticket.subject}\n{first[:2000]}"
 
 
+class SimilarTicket(NamedTuple):
+    """An open ticket like the one on the page, as the panel lists it."""
+
+    id: int
+    reference: str
+    subject: str
+
+
 def similar_open_tickets(
     session: SessionLike, user: User, ticket: Ticket, limit: int = 5
-) -> list[Ticket]:
-    """Open tickets the user may see that resemble this one (same section first)."""
-    # Plain rows of the candidates; only the few shown are loaded as tickets.
+) -> list[SimilarTicket]:
+    """Open tickets the user may see that resemble this one (same section first).
+
+    Kept while nothing is audited (enquiry.domain.queries.kept): it compares the ticket with up
+    to 500 open tickets, and every page of the ticket asks again.
+    """
+    key = (
+        "similar open",
+        *scope_key(user),
+        ticket.id,
+        ticket.subject,
+        ticket.report_section_id,
+        limit,
+    )
+    return kept.under_head(session, key, lambda: _similar_open(session, user, ticket, limit))
+
+
+def _similar_open(
+    session: SessionLike, user: User, ticket: Ticket, limit: int
+) -> list[SimilarTicket]:
+    # Plain rows of the candidates; only the few shown are read again, as plain rows too.
     candidates = (
         _open_in_scope(user)
         .with_only_columns(Ticket.id, Ticket.subject, Ticket.report_section_id)
@@ -65,13 +91,28 @@ def similar_open_tickets(
     ordered = list(dict.fromkeys([*same_section, *ranked]))[:limit]
     if not ordered:
         return []
-    by_id = {t.id: t for t in session.scalars(sa.select(Ticket).where(Ticket.id.in_(ordered)))}
+    shown = sa.select(Ticket.id, Ticket.reference, Ticket.subject).where(Ticket.id.in_(ordered))
+    by_id = {row.id: SimilarTicket(*row) for row in session.connection().execute(shown)}
     return [by_id[n] for n in ordered]
 
 
-def matching_answers(session: SessionLike, ticket: Ticket, limit: int = 5) -> list[Publication]:
-    """Published answers that resemble the ticket."""
-    return similar_published(session, question_text(ticket), ticket.report_section_id, limit)
+class MatchingAnswer(NamedTuple):
+    """A published answer that may fit the ticket, as the panel lists it."""
+
+    id: int
+    title: str
+
+
+def matching_answers(session: SessionLike, ticket: Ticket, limit: int = 5) -> list[MatchingAnswer]:
+    """Published answers that resemble the ticket (kept while nothing is audited: publishing,
+    editing and withdrawing an answer are)."""
+
+    def build() -> list[MatchingAnswer]:
+        found = similar_published(session, question_text(ticket), ticket.report_section_id, limit)
+        return [MatchingAnswer(publication.id, publication.title) for publication in found]
+
+    key = ("matching answers", ticket.id, ticket.subject, ticket.report_section_id, limit)
+    return kept.under_head(session, key, build)
 
 
 def open_cluster(session: SessionLike, user: User, section_id: int | None) -> list[Ticket]:
