@@ -162,7 +162,6 @@ def submit(form: AskForm) -> Any:
         form.attachments.errors = [uploads.message]
         return render_form(form, uploads.status)
     try:
-        formtoken.spend(db.session, nonce, now)
         opened = tickets.open_ticket(
             db.session,
             enquiry_from(form, uploads),
@@ -171,6 +170,10 @@ def submit(form: AskForm) -> Any:
             now=now,
         )
         token = confirmations.keep(db.session, opened.ticket, opened.access_code, now=now)
+        # Spent last: on SQLite the first write takes the database's write lock until the
+        # commit, and the routing before the reference counter need not hold it. A replayed
+        # form fails here all the same, and its ticket is rolled back with it.
+        formtoken.spend(db.session, nonce, now)
     except formtoken.FormTokenError as error:
         db.session.rollback()
         return render_form(form, 400, str(TOKEN_MESSAGES[error.problem]))
