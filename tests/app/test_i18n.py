@@ -75,6 +75,13 @@ def test_translations_follow_force_locale_inside_a_request(app: Flask) -> None:
         assert render_template_string("{{ _('Question') }}") == "咨询"
     with app.test_request_context("/ask", headers={"Accept-Language": "ug-CN"}):
         assert gettext("Question") == "سوئال"  # a new request binds its own
+        assert render_template_string("{{ _('Question') }}") == "سوئال"
+    with app.test_request_context("/ask", headers={"Accept-Language": "zh-CN"}):
+        # Templates' fast path (i18n.bound_translations), before anything else asked.
+        assert render_template_string("{{ _('Question') }}") == "咨询"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Question') }}") == "Question"
+        assert render_template_string("{{ _('Question') }}") == "咨询"
 
 
 def test_wtforms_own_messages_are_translated_from_a_catalog_read_once(app: Flask) -> None:
