@@ -809,7 +809,7 @@ POSTS: dict[str, Post] = {
     "staff.save_draft": Post(
         TICKET + "/draft",
         role="supervisor",
-        valid={"reply-body": "写了一半的答复"},
+        valid={"reply-body": "写了一半的答复", "reply-seen": ""},
         stored={"reply-body": "reply_drafts.body@draft"},
         setup=drafted,
     ),
