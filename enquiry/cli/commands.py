@@ -114,6 +114,9 @@ def run_all_command(host: str, port: int) -> None:
     tickets = db.session.scalar(select(func.count()).select_from(Ticket))
     env = dict(os.environ)
     env.setdefault("FLASK_APP", "enquiry:create_app")
+    base_url = devserver.public_base_url(current_app.config, host, port)
+    if base_url is not None:  # mail links lead to where the site is served
+        env["ENQUIRY_PUBLIC_BASE_URL"] = base_url
     flask = [sys.executable, "-m", "flask"]
     children = devserver.plan(
         current_app.config, flask=flask, host=host, port=port, announce=click.echo

@@ -38,6 +38,21 @@ def wait_until_ready(child: Child, timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
+def public_base_url(config: Mapping[str, Any], host: str, port: int) -> str | None:
+    """The address mail links should carry when the site is served on another port or host
+    than the default's (`make run PORT=8080`); None when the setting was chosen, or fits.
+
+    Only the built-in default is replaced: an office's own PUBLIC_BASE_URL is never touched.
+    """
+    from enquiry.config import Defaults
+
+    if config.get("PUBLIC_BASE_URL") != Defaults.PUBLIC_BASE_URL:
+        return None
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104  (a name to link to)
+    wanted = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+    return None if wanted == Defaults.PUBLIC_BASE_URL else wanted
+
+
 def wants_catcher(config: Mapping[str, Any]) -> bool:
     """Catch mail locally when enabled and MAIL_SERVER/MAIL_PORT are the catcher's address."""
     return (

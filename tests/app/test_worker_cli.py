@@ -265,6 +265,23 @@ def test_mail_is_caught_only_when_it_would_go_to_the_local_default(
     assert devserver.wants_catcher(config) is expected
 
 
+@pytest.mark.parametrize(
+    ("setting", "host", "port", "expected"),
+    [
+        ("http://127.0.0.1:5000", "127.0.0.1", 5000, None),
+        ("http://127.0.0.1:5000", "127.0.0.1", 8080, "http://127.0.0.1:8080"),
+        ("http://127.0.0.1:5000", "0.0.0.0", 8080, "http://127.0.0.1:8080"),
+        ("http://127.0.0.1:5000", "192.0.2.7", 5000, "http://192.0.2.7:5000"),
+        ("http://127.0.0.1:5000", "::1", 8080, "http://[::1]:8080"),
+        ("https://xinfang.example.gov.cn", "127.0.0.1", 8080, None),  # the office's own
+    ],
+)
+def test_mail_links_follow_the_port_run_all_serves_on_unless_the_office_chose(
+    setting: str, host: str, port: int, expected: str | None
+) -> None:
+    assert devserver.public_base_url({"PUBLIC_BASE_URL": setting}, host, port) == expected
+
+
 def test_run_all_starts_catcher_worker_and_site_and_stops_them(
     mail_app: Flask, tmp_path: Path
 ) -> None:
