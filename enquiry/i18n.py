@@ -97,10 +97,9 @@ class BoundDomain(Domain):
     """
 
     def get_translations(self) -> Any:
-        state = _babel_state()
-        bound = getattr(state, "enquiry_bound", None)
-        if bound is not None and bound[0] is getattr(state, "babel_locale", None):
-            return bound[1]
+        bound = _bound(_babel_state())
+        if bound is not None:
+            return bound
         translations = super().get_translations()
         state = _babel_state()
         if state is not None:
@@ -126,14 +125,16 @@ def bound_translations() -> Any:
         state = g._get_current_object().__dict__.get("_flask_babel")
     except RuntimeError:  # outside an application context
         return get_translations()
+    bound = _bound(state) if isinstance(getattr(state, "babel_domain", None), BoundDomain) else None
+    return bound if bound is not None else get_translations()
+
+
+def _bound(state: Any) -> Any:
+    """The translations BoundDomain bound in this context, if still for its current locale."""
     bound = getattr(state, "enquiry_bound", None)
-    if (
-        bound is not None
-        and bound[0] is getattr(state, "babel_locale", None)
-        and isinstance(getattr(state, "babel_domain", None), BoundDomain)
-    ):
+    if bound is not None and bound[0] is getattr(state, "babel_locale", None):
         return bound[1]
-    return get_translations()
+    return None
 
 
 def _babel_state() -> Any:

@@ -22,8 +22,9 @@ class RelatedPanel:
 
 def related_panel(ticket: Ticket, user: User) -> RelatedPanel:
     """Similar open tickets and matching published answers, for the ticket page."""
+    found = related.related_to(db.session, user, ticket)
     return RelatedPanel(
-        tickets=related.similar_open_tickets(db.session, user, ticket),
-        answers=related.matching_answers(db.session, ticket),
+        tickets=found.tickets,
+        answers=found.answers,
         cluster_url=url_for("staff.cluster", section=ticket.report_section_id or "none"),
     )

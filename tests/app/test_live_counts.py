@@ -13,13 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from enquiry import audit
-from enquiry.domain import tickets
-from enquiry.domain.policy import policy_from_config
 from enquiry.domain.queries import notifications as queries
 from enquiry.extensions import db
-from enquiry.models import Channel, Kind, User, utcnow
+from enquiry.models import User, utcnow
 from enquiry.staff.access import LAST_SEEN_KEY
 from tests.app.conftest import english
+from tests.app.test_handling import new_ticket
 from tests.app.test_staff_ticket import open_enquiry
 
 
@@ -119,28 +118,10 @@ def test_the_unread_count_is_kept_until_an_audited_change_or_a_read_moves_it(
     with app.app_context(), app.test_request_context():
         colleague = db.session.get(User, user.id)
         assert colleague is not None
-        open_enquiry_uncommitted(app, "不会保存的一件")
+        new_ticket(app)  # not committed
         assert queries.unread_counts(db.session, colleague)[1] == 2  # counted, then undone
         db.session.rollback()
         # Something audited that leaves the count alone: the head moves to another hash.
         audit.record(db.session, action="test.other", actor=audit.Actor.system(), now=utcnow())
         db.session.commit()
     assert title_count() == 1
-
-
-def open_enquiry_uncommitted(app: Flask, subject: str) -> None:
-    tickets.open_ticket(
-        db.session,
-        tickets.NewEnquiry(
-            kind=Kind.QUESTION,
-            subject=subject,
-            body="请问？",
-            citizen_name="王五",
-            citizen_email="wang@example.com",
-            channel=Channel.WEB,
-            locale="zh_Hans",
-        ),
-        policy=policy_from_config(app.config),
-        actor=audit.Actor.citizen("192.0.2.1"),
-        now=utcnow(),
-    )

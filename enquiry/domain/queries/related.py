@@ -53,23 +53,36 @@ class SimilarTicket(NamedTuple):
     subject: str
 
 
-def similar_open_tickets(
-    session: SessionLike, user: User, ticket: Ticket, limit: int = 5
-) -> list[SimilarTicket]:
-    """Open tickets the user may see that resemble this one (same section first).
+class MatchingAnswer(NamedTuple):
+    """A published answer that may fit the ticket, as the panel lists it."""
 
-    Kept while nothing is audited (enquiry.domain.queries.kept): it compares the ticket with up
-    to 500 open tickets, and every page of the ticket asks again.
+    id: int
+    title: str
+
+
+class Related(NamedTuple):
+    """What the ticket page offers beside the composer."""
+
+    tickets: list[SimilarTicket]
+    answers: list[MatchingAnswer]
+
+
+def related_to(session: SessionLike, user: User, ticket: Ticket, limit: int = 5) -> Related:
+    """Open tickets the user may see that resemble this one (same section first), and published
+    answers that resemble it.
+
+    Kept while nothing is audited (enquiry.domain.queries.kept; publishing, editing and
+    withdrawing an answer are audited too): it compares the ticket with up to 500 open tickets,
+    and every page of the ticket asks again.
     """
-    key = (
-        "similar open",
-        *scope_key(user),
-        ticket.id,
-        ticket.subject,
-        ticket.report_section_id,
-        limit,
+    key = ("related", *scope_key(user), ticket.id, ticket.subject, ticket.report_section_id, limit)
+    return kept.under_head(
+        session,
+        key,
+        lambda: Related(
+            _similar_open(session, user, ticket, limit), _matching(session, ticket, limit)
+        ),
     )
-    return kept.under_head(session, key, lambda: _similar_open(session, user, ticket, limit))
 
 
 def _similar_open(
@@ -96,23 +109,9 @@ def _similar_open(
     return [by_id[n] for n in ordered]
 
 
-class MatchingAnswer(NamedTuple):
-    """A published answer that may fit the ticket, as the panel lists it."""
-
-    id: int
-    title: str
-
-
-def matching_answers(session: SessionLike, ticket: Ticket, limit: int = 5) -> list[MatchingAnswer]:
-    """Published answers that resemble the ticket (kept while nothing is audited: publishing,
-    editing and withdrawing an answer are)."""
-
-    def build() -> list[MatchingAnswer]:
-        found = similar_published(session, question_text(ticket), ticket.report_section_id, limit)
-        return [MatchingAnswer(publication.id, publication.title) for publication in found]
-
-    key = ("matching answers", ticket.id, ticket.subject, ticket.report_section_id, limit)
-    return kept.under_head(session, key, build)
+def _matching(session: SessionLike, ticket: Ticket, limit: int) -> list[MatchingAnswer]:
+    found = similar_published(session, question_text(ticket), ticket.report_section_id, limit)
+    return [MatchingAnswer(publication.id, publication.title) for publication in found]
 
 
 def open_cluster(session: SessionLike, user: User, section_id: int | None) -> list[Ticket]:
