@@ -10,10 +10,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry.audit import keys as audit_keys
@@ -103,6 +103,14 @@ class ChainContentionError(RuntimeError):
     """The chain head kept moving; the transaction should be retried."""
 
 
+# Built once (Core, on the table): they run under SQLite's write lock on every audited change.
+_head = cast(Table, AuditChainHead.__table__)
+_HEAD = select(_head.c.hash, _head.c.length).where(_head.c.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
+_ADVANCE = update(_head).where(_head.c.id == 1, _head.c.hash == bindparam("old_hash"))
+_ADVANCE = _ADVANCE.values(hash=bindparam("new_hash"), length=_head.c.length + 1)
+
+
 def _insert_head(session: SessionLike) -> None:
     """Create the head row from the events present (a database made without the migration)."""
     last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
@@ -114,9 +122,7 @@ def _insert_head(session: SessionLike) -> None:
 
 def read_head(session: SessionLike, *, lock: bool = False) -> tuple[str, int]:
     """Return the newest event's hash and the chain's length; lock=True locks the row."""
-    query = select(AuditChainHead.hash, AuditChainHead.length).where(AuditChainHead.id == 1)
-    if lock:
-        query = query.with_for_update()  # PostgreSQL: a row lock until commit
+    query = _HEAD_LOCKED if lock else _HEAD  # PostgreSQL: a row lock until commit
     row = session.execute(query).one_or_none()
     if row is None:
         _insert_head(session)
@@ -126,12 +132,7 @@ def read_head(session: SessionLike, *, lock: bool = False) -> tuple[str, int]:
 
 def _advance_head(session: SessionLike, old: str, new: str) -> bool:
     """Compare-and-swap the head; on SQLite the write also takes the database's write lock."""
-    result = session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == 1, AuditChainHead.hash == old)
-        .values(hash=new, length=AuditChainHead.length + 1)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_ADVANCE, {"old_hash": old, "new_hash": new})
     return bool(getattr(result, "rowcount", 0) == 1)
 
 

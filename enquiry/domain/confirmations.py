@@ -52,9 +52,6 @@ def keep(session: SessionLike, ticket: Ticket, code: str, *, now: datetime) -> s
 
     The row is added, not flushed: the submission's commit writes it with the rest.
     """
-    session.execute(
-        sa.delete(PendingConfirmation).where(PendingConfirmation.created_at < now - SHOW_WITHIN)
-    )
     token = secrets.token_urlsafe(32)
     data = code.encode()
     sealed = xor(data, key_stream(token, len(data))).hex()
@@ -66,7 +63,14 @@ def keep(session: SessionLike, ticket: Ticket, code: str, *, now: datetime) -> s
 
 
 def take(session: SessionLike, token: str, *, now: datetime) -> Confirmation | None:
-    """Return the reference and code kept under the token, once; None when gone or too old."""
+    """Return the reference and code kept under the token, once; None when gone or too old.
+
+    Those never shown in time are swept out here, not in `keep`: a submission holds SQLite's
+    write lock while it keeps its row, and this page's transaction writes anyway.
+    """
+    session.execute(
+        sa.delete(PendingConfirmation).where(PendingConfirmation.created_at < now - SHOW_WITHIN)
+    )
     # DELETE ... RETURNING: of two requests with the same token, only one gets the row.
     taken = session.execute(
         sa.delete(PendingConfirmation)

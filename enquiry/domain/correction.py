@@ -19,7 +19,7 @@ from enquiry.domain import clock, composer, letters
 from enquiry.domain.handling import HandlingError
 from enquiry.domain.policy import Policy
 from enquiry.domain.steps import audit_detail, mail_citizen, required_text, thread_event, transition
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.mail import outbound
 from enquiry.models import (
     Channel,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
+import functools
 import secrets
 from datetime import datetime
+from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry.models import SessionLike, UsedFormToken
@@ -69,14 +72,19 @@ def check(token: str, *, secret: str, now: datetime, min_seconds: int, max_secon
 
 def spend(session: SessionLike, nonce: str, now: datetime) -> None:
     """Mark a nonce used, atomically; raise REPLAYED when it already was."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(UsedFormToken)
-        .values(nonce=nonce, used_at=now)
-        .on_conflict_do_nothing(index_elements=["nonce"])
-        .returning(UsedFormToken.nonce)
-    )
+    statement = _spend_statement(session.get_bind().dialect.name)
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-    if session.execute(statement).scalar_one_or_none() is None:
+    if session.execute(statement, {"nonce": nonce, "used_at": now}).scalar_one_or_none() is None:
         raise FormTokenError(TokenProblem.REPLAYED)
+
+
+@functools.cache  # built once per dialect: it runs under SQLite's write lock
+def _spend_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, UsedFormToken.__table__)
+    return (
+        insert(table)
+        .values(nonce=bindparam("nonce"), used_at=bindparam("used_at"))
+        .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(table.c.nonce)
+    )

@@ -15,7 +15,7 @@ from enquiry.audit.content import message_detail
 from enquiry.domain import clock, letters, merged_answers, satisfaction
 from enquiry.domain.policy import Policy
 from enquiry.domain.steps import audit_detail, mail_citizen, required_text, thread_event, transition
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.mail import outbound
 from enquiry.models import (
     Channel,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.mail import outbound
 from enquiry.models import (
     Attachment,

@@ -42,6 +42,7 @@ DEPARTMENT_ACTIONS = {
 FOLLOW_UP_ACTION = "ticket.citizen_follow_up"
 NOTE_ACTION = "ticket.note"
 ACTIONS = frozenset({*DEPARTMENT_ACTIONS, FOLLOW_UP_ACTION, NOTE_ACTION})
+_PREPARED = "enquiry.prepared_department"  # session.info: (department id, members, modes)
 
 
 def mode_of(session: SessionLike, user_id: int) -> NotifyMode:
@@ -54,6 +55,9 @@ def modes_of(session: SessionLike, user_ids: list[int]) -> dict[int, NotifyMode]
     """Return `mode_of` for each of the colleagues, in one query."""
     if not user_ids:
         return {}
+    prepared = session.info.get(_PREPARED)
+    if prepared is not None and all(user_id in prepared[2] for user_id in user_ids):
+        return {user_id: prepared[2][user_id] for user_id in user_ids}
     rows = session.execute(
         sa.select(NotificationSetting.user_id, NotificationSetting.mode).where(
             NotificationSetting.user_id.in_(user_ids)
@@ -83,8 +87,22 @@ class Colleague(Protocol):
     def is_active(self) -> bool: ...
 
 
+def prepare_department(session: SessionLike, department_id: int) -> None:
+    """Read who would hear of a new ticket in the department, before a write takes the lock.
+
+    On SQLite the transaction's first write holds the database's write lock until the commit:
+    a submission reads its department's colleagues and their mail settings before it, and the
+    notifications written under the lock use what was read here (until the transaction ends).
+    """
+    members = department_members(session, department_id)
+    session.info[_PREPARED] = (department_id, members, modes_of(session, [m.id for m in members]))
+
+
 def department_members(session: SessionLike, department_id: int) -> list[Colleague]:
     """Return the active colleagues of a department (as rows: id, is_active)."""
+    prepared = session.info.get(_PREPARED)
+    if prepared is not None and prepared[0] == department_id:
+        return list(prepared[1])
     query = sa.select(User.id, User.is_active).where(
         User.is_active.is_(True), User.department_id == department_id
     )
@@ -218,7 +236,14 @@ def _notify_for_audit_events(session: Session, _context: Any) -> None:
         session.connection().execute(sa.insert(Notification), rows)
 
 
+def _forget_prepared(session: Session, *_args: Any) -> None:
+    session.info.pop(_PREPARED, None)
+
+
 def listen(session: scoped_session[Any]) -> None:
     """Write notifications for audit events flushed through this session (once)."""
     if not event.contains(session, "after_flush", _notify_for_audit_events):
         event.listen(session, "after_flush", _notify_for_audit_events)
+    for name in ("after_commit", "after_rollback", "after_soft_rollback"):
+        if not event.contains(session, name, _forget_prepared):
+            event.listen(session, name, _forget_prepared)

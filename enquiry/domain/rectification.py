@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from enquiry import audit
 from enquiry.domain.policy import Policy
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.models import MessageKind, Role, SatisfactionRating, SessionLike, User
 from enquiry.models.tickets import FOLLOW_UP_BY_MAX, POOR_RATINGS
 from enquiry.rules import deadlines

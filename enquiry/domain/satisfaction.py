@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from enquiry import audit
 from enquiry.domain import clock, rectification
 from enquiry.domain.policy import Policy
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.mail import outbound
 from enquiry.models import (
     Department,

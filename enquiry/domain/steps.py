@@ -11,7 +11,7 @@ from typing import Any
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.mail import outbound
 from enquiry.models import Message, MessageKind, SessionLike, Status, Ticket
 from enquiry.rules import workflow

@@ -9,15 +9,15 @@ from datetime import date, datetime
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
-from enquiry.domain import clock, letters, receipt, references, routing
+from enquiry.domain import clock, letters, notifications, receipt, references, routing
 from enquiry.domain.admin import install
-from enquiry.domain.blobs import store_blob
 from enquiry.domain.policy import Policy
+from enquiry.domain.routing import RoutingDecision
+from enquiry.domain.thread import add_message, attach_uploads, new_message
 from enquiry.mail import outbound
 from enquiry.mail.parse.quotes import fold_for_display
 from enquiry.models import (
     ApplicantType,
-    Attachment,
     Channel,
     DeliveryForm,
     Kind,
@@ -26,13 +26,13 @@ from enquiry.models import (
     SessionLike,
     Status,
     Ticket,
-    User,
 )
 from enquiry.rules import clock as clock_rules
 from enquiry.rules import deadlines, follow_up, workflow
 from enquiry.rules.references import generate_access_code, hash_code
 from enquiry.rules.routing import Facts
 from enquiry.rules.uploads import Upload
+from enquiry.search import tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -91,23 +91,10 @@ def open_ticket(
     received_on = receipt.receipt_date(enquiry.channel, enquiry.received_on, policy, now)
     days = clock_rules.answer_days(enquiry.kind, received_on, policy.deadline_days)
     due = deadlines.due_date(received_on, days, policy.calendar)
-    facts = Facts(
-        kind=enquiry.kind,
-        report_section_id=enquiry.report_section_id,
-        text=f"{enquiry.subject}\n{enquiry.body}",
-        sender_email=enquiry.citizen_email,
-    )
-    try:
-        decision = routing.route(session, facts)
-    except routing.NoDefaultDepartmentError:
-        # A fresh install: open the routing office rather than refuse (or quarantine) enquiries.
-        office = policy.routing_office
-        install.ensure_routing_office(session, office, actor=audit.Actor.system(), now=now)
-        decision = routing.route(session, facts)
+    decision = _route(session, enquiry, policy, now)
     code = generate_access_code()
     year = now.astimezone(deadlines.BEIJING).year
     ticket = Ticket(
-        reference=references.next_reference(session, policy.reference_prefix, year),
         kind=enquiry.kind,
         status=Status.RECEIVED,
         channel=enquiry.channel,
@@ -131,20 +118,24 @@ def open_ticket(
         created_at=now,
         updated_at=now,
     )
-    session.add(ticket)
-    # No flush here: add_message flushes the ticket with its first message, so the search
-    # document is written once, not once without the message and again with it.
-    message = add_message(
-        session,
+    message = new_message(
         ticket,
         MessageKind.CITIZEN,
         enquiry.body,
-        enquiry.attachments,
         enquiry.channel,
         now,
         email_message_id=enquiry.email_message_id,
         inbound_email_id=enquiry.inbound_email_id,
     )
+    # Everything above only reads. On SQLite the reference counter's write takes the database's
+    # write lock until the commit, so what the writes need is prepared first: the search
+    # document's tokens and who hears of the new ticket.
+    tokenizer.prepare(enquiry.subject, enquiry.citizen_name, enquiry.info_description or "")
+    tokenizer.prepare(enquiry.body)
+    notifications.prepare_department(session, decision.department.id)
+    ticket.reference = references.next_reference(session, policy.reference_prefix, year)
+    session.add(ticket)  # its first message with it
+    attach_uploads(session, message, enquiry.attachments, now)
     audit.record(
         session,
         action="ticket.opened",
@@ -159,7 +150,7 @@ def open_ticket(
             "department": decision.department.code,
             "routing_rule": decision.rule_id,
             "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
-            **message_detail(session, message),
+            **message_detail(session, message),  # its flush writes the ticket and the message
         },
     )
     if acknowledge:
@@ -180,6 +171,24 @@ def open_ticket(
             due_on=ticket.due_on,
         )
     return Opened(ticket=ticket, access_code=code)
+
+
+def _route(
+    session: SessionLike, enquiry: NewEnquiry, policy: Policy, now: datetime
+) -> RoutingDecision:
+    facts = Facts(
+        kind=enquiry.kind,
+        report_section_id=enquiry.report_section_id,
+        text=f"{enquiry.subject}\n{enquiry.body}",
+        sender_email=enquiry.citizen_email,
+    )
+    try:
+        return routing.route(session, facts)
+    except routing.NoDefaultDepartmentError:
+        # A fresh install: open the routing office rather than refuse (or quarantine) enquiries.
+        office = policy.routing_office
+        install.ensure_routing_office(session, office, actor=audit.Actor.system(), now=now)
+        return routing.route(session, facts)
 
 
 def add_citizen_follow_up(
@@ -247,46 +256,3 @@ def add_citizen_follow_up(
 def _asks_something_new(body: str, channel: Channel) -> bool:
     new_text, _quoted = fold_for_display(body, is_email=channel is Channel.EMAIL)
     return follow_up.asks_something_new(new_text)
-
-
-def add_message(
-    session: SessionLike,
-    ticket: Ticket,
-    kind: MessageKind,
-    body: str,
-    uploads: Sequence[Upload],
-    channel: Channel | None,
-    now: datetime,
-    *,
-    author: User | None = None,
-    email_message_id: str | None = None,
-    inbound_email_id: int | None = None,
-    flag_reason: str | None = None,
-) -> Message:
-    """Add a message with its attachments (stored once, by content) to a ticket's thread."""
-    message = Message(
-        ticket=ticket,
-        kind=kind,
-        channel=channel,
-        body=body,
-        created_at=now,
-        author=author,
-        email_message_id=email_message_id,
-        inbound_email_id=inbound_email_id,
-        is_flagged=flag_reason is not None,
-        flag_reason=flag_reason,
-        attachments=[],  # set, even empty: the audit's hashes of the files need no query
-    )
-    session.add(message)
-    for upload in uploads:
-        digest = store_blob(session, upload.data, now)  # its autoflush writes the message too
-        message.attachments.append(
-            Attachment(
-                blob_sha256=digest,
-                filename=upload.filename,
-                content_type=upload.content_type,
-                size=len(upload.data),
-            )
-        )
-    session.flush()
-    return message

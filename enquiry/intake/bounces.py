@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from enquiry import audit
 from enquiry.audit.content import outbound_sha256
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.intake.actions import Decision, ticket_by_id
 from enquiry.mail.parse.bounces import STATUS_TYPES, smtp_status_line
 from enquiry.mail.parse.charsets import decode_unlabelled

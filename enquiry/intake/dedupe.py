@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, select
 
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.mail.parse.inbound import ParsedMail
 from enquiry.models import InboundEmail, InboundOutcome, MessageKind, SessionLike, Ticket
 

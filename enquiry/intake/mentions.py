@@ -11,7 +11,7 @@ from datetime import datetime
 
 from enquiry import audit
 from enquiry.domain.policy import Policy
-from enquiry.domain.tickets import add_message
+from enquiry.domain.thread import add_message
 from enquiry.intake.actions import Decision, open_from_mail
 from enquiry.intake.threading import ThreadMatch
 from enquiry.mail.parse.headers import address_key

@@ -18,6 +18,7 @@ Rules, applied to NFKC-normalised, case-folded text:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -70,7 +71,22 @@ def document_tokens(text: str) -> list[str]:
     (they match any ticket with that character). Prefix queries on bigrams would avoid the
     unigrams but miss a character that ends a run, and need a prefix index on SQLite.
     """
-    return [piece[0] for piece in _pieces(normalize(text), unigrams=True)]
+    return list(_document_tokens(text))
+
+
+@functools.lru_cache(maxsize=8)  # a ticket's few texts, between `prepare` and its flush
+def _document_tokens(text: str) -> tuple[str, ...]:
+    return tuple(piece[0] for piece in _pieces(normalize(text), unigrams=True))
+
+
+def prepare(*texts: str) -> None:
+    """Tokenize texts a document is about to be made of, before a write takes SQLite's lock.
+
+    The few texts tokenized last are kept, so the flush that writes the document (under the
+    lock) finds them done.
+    """
+    for text in texts:
+        _document_tokens(text)
 
 
 def query_tokens(query: str) -> list[str]:

@@ -102,9 +102,13 @@ def test_a_confirmation_not_shown_in_time_is_dropped(
         ticket = db.session.get(Ticket, made.id)
         assert ticket is not None
         confirmations.keep(db.session, ticket, "AAAA-BBBB-CCCC-DDDD-EEEE", now=NOW)
+        kept = confirmations.keep(db.session, ticket, "FFFF-GGGG-HHHH-JJJJ-KKKK", now=later)
+        confirmations.keep(db.session, ticket, "LLLL-MMMM-NNNN-PPPP-QQQQ", now=later)
         db.session.commit()
-        # Keeping a new one sweeps out those too old to be shown.
-        confirmations.keep(db.session, ticket, "FFFF-GGGG-HHHH-JJJJ-KKKK", now=later)
+    assert len(pending_rows(app)) == 3  # keeping sweeps nothing: it runs under the write lock
+    with app.app_context():
+        # Showing one sweeps out those too old to be shown, and leaves the others.
+        assert confirmations.take(db.session, kept, now=later) is not None
         db.session.commit()
     assert len(pending_rows(app)) == 1
 
