@@ -246,6 +246,7 @@ def queue_mail(
         attachment_id=issued.attachment.id if issued else None,
     )
     if job is not None:
+        session.flush()
         job.outbound_email_id = email.id
     return issued
 

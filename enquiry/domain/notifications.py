@@ -94,8 +94,15 @@ def prepare_department(session: SessionLike, department_id: int) -> None:
     a submission reads its department's colleagues and their mail settings before it, and the
     notifications written under the lock use what was read here (until the transaction ends).
     """
-    members = department_members(session, department_id)
-    session.info[_PREPARED] = (department_id, members, modes_of(session, [m.id for m in members]))
+    query = (
+        sa.select(User.id, User.is_active, NotificationSetting.mode)
+        .outerjoin(NotificationSetting, NotificationSetting.user_id == User.id)
+        .where(User.is_active.is_(True), User.department_id == department_id)
+        .order_by(User.id)
+    )
+    members = list(session.execute(query))
+    modes = {row.id: row.mode or NotifyMode.EACH for row in members}
+    session.info[_PREPARED] = (department_id, members, modes)
 
 
 def department_members(session: SessionLike, department_id: int) -> list[Colleague]:

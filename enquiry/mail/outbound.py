@@ -126,7 +126,10 @@ def queue(
     in_reply_to: str | None = None,
     attachment_id: int | None = None,
 ) -> OutboundEmail:
-    """Render a message for the ticket's citizen and add it to the outbox (with a file)."""
+    """Render a message for the ticket's citizen and add it to the outbox (with a file).
+
+    Added, not flushed: the transaction's next flush writes it with the rest.
+    """
     full_context = {
         "ticket": ticket,
         "marker": BODY_MARKER.format(reference=ticket.reference),
@@ -154,7 +157,6 @@ def queue(
         created_at=now,
     )
     session.add(email)
-    session.flush()
     return email
 
 
