@@ -71,12 +71,13 @@ def document_tokens(text: str) -> list[str]:
     (they match any ticket with that character). Prefix queries on bigrams would avoid the
     unigrams but miss a character that ends a run, and need a prefix index on SQLite.
     """
-    return list(_document_tokens(text))
+    return [piece[0] for piece in _pieces(normalize(text), unigrams=True)]
 
 
 @functools.lru_cache(maxsize=8)  # a ticket's few texts, between `prepare` and its flush
-def _document_tokens(text: str) -> tuple[str, ...]:
-    return tuple(piece[0] for piece in _pieces(normalize(text), unigrams=True))
+def _document_text(text: str) -> str:
+    """`document_tokens`, space-joined (one string: a few hundred kB at most, kept or not)."""
+    return " ".join(document_tokens(text))
 
 
 def prepare(*texts: str) -> None:
@@ -86,7 +87,7 @@ def prepare(*texts: str) -> None:
     lock) finds them done.
     """
     for text in texts:
-        _document_tokens(text)
+        _document_text(text)
 
 
 def query_tokens(query: str) -> list[str]:
@@ -99,9 +100,13 @@ def document_for(
     reference: str, subject: str, citizen_name: str, message_bodies: Iterable[str]
 ) -> str:
     """Return the space-joined tokens to index for a ticket, cut at MAX_DOCUMENT_BYTES."""
+    texts = (reference, subject, citizen_name, *message_bodies)
+    whole = " ".join(part for part in map(_document_text, texts) if part)
+    if len(whole.encode()) < MAX_DOCUMENT_BYTES:  # (as counted below: each token and a space)
+        return whole
     kept: list[str] = []
     size = 0
-    for text in (reference, subject, citizen_name, *message_bodies):
+    for text in texts:
         for token in document_tokens(text):
             size += len(token.encode()) + 1
             if size > MAX_DOCUMENT_BYTES:

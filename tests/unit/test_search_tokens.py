@@ -149,6 +149,35 @@ def test_document_for_stays_under_the_size_limit() -> None:
     assert document.startswith("wlmq2026000001 ")
 
 
+@given(
+    st.lists(st.text(alphabet="煤改气补贴 abc12-", max_size=40), max_size=4),
+    st.integers(min_value=0, max_value=3),
+)
+def test_document_for_is_every_token_in_order_cut_before_the_limit(
+    bodies: list[str], empty_parts: int
+) -> None:
+    """The whole document at once, or token by token to the last that fits: the same text."""
+    subject, name = "" if empty_parts & 1 else "煤改气", "" if empty_parts & 2 else "王"
+    parts = ["WLMQ-2026-000001", subject, name]
+    expected, size = [], 0
+    for text in [*parts, *bodies]:
+        for token in document_tokens(text):
+            size += len(token.encode()) + 1
+            if size > MAX_DOCUMENT_BYTES:
+                break
+            expected.append(token)
+    assert document_for(*parts, bodies) == " ".join(expected)
+
+
+def test_a_document_one_byte_over_the_limit_loses_its_last_token() -> None:
+    body = "a" * 50  # one token of 50 bytes
+    count = MAX_DOCUMENT_BYTES // 51  # each token counts with its space
+    fits = document_for("", "", "", [body] * count)
+    assert len(fits.encode()) == count * 51 - 1 < MAX_DOCUMENT_BYTES
+    over = document_for("", "", "", [body] * (count + 1))
+    assert over == fits  # the next token would pass the limit: left out
+
+
 def test_snippet_marks_whole_matched_phrases() -> None:
     body = "报告提到发布了《煤改气》专题栏目。\n请问居民煤改气的补贴标准在哪里可以查到？"
     segments = snippet(["没有关系", body], query_tokens("煤改气"))
