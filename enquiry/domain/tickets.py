@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
-from enquiry.domain import clock, letters, notifications, receipt, references, routing
+from enquiry.domain import clock, letters, new_rows, notifications, receipt, references, routing
 from enquiry.domain.admin import install
 from enquiry.domain.policy import Policy
 from enquiry.domain.routing import RoutingDecision
@@ -134,7 +134,7 @@ def open_ticket(
     tokenizer.prepare(enquiry.body)
     notifications.prepare_department(session, decision.department.id)
     ticket.reference = references.next_reference(session, policy.reference_prefix, year)
-    session.add(ticket)  # its first message with it
+    new_rows.insert(session, ticket, message)
     attach_uploads(session, message, enquiry.attachments, now)
     audit.record(
         session,
@@ -150,7 +150,7 @@ def open_ticket(
             "department": decision.department.code,
             "routing_rule": decision.rule_id,
             "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
-            **message_detail(session, message),  # its flush writes the ticket and the message
+            **message_detail(session, message),
         },
     )
     if acknowledge:

@@ -55,6 +55,11 @@ def refresh(connection: sa.Connection, ticket_ids: Collection[int]) -> int:
     return _write(connection, rows)
 
 
+def write_new(connection: sa.Connection, ticket: Ticket, messages: list[Message]) -> None:
+    """Write the document of a ticket inserted without a flush (with its messages, as objects)."""
+    _write(connection, [_row(ticket, _indexed_bodies(messages))])
+
+
 def _row(ticket: Any, bodies: list[str]) -> dict[str, Any]:
     """The search document row of a ticket (a row or a Ticket) with its indexed bodies."""
     return {
