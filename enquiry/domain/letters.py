@@ -30,6 +30,7 @@ from enquiry.models import (
     LetterJob,
     Message,
     MessageKind,
+    OutboundEmail,
     SessionLike,
     Ticket,
 )
@@ -178,14 +179,28 @@ def render_later(
     actor: audit.Actor,
     now: datetime,
     **details: Any,
-) -> tuple[Letter, LetterJob]:
-    """Put the letter's text in the thread now and leave its PDF to the worker (letter_jobs)."""
+) -> tuple[Letter, Message]:
+    """Put the letter's text in the thread now; `leave_pdf` leaves its PDF to the worker."""
     letter = compose_letter(ticket, kind, policy, now, details)
-    message = _letter_message(session, ticket, letter, actor, now)
-    session.flush()
+    return letter, _letter_message(session, ticket, letter, actor, now)
+
+
+def leave_pdf(
+    session: SessionLike,
+    message: Message,
+    email: OutboundEmail,
+    kind: str,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    details: dict[str, Any],
+) -> LetterJob:
+    """The worker's job: render the letter's PDF onto its message, then let the mail go."""
+    session.flush()  # one flush for the message and the mail: the job holds both ids
     job = LetterJob(
-        ticket_id=ticket.id,
+        ticket_id=message.ticket_id,
         message_id=message.id,
+        outbound_email_id=email.id,
         kind=kind,
         details={key: _plain(value) for key, value in details.items() if value is not None},
         actor_label=actor.label,
@@ -193,7 +208,7 @@ def render_later(
         created_at=now,
     )
     session.add(job)
-    return letter, job
+    return job
 
 
 def _plain(value: object) -> object:
@@ -224,10 +239,10 @@ def queue_mail(
 
     `later`: the PDF is the worker's to render (`letter_jobs`); the mail waits for it.
     """
-    issued = job = None
+    issued = waiting = None
     if letter is not None and wanted(ticket, policy):
         if later:
-            text, job = render_later(
+            text, waiting = render_later(
                 session, ticket, letter, policy=policy, actor=actor, now=now, **details
             )
             context = {**context, "letter": text}
@@ -245,9 +260,8 @@ def queue_mail(
         in_reply_to=in_reply_to,
         attachment_id=issued.attachment.id if issued else None,
     )
-    if job is not None:
-        session.flush()
-        job.outbound_email_id = email.id
+    if waiting is not None and letter is not None:
+        leave_pdf(session, waiting, email, letter, actor=actor, now=now, details=details)
     return issued
 
 

@@ -8,10 +8,11 @@ notifications into outbox rows (enquiry.domain.notify_mail), one each or an hour
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -94,15 +95,21 @@ def prepare_department(session: SessionLike, department_id: int) -> None:
     a submission reads its department's colleagues and their mail settings before it, and the
     notifications written under the lock use what was read here (until the transaction ends).
     """
-    query = (
-        sa.select(User.id, User.is_active, NotificationSetting.mode)
-        .outerjoin(NotificationSetting, NotificationSetting.user_id == User.id)
-        .where(User.is_active.is_(True), User.department_id == department_id)
-        .order_by(User.id)
-    )
-    members = list(session.execute(query))
+    members = list(session.execute(_members_and_modes(), {"department_id": department_id}))
     modes = {row.id: row.mode or NotifyMode.EACH for row in members}
     session.info[_PREPARED] = (department_id, members, modes)
+
+
+@functools.cache  # built once (Core, on the tables): it runs on every submission
+def _members_and_modes() -> sa.Select[Any]:
+    users = cast(sa.Table, User.__table__)
+    settings = cast(sa.Table, NotificationSetting.__table__)
+    return (
+        sa.select(users.c.id, users.c.is_active, settings.c.mode)
+        .select_from(users.outerjoin(settings, settings.c.user_id == users.c.id))
+        .where(users.c.is_active.is_(True), users.c.department_id == sa.bindparam("department_id"))
+        .order_by(users.c.id)
+    )
 
 
 def department_members(session: SessionLike, department_id: int) -> list[Colleague]:
