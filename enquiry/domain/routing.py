@@ -3,7 +3,9 @@ default department (the e-government office). The matching itself is `enquiry.ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import select
 
@@ -18,24 +20,31 @@ class NoDefaultDepartmentError(RuntimeError):
 
 @dataclass(frozen=True)
 class RoutingDecision:
-    department: Department
+    """The department (its id and code: nothing to load) and the rule that chose it, if any."""
+
+    department_id: int
+    department_code: str
     rule_id: int | None
 
 
 def route(session: SessionLike, facts: Facts | None = None) -> RoutingDecision:
     """Return the department a new ticket goes to, and the rule that decided it."""
+    codes = reference_cache.cached(session, "department_codes", department_codes)
     if facts is not None:
         rules = reference_cache.cached(session, "routing_rules", active_rules)
         rule = first_match(rules, facts)
         if rule is not None:
-            department = session.get(Department, rule.department_id)
-            assert department is not None
-            return RoutingDecision(department=department, rule_id=rule.id)
+            return RoutingDecision(rule.department_id, codes[rule.department_id], rule.id)
     default_id = reference_cache.cached(session, "default_department", default_department_id)
-    default = session.get(Department, default_id) if default_id is not None else None
-    if default is None:
+    if default_id is None:
         raise NoDefaultDepartmentError("no active default department")
-    return RoutingDecision(department=default, rule_id=None)
+    return RoutingDecision(default_id, codes[default_id], None)
+
+
+def department_codes(session: SessionLike) -> Mapping[int, str]:
+    """Every department's code by id (read-only: one copy is shared while it is current)."""
+    rows = session.execute(select(Department.id, Department.code))
+    return MappingProxyType({row.id: row.code for row in rows})
 
 
 def active_rules(session: SessionLike) -> tuple[RuleView, ...]:

@@ -98,7 +98,7 @@ def open_ticket(
         kind=enquiry.kind,
         status=Status.RECEIVED,
         channel=enquiry.channel,
-        department=decision.department,
+        department_id=decision.department_id,
         subject=enquiry.subject,
         citizen_name=enquiry.citizen_name,
         citizen_email=enquiry.citizen_email,
@@ -132,7 +132,7 @@ def open_ticket(
     # document's tokens and who hears of the new ticket.
     tokenizer.prepare(enquiry.subject, enquiry.citizen_name, enquiry.info_description or "")
     tokenizer.prepare(enquiry.body)
-    notifications.prepare_department(session, decision.department.id)
+    notifications.prepare_department(session, decision.department_id)
     ticket.reference = references.next_reference(session, policy.reference_prefix, year)
     new_rows.insert(session, ticket, message)
     attach_uploads(session, message, enquiry.attachments, now)
@@ -147,7 +147,7 @@ def open_ticket(
             "kind": ticket.kind.value,
             "channel": ticket.channel.value,
             "received_on": ticket.received_on.isoformat(),
-            "department": decision.department.code,
+            "department": decision.department_code,
             "routing_rule": decision.rule_id,
             "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
             **message_detail(session, message),

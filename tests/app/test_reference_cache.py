@@ -20,7 +20,7 @@ ABOUT_BUSES = Facts(kind=Kind.QUESTION, text="公交线路")
 
 def routed_code(app: Flask) -> str:
     with app.app_context():
-        return routing.route(db.session, ABOUT_BUSES).department.code
+        return routing.route(db.session, ABOUT_BUSES).department_code
 
 
 def test_a_new_rule_routes_at_once_here_and_in_another_process(

@@ -14,7 +14,7 @@ from enquiry.domain import admin, routing
 from enquiry.domain.queries import admin as admin_queries
 from enquiry.extensions import db
 from enquiry.labels import KIND_LABELS
-from enquiry.models import Kind, Role, RoutingRule, utcnow
+from enquiry.models import Department, Kind, Role, RoutingRule, utcnow
 from enquiry.rules.routing import Facts, matches, parse_keywords, rule_view
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.admin.forms import (
@@ -193,6 +193,7 @@ def test_form() -> RuleTestForm:
 def trial_outcome(facts: Facts) -> dict[str, Any]:
     """Return the rule and department a ticket with these facts would get, and other matches."""
     decision = routing.route(db.session, facts)
+    department = db.session.get(Department, decision.department_id)
     locale = current_locale()
     rules = admin_queries.rules_in_order(db.session)
     chosen = next((rule for rule in rules if rule.id == decision.rule_id), None)
@@ -203,7 +204,7 @@ def trial_outcome(facts: Facts) -> dict[str, Any]:
     ]
     return {
         "rule": rule_row(chosen, 0, locale) if chosen else None,
-        "department": decision.department.name_for(locale),
+        "department": department.name_for(locale) if department is not None else "",
         "others": others,
     }
 
