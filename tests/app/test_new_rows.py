@@ -1,0 +1,72 @@
+"""A new ticket written with Core inserts (domain/new_rows.py) is as if the ORM had flushed it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from enquiry import audit
+from enquiry.domain import handling
+from enquiry.extensions import db
+from enquiry.models import Message, MessageKind, SearchDocument, Status, Ticket
+from enquiry.search import tokenizer
+from tests.app.test_handling import NOW, new_ticket, staff
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+def test_the_new_ticket_is_in_the_session_as_stored_with_nothing_pending(
+    app: Flask, ctx: None
+) -> None:
+    ticket = new_ticket(app)
+    session = db.session
+    assert ticket in session and ticket not in session.new and ticket not in session.dirty
+    first = ticket.messages[0]
+    assert first in session and first not in session.new and first.ticket_id == ticket.id
+    # Defaults the constructor left out are set on the object as they were written.
+    assert ticket.extension_days == 0 and ticket.assignee_id is None
+    assert ticket.department.code == "egov"  # loaded on first use, from the id routing chose
+    session.commit()
+    session.expire_all()
+    stored = session.get(Ticket, ticket.id)
+    assert stored is not None
+    assert (stored.reference, stored.status, stored.extension_days) == (
+        ticket.reference,
+        Status.RECEIVED,
+        0,
+    )
+    assert [(m.kind, m.body) for m in stored.messages] == [
+        (MessageKind.CITIZEN, "试点小区有哪些？")
+    ]
+    document = session.scalar(
+        sa.select(SearchDocument.document).where(SearchDocument.ticket_id == ticket.id)
+    )
+    assert document is not None
+    assert set(tokenizer.document_tokens("试点小区有哪些")) <= set(document.split())
+
+
+def test_later_changes_to_the_new_ticket_are_flushed_like_any_other(app: Flask, ctx: None) -> None:
+    ticket = new_ticket(app)
+    handling.add_note(
+        db.session, ticket, "先核实补贴标准", actor=audit.Actor.staff(staff()), now=NOW
+    )
+    ticket.subject = "关于垃圾分类试点"
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Ticket, ticket.id)
+    assert stored is not None and stored.subject == "关于垃圾分类试点"
+    bodies = db.session.scalars(
+        sa.select(Message.body).where(Message.ticket_id == ticket.id).order_by(Message.id)
+    ).all()
+    assert bodies == ["试点小区有哪些？", "先核实补贴标准"]
+    document = db.session.scalar(
+        sa.select(SearchDocument.document).where(SearchDocument.ticket_id == ticket.id)
+    )
+    assert document is not None and "试点" in document.split() and "补贴" in document.split()
