@@ -92,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
         f"| {len(writes)} | {median:.1f} | {p95:.1f} | {max(writes, default=0):.1f} "
         f"| ≤ 5 ms: {verdict} |"
     )
+    if len(clock.spans) == args.submissions:  # one committing transaction per submission
+        print("\n| kind | submissions | median ms | p95 ms |\n|---|---|---|---|")
+        for offset, kind in enumerate(KINDS):
+            mine = sorted(clock.spans[number] for number in range(offset, args.submissions, 4))
+            if mine:
+                kind_p95 = mine[max(int(len(mine) * 0.95) - 1, 0)]
+                print(f"| {kind} | {len(mine)} | {statistics.median(mine):.1f} | {kind_p95:.1f} |")
     print("\nThe statement that took the lock:")
     for statement, count in clock.first_writes.most_common():
         print(f"  {count:5d}  {statement} …")
