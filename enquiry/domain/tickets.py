@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from enquiry import audit
 from enquiry.audit.content import message_detail
-from enquiry.domain import clock, letters, new_rows, notifications, receipt, references, routing
+from enquiry.domain import clock, letters, notifications, receipt, references, routing
 from enquiry.domain.admin import install
 from enquiry.domain.policy import Policy
 from enquiry.domain.routing import RoutingDecision
@@ -26,13 +26,14 @@ from enquiry.models import (
     SessionLike,
     Status,
     Ticket,
+    rows,
 )
 from enquiry.rules import clock as clock_rules
 from enquiry.rules import deadlines, follow_up, workflow
 from enquiry.rules.references import generate_access_code, hash_code
 from enquiry.rules.routing import Facts
 from enquiry.rules.uploads import Upload
-from enquiry.search import tokenizer
+from enquiry.search import documents, tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,9 @@ def open_ticket(
     tokenizer.prepare(enquiry.body)
     notifications.prepare_department(session, decision.department_id)
     ticket.reference = references.next_reference(session, policy.reference_prefix, year)
-    new_rows.insert(session, ticket, message)
+    # One INSERT each, as if flushed (models/rows.py), and the document the flush would write.
+    rows.insert_now(session, ticket, message)
+    documents.write_new(session.connection(), ticket, [message])
     attach_uploads(session, message, enquiry.attachments, now)
     audit.record(
         session,

@@ -23,6 +23,7 @@ from enquiry.models import (
     OutboxStatus,
     SessionLike,
     Ticket,
+    rows,
 )
 
 SUBJECT_MAX = 200
@@ -126,10 +127,7 @@ def queue(
     in_reply_to: str | None = None,
     attachment_id: int | None = None,
 ) -> OutboundEmail:
-    """Render a message for the ticket's citizen and add it to the outbox (with a file).
-
-    Added, not flushed: the transaction's next flush writes it with the rest.
-    """
+    """Render a message for the ticket's citizen and write it to the outbox (with a file)."""
     full_context = {
         "ticket": ticket,
         "marker": BODY_MARKER.format(reference=ticket.reference),
@@ -156,7 +154,7 @@ def queue(
         next_attempt_at=now,
         created_at=now,
     )
-    session.add(email)
+    rows.insert_now(session, email)  # one INSERT, no flush of what else is pending
     return email
 
 

@@ -1,4 +1,4 @@
-"""A new ticket written with Core inserts (domain/new_rows.py) is as if the ORM had flushed it."""
+"""A new ticket written with Core inserts (models/rows.py) is as if the ORM had flushed it."""
 
 from __future__ import annotations
 

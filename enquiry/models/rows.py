@@ -1,0 +1,66 @@
+"""New rows written now, each with one Core INSERT, and kept in the session as if flushed.
+
+The unit of work's flush costs several times the statement it runs, and on SQLite a submission
+holds the database's write lock through all of it. `insert_now` writes transient objects built
+as usual: every column as set, a many-to-one object's key, and the column defaults the
+constructor left out (set on the object too). The objects then join the session as persistent,
+with nothing pending, so the rest of the transaction uses them as before. Flush listeners do
+not see them: callers write what a listener would have (the search document, for a ticket).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
+
+from enquiry.models.base import SessionLike
+
+
+def insert_now(session: SessionLike, *instances: Any) -> None:
+    """INSERT each transient object, in order (a later one may refer to an earlier one)."""
+    connection = session.connection()
+    for instance in instances:
+        mapper = sa.inspect(instance).mapper
+        row = connection.execute(_statement(mapper.class_), _values(instance)).one()
+        for column, value in zip(mapper.primary_key, row, strict=True):
+            setattr(instance, mapper.get_property_by_column(column).key, value)
+    for instance in instances:
+        make_transient_to_detached(instance)
+    for instance in instances:
+        session.add(instance)  # persistent; a no-op for one its parent's cascade added already
+
+
+@functools.cache  # built once per model
+def _statement(model: type[Any]) -> sa.Insert:
+    mapper = sa.inspect(model)
+    return sa.insert(mapper.local_table).returning(*mapper.primary_key)
+
+
+def _values(instance: Any) -> dict[str, Any]:
+    """Every column's value: as set, from a many-to-one object set, else its default (set too)."""
+    mapper = sa.inspect(instance).mapper
+    state = instance.__dict__
+    for relationship in mapper.relationships:
+        related = state.get(relationship.key)
+        if relationship.direction is sa.orm.MANYTOONE and related is not None:
+            for local, remote in relationship.local_remote_pairs:
+                key = mapper.get_property_by_column(local).key
+                setattr(instance, key, getattr(related, remote.key))
+    values = {}
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        if attribute.key not in state and not column.primary_key:
+            setattr(instance, attribute.key, _default(column))
+        if attribute.key in state:
+            values[column.key] = state[attribute.key]
+    return values
+
+
+def _default(column: sa.Column[Any]) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    return default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
