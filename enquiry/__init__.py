@@ -147,7 +147,7 @@ def _init_core_extensions(app: Flask) -> None:
 
     reference_cache.listen()  # admins' changes to rarely changing data bump its cache stamp
 
-    events.listen(db.session)  # public audit events become webhook deliveries, same transaction
+    events.listen()  # public audit events become webhook deliveries, same transaction
     from enquiry.domain import notifications
 
     notifications.listen(db.session)  # and colleagues' notifications, same transaction

@@ -16,11 +16,14 @@ from flask import current_app
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from enquiry.audit import hooks
 from enquiry.audit import keys as audit_keys
+from enquiry.audit.actor import Actor
 from enquiry.audit.content import content_mismatch, vouched_redaction
 from enquiry.audit.content import redaction_digest as content_digest
 from enquiry.audit.keys import KeyRing
-from enquiry.models import AuditChainHead, AuditEvent, SessionLike, Ticket, User
+from enquiry.models import AuditChainHead, AuditEvent, SessionLike, Ticket
+from enquiry.models.rows import insert_now
 
 logger = logging.getLogger(__name__)
 
@@ -30,27 +33,6 @@ GENESIS_HASH = "0" * 64
 HEAD_ATTEMPTS = 5
 ANCHOR_RE = re.compile(r"([0-9a-fA-F]{64}):([0-9]{1,18})")
 CONTENT_CHANGED = "content does not match its hash"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who caused a change: a staff user, the citizen, or the system."""
-
-    label: str
-    user: User | None = None
-    remote_addr: str | None = None
-
-    @classmethod
-    def citizen(cls, remote_addr: str | None = None) -> Actor:
-        return cls(label="citizen", remote_addr=remote_addr)
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls(label="system")
-
-    @classmethod
-    def staff(cls, user: User, remote_addr: str | None = None) -> Actor:
-        return cls(label=user.email, user=user, remote_addr=remote_addr)
 
 
 def canonical(fields: dict[str, Any]) -> str:
@@ -145,12 +127,14 @@ def record(
     ticket: Ticket | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an event to the chain (in the caller's transaction).
+    """Append an event to the chain (in the caller's transaction), then run the hooks.
 
     Appends run one at a time: the head row is locked (PostgreSQL) or swapped under SQLite's
     write lock, which this transaction then holds until it commits; a head that moved since it
-    was read is read again. UNIQUE(prev_hash) refuses a fork should anything slip past.
+    was read is read again. UNIQUE(prev_hash) refuses a fork should anything slip past. The
+    caller's pending changes are flushed first; the event itself is one Core INSERT.
     """
+    session.flush()  # the hooks (enquiry.audit.hooks) read what the caller changed
     keyring = audit_keys.signing_keyring()
     event = AuditEvent(
         ticket_id=ticket.id if ticket is not None else None,
@@ -169,8 +153,8 @@ def record(
             break
     else:
         raise ChainContentionError("the audit chain head kept moving")
-    session.add(event)
-    session.flush()
+    insert_now(session, event)
+    hooks.run(session, event)
     return event
 
 

@@ -2,10 +2,10 @@
 
 Every verb records an audit event (enquiry.audit) in its transaction. The audit actions that
 are public events (enquiry.rules.webhooks.AUDIT_ACTIONS: opened, replied, transferred, closed,
-rated, overdue) also become webhook deliveries: a flush listener, installed by `create_app`,
-writes one delivery row per enabled endpoint subscribed to the event, in the same flush as the
-audit event, so a change that is rolled back leaves no delivery and a committed one always has
-its deliveries.
+rated, overdue) also become webhook deliveries: an audit hook (enquiry.audit.hooks),
+registered at start-up, adds one delivery row per enabled endpoint subscribed to the event, in
+the event's transaction, so a change that is rolled back leaves no delivery and a committed one
+always has its deliveries.
 
 The payload names the ticket (reference, kind, status, department) and nothing about the
 citizen: no name, e-mail address, phone number or message text. A receiver that needs more asks
@@ -19,9 +19,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy import select
 
+from enquiry.audit import hooks
 from enquiry.domain import reference_cache
 from enquiry.models import (
     AuditEvent,
@@ -31,6 +31,7 @@ from enquiry.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from enquiry.models.rows import insert_now
 from enquiry.rules.webhooks import AUDIT_ACTIONS, PING
 
 
@@ -83,7 +84,7 @@ def queue(
     ticket: Ticket | None = None,
     change: dict[str, Any] | None = None,
 ) -> list[WebhookDelivery]:
-    """Write one delivery per enabled endpoint subscribed to the event (flush is the caller's)."""
+    """Write one delivery per enabled endpoint subscribed to the event, each with one INSERT."""
     subscribed = reference_cache.cached(session, "webhook_endpoints", enabled_endpoints)
     endpoint_ids = [endpoint_id for endpoint_id, events in subscribed if event_type in events]
     if not endpoint_ids:
@@ -102,7 +103,7 @@ def queue(
         )
         for endpoint_id in endpoint_ids
     ]
-    session.add_all(deliveries)
+    insert_now(session, *deliveries)
     return deliveries
 
 
@@ -124,27 +125,18 @@ def queue_ping(
     return delivery
 
 
-def _queue_for_audit_events(session: Session, _context: Any, _instances: Any) -> None:
-    """Before a flush: turn each new public audit event into webhook deliveries."""
-    new_events = [
-        item
-        for item in session.new
-        if isinstance(item, AuditEvent)
-        and item.action in AUDIT_ACTIONS
-        and item.ticket_id is not None
-    ]
-    if not new_events:
+def queue_for(session: SessionLike, audit_event: AuditEvent) -> None:
+    """An audit hook: turn a public audit event into webhook deliveries, written now."""
+    public = AUDIT_ACTIONS.get(audit_event.action)
+    if public is None or audit_event.ticket_id is None:
         return
     with session.no_autoflush:
-        for audit_event in new_events:
-            ticket = session.get(Ticket, audit_event.ticket_id)
-            if ticket is not None:
-                public = AUDIT_ACTIONS[audit_event.action]
-                when, change = audit_event.created_at, audit_event.detail
-                queue(session, public, now=when, ticket=ticket, change=change)
+        ticket = session.get(Ticket, audit_event.ticket_id)
+        if ticket is not None:
+            when, change = audit_event.created_at, audit_event.detail
+            queue(session, public, now=when, ticket=ticket, change=change)
 
 
-def listen(session: scoped_session[Any]) -> None:
-    """Queue webhook deliveries for audit events flushed through this session (once)."""
-    if not event.contains(session, "before_flush", _queue_for_audit_events):
-        event.listen(session, "before_flush", _queue_for_audit_events)
+def listen() -> None:
+    """Queue webhook deliveries for every public audit event recorded (once)."""
+    hooks.register(queue_for)

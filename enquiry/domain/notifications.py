@@ -1,9 +1,10 @@
 """Notifications for colleagues: new tickets, citizen follow-ups, transfers and @mentions.
 
-Like webhook deliveries (enquiry.domain.events), they are written by a flush listener from the
-audit events the verbs record, in the same flush, so no verb needs to know about them and a
-rolled-back change leaves none. Mail is not written here: a worker job turns pending
-notifications into outbox rows (enquiry.domain.notify_mail), one each or an hourly digest.
+Like webhook deliveries (enquiry.domain.events), they are written by an audit hook
+(enquiry.audit.hooks) from the events the verbs record, as each is recorded, so no verb needs
+to know about them and a rolled-back change leaves none. Mail is not written here: a worker job
+turns pending notifications into outbox rows (enquiry.domain.notify_mail), one each or an
+hourly digest.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
+from enquiry.audit import hooks
 from enquiry.models import (
     AuditEvent,
     Department,
@@ -222,32 +224,30 @@ def kind_of(action: str) -> NotificationKind:
     return DEPARTMENT_ACTIONS[action]
 
 
-def _notify_for_audit_events(session: Session, _context: Any) -> None:
-    """After a flush: turn each new audit event colleagues should hear of into notifications,
-    written with one INSERT (the ticket, message and event rows exist by now)."""
-    new_events = [
-        item
-        for item in session.new  # after_flush: still the objects this flush inserted
-        if isinstance(item, AuditEvent) and item.action in ACTIONS and item.ticket_id is not None
-    ]
-    rows: list[dict[str, Any]] = []
+_INSERT = sa.insert(Notification)
+
+
+def notify_for(session: SessionLike, audit_event: AuditEvent) -> None:
+    """An audit hook: write the notifications colleagues should have of the event, with one
+    INSERT, from the ticket as it is now (the ticket, message and event rows exist by now)."""
+    if audit_event.action not in ACTIONS or audit_event.ticket_id is None:
+        return
     with session.no_autoflush:
-        for audit_event in sorted(new_events, key=lambda item: item.id):
-            ticket = session.get(Ticket, audit_event.ticket_id)
-            if ticket is None:
-                continue
-            message_id = (audit_event.detail or {}).get("message_id")
-            rows += notification_rows(
-                session,
-                recipients(session, audit_event, ticket),
-                kind_of(audit_event.action),
-                ticket.id,
-                message_id=message_id if isinstance(message_id, int) else None,
-                now=audit_event.created_at,
-                skip_user_id=audit_event.actor_id,
-            )
+        ticket = session.get(Ticket, audit_event.ticket_id)
+        if ticket is None:
+            return
+        message_id = (audit_event.detail or {}).get("message_id")
+        rows = notification_rows(
+            session,
+            recipients(session, audit_event, ticket),
+            kind_of(audit_event.action),
+            ticket.id,
+            message_id=message_id if isinstance(message_id, int) else None,
+            now=audit_event.created_at,
+            skip_user_id=audit_event.actor_id,
+        )
     if rows:
-        session.connection().execute(sa.insert(Notification), rows)
+        session.connection().execute(_INSERT, rows)
 
 
 def _forget_prepared(session: Session, *_args: Any) -> None:
@@ -255,9 +255,8 @@ def _forget_prepared(session: Session, *_args: Any) -> None:
 
 
 def listen(session: scoped_session[Any]) -> None:
-    """Write notifications for audit events flushed through this session (once)."""
-    if not event.contains(session, "after_flush", _notify_for_audit_events):
-        event.listen(session, "after_flush", _notify_for_audit_events)
+    """Write notifications for every audit event recorded (once), through this session."""
+    hooks.register(notify_for)
     for name in ("after_commit", "after_rollback", "after_soft_rollback"):
         if not event.contains(session, name, _forget_prepared):
             event.listen(session, name, _forget_prepared)
