@@ -33,6 +33,7 @@ from enquiry.models import (
     OutboundEmail,
     SessionLike,
     Ticket,
+    rows,
 )
 from enquiry.rules import letters as letter_rules
 from enquiry.rules.clock import beijing_today, under_2008_regulations
@@ -100,7 +101,8 @@ def issue(
     """Make the letter, keep its PDF with `message` (or a new reply), audit it; return it."""
     letter = compose_letter(ticket, kind, policy, now, details)
     if message is None:
-        message = _letter_message(session, ticket, letter, actor, now)
+        message = _letter_message(ticket, letter, actor, now)
+        session.add(message)
     return attach_pdf(
         session, ticket, kind, letter, message, actor=actor, now=now, outcome=details.get("outcome")
     )
@@ -114,10 +116,8 @@ def compose_letter(
     return compose(_facts(ticket, kind, now, **details), policy.letters, ticket.locale)
 
 
-def _letter_message(
-    session: SessionLike, ticket: Ticket, letter: Letter, actor: audit.Actor, now: datetime
-) -> Message:
-    message = Message(
+def _letter_message(ticket: Ticket, letter: Letter, actor: audit.Actor, now: datetime) -> Message:
+    return Message(
         ticket=ticket,
         kind=MessageKind.REPLY,
         channel=Channel.WEB,
@@ -125,8 +125,6 @@ def _letter_message(
         created_at=now,
         author=actor.user,
     )
-    session.add(message)
-    return message
 
 
 def attach_pdf(
@@ -170,19 +168,13 @@ def attach_pdf(
     return Issued(letter=letter, attachment=attachment, message=message, sha256=digest)
 
 
-def render_later(
-    session: SessionLike,
-    ticket: Ticket,
-    kind: str,
-    *,
-    policy: Policy,
-    actor: audit.Actor,
-    now: datetime,
-    **details: Any,
+def draft(
+    ticket: Ticket, kind: str, *, policy: Policy, actor: audit.Actor, now: datetime, **details: Any
 ) -> tuple[Letter, Message]:
-    """Put the letter's text in the thread now; `leave_pdf` leaves its PDF to the worker."""
+    """The letter and the reply that will carry it, not yet in any session: a new ticket's
+    acknowledgement is inserted with the ticket (enquiry.domain.tickets.open_ticket)."""
     letter = compose_letter(ticket, kind, policy, now, details)
-    return letter, _letter_message(session, ticket, letter, actor, now)
+    return letter, _letter_message(ticket, letter, actor, now)
 
 
 def leave_pdf(
@@ -196,7 +188,7 @@ def leave_pdf(
     details: dict[str, Any],
 ) -> LetterJob:
     """The worker's job: render the letter's PDF onto its message, then let the mail go."""
-    session.flush()  # one flush for the message and the mail: the job holds both ids
+    session.flush()  # the message, unless it is written already: the job holds its id
     job = LetterJob(
         ticket_id=message.ticket_id,
         message_id=message.id,
@@ -207,7 +199,7 @@ def leave_pdf(
         actor_id=actor.user.id if actor.user is not None else None,
         created_at=now,
     )
-    session.add(job)
+    rows.insert_now(session, job)
     return job
 
 
@@ -233,18 +225,21 @@ def queue_mail(
     in_reply_to: str | None,
     letter: str | None,
     later: bool = False,
+    drafted: tuple[Letter, Message] | None = None,
     **details: Any,
 ) -> Issued | None:
     """Queue the mail `template`; an application's carries the letter `letter` (text and PDF).
 
     `later`: the PDF is the worker's to render (`letter_jobs`); the mail waits for it.
+    `drafted`: that letter's text and message, written already (see `draft`); implies later.
     """
     issued = waiting = None
     if letter is not None and wanted(ticket, policy):
-        if later:
-            text, waiting = render_later(
-                session, ticket, letter, policy=policy, actor=actor, now=now, **details
-            )
+        if drafted is None and later:
+            drafted = draft(ticket, letter, policy=policy, actor=actor, now=now, **details)
+            session.add(drafted[1])
+        if drafted is not None:
+            text, waiting = drafted
             context = {**context, "letter": text}
         else:
             issued = issue(session, ticket, letter, policy=policy, actor=actor, now=now, **details)

@@ -134,10 +134,19 @@ def open_ticket(
     tokenizer.prepare(enquiry.subject, enquiry.citizen_name, enquiry.info_description or "")
     tokenizer.prepare(enquiry.body)
     notifications.prepare_department(session, decision.department_id)
+    # An application's 登记回执 travels by mail: its PDF is the worker's to render, its text a
+    # reply in the thread, written with the ticket (it names the reference: made after it).
+    later = outbound.has_address(ticket)
+    with_letter = acknowledge and later and letters.wanted(ticket, policy)
     ticket.reference = references.next_reference(session, policy.reference_prefix, year)
+    drafted = None
+    if with_letter:
+        kind, due_on = "acknowledgement", ticket.due_on
+        drafted = letters.draft(ticket, kind, policy=policy, actor=actor, now=now, due_on=due_on)
+    new_rows = [message, drafted[1]] if drafted else [message]
     # One INSERT each, as if flushed (models/rows.py), and the document the flush would write.
-    rows.insert_now(session, ticket, message)
-    documents.write_new(session.connection(), ticket, [message])
+    rows.insert_now(session, ticket, *new_rows)
+    documents.write_new(session.connection(), ticket, new_rows)
     attach_uploads(session, message, enquiry.attachments, now)
     audit.record(
         session,
@@ -168,9 +177,9 @@ def open_ticket(
             automatic=True,
             in_reply_to=None,
             letter="acknowledgement",
-            # The 登记回执's PDF travels by mail: the worker renders it before it sends the mail.
-            # Without an e-mail address staff print it from the ticket page: it is made now.
-            later=outbound.has_address(ticket),
+            # Without an e-mail address staff print the 登记回执 from the ticket page: made now.
+            later=later,
+            drafted=drafted,
             due_on=ticket.due_on,
         )
     return Opened(ticket=ticket, access_code=code)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from enquiry import audit
 from enquiry.extensions import db
@@ -22,8 +22,10 @@ from enquiry.models import (
     Message,
     MessageKind,
     OutboundEmail,
+    SearchDocument,
     Ticket,
 )
+from enquiry.search import documents, tokenizer
 from tests.app.test_letters import NOW, apply, fonts_present, letter_events, pdf_text
 from tests.letter_jobs import render_letters
 from tests.smtp_server import SmtpServer
@@ -105,6 +107,27 @@ def test_the_receipt_is_rendered_by_the_worker_and_its_mail_waits_for_it(
     [pdf] = list(received.message.iter_attachments())
     assert pdf.get_filename() == f"{reference}-acknowledgement.pdf"
     assert hashlib.sha256(pdf.get_content()).hexdigest() == event["pdf_sha256"]
+
+
+def test_the_receipt_is_written_with_the_ticket_and_searched_with_it(mail_app: Flask) -> None:
+    ticket_id, reference, _ = apply(mail_app, locale="zh_Hans", rendered=False)
+    with mail_app.app_context():
+        messages = db.session.scalars(
+            select(Message).where(Message.ticket_id == ticket_id).order_by(Message.id)
+        ).all()
+        assert [m.kind for m in messages] == [MessageKind.CITIZEN, MessageKind.REPLY]
+        assert "登记回执" in messages[1].body and reference in messages[1].body
+        written = db.session.scalars(
+            select(SearchDocument.document).where(SearchDocument.ticket_id == ticket_id)
+        ).one()
+        # The document written with the ticket is the one the database's rows give.
+        db.session.execute(delete(SearchDocument))
+        documents.refresh(db.session.connection(), [ticket_id])
+        rebuilt = db.session.scalars(select(SearchDocument.document)).one()
+        assert written == rebuilt
+        assert tokenizer.document_for("", "", "", [messages[1].body]) in written
+        job = db.session.scalars(select(LetterJob)).one()
+        assert job.message_id == messages[1].id
 
 
 @pytest.mark.allow_smtp
