@@ -21,7 +21,7 @@ import secrets
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -60,6 +60,9 @@ T = TypeVar("T")
 
 _caches: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+_settings = cast(sa.Table, Setting.__table__)
+# Built once: the first statement of nearly every transaction.
+_READ_STAMP = sa.select(_settings.c.value).where(_settings.c.key == REFERENCE_STAMP)
 
 
 def stamp(session: SessionLike) -> Any:
@@ -67,9 +70,7 @@ def stamp(session: SessionLike) -> Any:
     info = session.info
     value = info.get(_STAMP_IN_SESSION, _MISSING)
     if value is _MISSING:
-        value = session.execute(
-            sa.select(Setting.value).where(Setting.key == REFERENCE_STAMP)
-        ).scalar()
+        value = session.execute(_READ_STAMP).scalar()
         info[_STAMP_IN_SESSION] = value
     return value
 
