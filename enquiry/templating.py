@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -58,8 +59,18 @@ def short_datetimes() -> Callable[[datetime], str]:
 
 
 def format_day(value: date | None) -> str:
-    """A date in the reader's language, e.g. 2026年11月27日."""
-    return format_date(value, format="long") if value else ""
+    """A date in the reader's language, e.g. 2026年11月27日 (as flask_babel.format_date writes
+    it in the "long" format; a page of 25 rows writes a few dates many times)."""
+    if not value:
+        return ""
+    if type(value) is date:  # a datetime is moved to the configured timezone first: Babel's way
+        return _long_day(value, str(get_locale()))
+    return format_date(value, format="long")
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_day(value: date, locale: str) -> str:
+    return dates.format_date(value, "long", locale=locale)
 
 
 def format_time(value: datetime | None) -> str:

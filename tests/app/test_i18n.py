@@ -124,3 +124,25 @@ def test_short_datetimes_write_what_flask_babel_writes(app: Flask, language: str
             moment = datetime(2025, 12, 31, 15, 59) + timedelta(hours=hours, minutes=hours % 60)
             for value in (moment, moment.replace(tzinfo=UTC)):
                 assert formatted(value) == format_datetime(value, "short")
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en", "ug"])
+def test_format_day_writes_what_flask_babel_writes(app: Flask, language: str) -> None:
+    from datetime import date, datetime, timedelta
+
+    from flask_babel import format_date
+
+    from enquiry.templating import format_day
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        for days in range(0, 800, 7):
+            day = date(2025, 12, 25) + timedelta(days=days)
+            assert format_day(day) == format_date(day, "long")
+            assert format_day(day) == format_day(day)  # kept, and still the same
+        moment = datetime(2026, 11, 27, 17, 30)  # UTC: already the 28th in Beijing
+        assert format_day(moment) == format_date(moment, "long")
+        assert format_day(None) == ""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = format_day(date(2026, 11, 27))
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert format_day(date(2026, 11, 27)) != english  # kept per language
