@@ -362,3 +362,47 @@ def test_rows_show_the_working_days_left_by_the_office_calendar(
     closed_row = _row(page, closed.reference)
     assert "working day" not in closed_row and "Overdue" not in closed_row
     assert closed.due_on.isoformat() in closed_row  # the due date itself still shows
+
+
+def test_counts_are_kept_until_an_audited_change_and_then_follow_it(
+    app: Flask, signed_in: FlaskClient, statements: list[tuple[str, Any]]
+) -> None:
+    from enquiry import audit
+    from enquiry.domain import tickets
+    from enquiry.domain.policy import policy_from_config
+
+    def received() -> int:
+        page = signed_in.get("/staff").get_data(as_text=True)
+        match = re.search(r"Received <span class=\"badge[^\"]*inbox-count\">(\d+)</span>", page)
+        assert match is not None
+        return int(match.group(1))
+
+    def counted() -> int:
+        return sum("GROUP BY tickets.status" in statement for statement, _ in statements)
+
+    def open_one() -> None:
+        with app.app_context():
+            tickets.open_ticket(
+                db.session,
+                tickets.NewEnquiry(
+                    kind=Kind.QUESTION,
+                    subject="公交线路调整",
+                    body="请问新线路何时开通?",
+                    citizen_name="张三",
+                    citizen_email="zhang@example.com",
+                    channel=Channel.WEB,
+                    locale="zh_Hans",
+                ),
+                policy=policy_from_config(app.config),
+                actor=audit.Actor.citizen("192.0.2.1"),
+                now=datetime.now(UTC),
+            )
+            db.session.commit()
+
+    open_one()
+    assert received() == 1 and counted() == 1
+    assert received() == 1 and counted() == 1  # nothing audited since: not counted again
+    assert signed_in.get("/staff", query_string={"kind": "question"}).status_code == 200
+    assert counted() == 2  # another filter, its own counts
+    open_one()
+    assert received() == 2 and counted() == 3

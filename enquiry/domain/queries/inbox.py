@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
 from enquiry.bounded import parse_id
-from enquiry.domain.queries.access import reading_scope, ticket_scope
+from enquiry.domain.queries import kept
+from enquiry.domain.queries.access import reading_scope, scope_key, ticket_scope
 from enquiry.models import (
     FINAL_STATUSES,
     Channel,
@@ -177,6 +178,17 @@ def status_counts(session: SessionLike, conditions: list[sa.ColumnElement[bool]]
     return {status.value: count for status, count in session.execute(query)}
 
 
+def counts_key(wanted: InboxFilter, user: User, today: date) -> tuple[Any, ...]:
+    """What the counts per status of `filter_conditions` depend on, besides the tickets."""
+    personal = wanted.with_consulted or wanted.assignee == ASSIGNEE_MINE
+    return (
+        scope_key(user),
+        user.id if personal else None,  # named on a ticket, or assigned to it
+        replace(wanted, status=None, sort=SORT_NEWEST),  # neither changes the counts
+        today if wanted.due else None,
+    )
+
+
 def fetch_page(
     session: SessionLike,
     conditions: list[sa.ColumnElement[bool]],
@@ -212,7 +224,12 @@ def inbox_page(
     `extra` narrows it further (a saved view, enquiry.domain.queries.inbox_views).
     """
     conditions = [*filter_conditions(wanted, user, today), *extra]
-    counts = status_counts(session, conditions) if with_counts else {}
+    counts = {}
+    if with_counts and extra:
+        counts = status_counts(session, conditions)
+    elif with_counts:  # every change they count is audited: kept under the audit head
+        key = ("inbox status counts", *counts_key(wanted, user, today))
+        counts = dict(kept.under_head(session, key, lambda: status_counts(session, conditions)))
     if wanted.status:
         conditions.append(Ticket.status == wanted.status)
     tickets, next_cursor = fetch_page(session, conditions, wanted.sort, cursor, size)
