@@ -131,8 +131,9 @@ def open_ticket(
     # Everything above only reads. On SQLite the reference counter's write takes the database's
     # write lock until the commit, so what the writes need is prepared first: the search
     # document's tokens and who hears of the new ticket.
-    tokenizer.prepare(enquiry.subject, enquiry.citizen_name, enquiry.info_description or "")
-    tokenizer.prepare(enquiry.body)
+    tokenizer.prepare(
+        enquiry.subject, enquiry.citizen_name, enquiry.info_description or "", enquiry.body
+    )
     notifications.prepare_department(session, decision.department_id)
     # An application's 登记回执 travels by mail: its PDF is the worker's to render, its text a
     # reply in the thread, written with the ticket (it names the reference: made after it).
