@@ -18,6 +18,7 @@ from enquiry.extensions import db
 from enquiry.models import Channel, Kind, Role, Status
 from enquiry.rules import deadlines
 from tests.app.conftest import english
+from tests.app.test_handling import new_ticket
 
 REFERENCE = re.compile(r">(WLMQ-\d{4}-\d{6})</a>")
 NEXT = re.compile(r'rel="next" href="([^"]+)"')
@@ -367,10 +368,6 @@ def test_rows_show_the_working_days_left_by_the_office_calendar(
 def test_counts_are_kept_until_an_audited_change_and_then_follow_it(
     app: Flask, signed_in: FlaskClient, statements: list[tuple[str, Any]]
 ) -> None:
-    from enquiry import audit
-    from enquiry.domain import tickets
-    from enquiry.domain.policy import policy_from_config
-
     def received() -> int:
         page = signed_in.get("/staff").get_data(as_text=True)
         match = re.search(r"Received <span class=\"badge[^\"]*inbox-count\">(\d+)</span>", page)
@@ -382,21 +379,7 @@ def test_counts_are_kept_until_an_audited_change_and_then_follow_it(
 
     def open_one() -> None:
         with app.app_context():
-            tickets.open_ticket(
-                db.session,
-                tickets.NewEnquiry(
-                    kind=Kind.QUESTION,
-                    subject="公交线路调整",
-                    body="请问新线路何时开通?",
-                    citizen_name="张三",
-                    citizen_email="zhang@example.com",
-                    channel=Channel.WEB,
-                    locale="zh_Hans",
-                ),
-                policy=policy_from_config(app.config),
-                actor=audit.Actor.citizen("192.0.2.1"),
-                now=datetime.now(UTC),
-            )
+            new_ticket(app)  # a question opened by the domain verb: audited
             db.session.commit()
 
     open_one()
