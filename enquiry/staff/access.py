@@ -31,7 +31,10 @@ DEFAULT_IDLE_MINUTES = 30
 OPEN_ENDPOINTS = frozenset({"staff.login", "staff.login_totp"})
 # Asked for by the page itself (htmx polling), not by the user: no sign of activity, and
 # answered 401 (when htmx asks) rather than with the login page, which htmx would swap in.
-POLLED_ENDPOINTS = frozenset({"staff.live_counts", "staff.inbox_list"})
+POLLED_ENDPOINTS = frozenset({"staff.live_counts", "staff.inbox_list", "staff.presence"})
+# Activity is written to the session at most this often. Each write re-sends the session cookie,
+# and a cookie sent by one request overwrites what another set meanwhile (a flashed confirmation).
+SEEN_GRANULARITY_SECONDS = 60
 # All a user may reach while the role requires a one-time password they have not set up.
 ENROLMENT_ENDPOINTS = frozenset({"staff.enrol_totp", "staff.cancel_totp", "staff.logout"})
 
@@ -67,8 +70,12 @@ def idle_limit() -> timedelta:
 
 
 def mark_seen(now: datetime) -> None:
-    """Record activity in the session, for idle expiry."""
-    session[LAST_SEEN_KEY] = now.timestamp()
+    """Record activity in the session, for idle expiry, to the minute: a request within a minute
+    of the last record leaves the session (and so its cookie) alone."""
+    seen = session.get(LAST_SEEN_KEY)
+    fresh = isinstance(seen, int | float) and 0 <= now.timestamp() - seen < SEEN_GRANULARITY_SECONDS
+    if not fresh:
+        session[LAST_SEEN_KEY] = now.timestamp()
 
 
 def is_idle_expired(now: datetime) -> bool:

@@ -58,11 +58,26 @@
       return;
     }
     form.dataset.sending = "1";
+    var area = form.querySelector("textarea[hx-post]");
+    if (area && window.htmx) {
+      window.htmx.trigger(area, "htmx:abort");  // a draft save on its way is outrun by the send
+    }
+  });
+
+  // The draft is saved as the clerk types (800 ms after the last key). Once the answer is on its
+  // way, a late save would only be refused (the ticket moved on) and would race the send's reply.
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var form = elt && elt.closest ? elt.closest(".composer-form") : null;
+    if (form && elt !== form && (form.dataset.sending || !document.body.contains(elt))) {
+      event.preventDefault();
+    }
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.target.closest ? event.target.closest(".composer-form") : null;
-    if (form) {
+    var form = event.detail && event.detail.elt;
+    if (form && form.classList && form.classList.contains("composer-form")
+        && !event.detail.successful) {
       delete form.dataset.sending;  // the answer came back (a 409, a lost connection): may retry
     }
   });

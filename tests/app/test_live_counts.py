@@ -71,11 +71,17 @@ def test_every_staff_page_titles_the_count_and_draws_the_polled_parts(
 def test_polling_does_not_keep_an_idle_session_alive(
     app: Flask, client: FlaskClient, staff_login: Callable[..., Any]
 ) -> None:
+    """Neither the live counts nor the ticket page's presence heartbeat (every 10 s) is a sign
+    of activity: a tab left open still expires, and the polls never re-send the session cookie."""
     staff_login(client)
+    ticket_id, _, _ = open_enquiry(app)
     a_while_ago = time.time() - 10 * 60
     with client.session_transaction() as session:
         session[LAST_SEEN_KEY] = a_while_ago
-    assert client.get("/staff/live").status_code == 200
+    live = client.get("/staff/live")
+    heartbeat = client.post(f"/staff/tickets/{ticket_id}/presence")
+    assert (live.status_code, heartbeat.status_code) == (200, 200)
+    assert "Set-Cookie" not in live.headers and "Set-Cookie" not in heartbeat.headers
     with client.session_transaction() as session:
         assert session[LAST_SEEN_KEY] == a_while_ago  # not a sign of activity
 
@@ -83,6 +89,8 @@ def test_polling_does_not_keep_an_idle_session_alive(
         session[LAST_SEEN_KEY] = time.time() - 31 * 60
     polled = client.get("/staff/live", headers={"HX-Request": "true"})
     assert polled.status_code == 401  # expired: no login page to swap into the page
+    beat = client.post(f"/staff/tickets/{ticket_id}/presence", headers={"HX-Request": "true"})
+    assert beat.status_code == 401
     assert client.get("/staff").status_code == 302  # the next page asks to sign in again
 
 

@@ -275,6 +275,28 @@ def test_activity_keeps_the_session_alive(
         assert utcnow().timestamp() - session[LAST_SEEN_KEY] < 60
 
 
+def test_activity_is_written_once_a_minute_so_a_request_leaves_anothers_cookie_alone(
+    client: FlaskClient, make_user: Callable[..., Any], login: Callable[..., Any]
+) -> None:
+    """Each write of the session re-sends its cookie, and the browser keeps the last one it got:
+    a draft saved while an answer is sent would drop the answer's flashed confirmation. So a
+    request within a minute of the recorded activity leaves the session alone."""
+    login(client, make_user())
+    client.get("/staff")  # the session's CSRF token is made once, on the first form
+    recent = utcnow().timestamp() - 20
+    with client.session_transaction() as session:
+        session[LAST_SEEN_KEY] = recent
+    response = client.get("/staff")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with client.session_transaction() as session:
+        assert session[LAST_SEEN_KEY] == recent
+        session[LAST_SEEN_KEY] = utcnow().timestamp() - 61
+    response = client.get("/staff")
+    assert "enquiry_session=" in response.headers["Set-Cookie"]
+    with client.session_transaction() as session:
+        assert utcnow().timestamp() - session[LAST_SEEN_KEY] < 5
+
+
 def test_session_is_bound_to_the_browser(
     client: FlaskClient, make_user: Callable[..., Any], login: Callable[..., Any]
 ) -> None:

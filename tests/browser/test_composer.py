@@ -4,6 +4,7 @@ stale reply is refused (409) with their text kept."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from tests.browser.conftest import Live
 from tests.browser.pages import check_accessibility, inspect, screenshot, staff_sign_in
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, Route
 
 pytestmark = pytest.mark.allow_smtp
 
@@ -109,6 +110,40 @@ def test_a_clerk_answers_and_closes_in_three_clicks_and_a_colleague_is_stopped(
     assert other.locator("textarea[name='reply-body']").input_value() == STALE_TEXT
     assert "政府信息公开" in other.locator(".staff-thread").inner_text()  # the newer answer
     assert len(mail_to(live, citizen_email, 2)) == 2  # never two answers
+
+
+def test_a_reply_sent_before_its_draft_is_saved_is_confirmed_and_the_draft_save_dropped(
+    live: Live, open_page: Callable[..., Page]
+) -> None:
+    """The draft is saved 800 ms after the last key. A clerk who types and sends at once, on a
+    slow line (the send takes 1.5 s here), sees the confirmation; the pending draft save is not
+    sent, since it would be refused (the ticket moved on) and would race the send's reply."""
+    ticket_id, citizen_email, _ = ticket_of(live, NEW_SUBJECT)
+    clerk = live.staff_user(display_name="张办理")
+    office = signed_in(open_page, clerk.email)
+    office.goto(f"/staff/tickets/{ticket_id}")
+    office.locator("textarea[name='reply-body']").wait_for()
+
+    late_drafts: list[str] = []
+    sending: list[bool] = []
+    office.on(
+        "request", lambda r: late_drafts.append(r.url) if sending and "/draft" in r.url else None
+    )
+
+    def slow_line(route: Route) -> None:
+        time.sleep(1.5)
+        route.continue_()
+
+    office.route("**/answer", slow_line)
+    office.fill("textarea[name='reply-body']", "您好，煤改气补贴标准见年度报告第三部分。")
+    sending.append(True)
+    office.click("#reply button.composer-send")
+    office.locator(".alert[role=status]").first.wait_for()
+    assert "已发送" in office.locator(".alert[role=status]").first.inner_text()
+    office.wait_for_timeout(1_000)  # past the draft's delay, counted from the page swap
+    assert late_drafts == []
+    _, answer = mail_to(live, citizen_email, 2)
+    assert "煤改气补贴标准见年度报告第三部分" in text_of(answer)
 
 
 def test_the_composer_in_uyghur_is_accessible_and_keeps_its_draft(
