@@ -32,12 +32,13 @@ def decide(context: Context) -> actions.Decision:
     if context.mail.is_parse_failure:
         return actions.Decision(InboundOutcome.QUARANTINED, detail="; ".join(context.mail.defects))
     key = dedupe.dedupe_key(context.inbound, context.mail)
-    earlier = dedupe.duplicate_of(context.session, context.inbound, key)
-    if earlier is not None:
+    twins = dedupe.look_up(context.session, context.inbound, key)
+    if twins.duplicate is not None:
+        earlier = dedupe.earlier(context.session, twins.duplicate)
         return actions.Decision(
             InboundOutcome.DUPLICATE, ticket=earlier.ticket, detail=f"same as {earlier.label}"
         )
-    collision = dedupe.collision_with(context.session, context.inbound)
+    collision = twins.collision
     dedupe.claim(context.session, context.inbound, key)
     decision = _act(context)
     if collision is not None:

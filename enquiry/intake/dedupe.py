@@ -12,8 +12,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from enquiry.domain.thread import add_message
 from enquiry.mail.parse.inbound import ParsedMail
@@ -54,61 +67,75 @@ def dedupe_key(inbound: InboundEmail, mail: ParsedMail) -> str:
     return digest.hexdigest()
 
 
-def _earlier(session: SessionLike, inbound_id: int | None) -> Earlier:
-    earlier = session.get(InboundEmail, inbound_id)
-    ticket_id = earlier.ticket_id if earlier is not None else None
+def earlier(session: SessionLike, inbound_id: int | None) -> Earlier:
+    """Return the earlier message (by id) a duplicate repeats, with its ticket."""
+    row = session.get(InboundEmail, inbound_id)
+    ticket_id = row.ticket_id if row is not None else None
     ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
     return Earlier(f"#{inbound_id}", ticket)
 
 
-def _legacy_twin(session: SessionLike, inbound: InboundEmail) -> int | None:
-    """An earlier message taken in before keys were kept: same Message-ID, sender, subject."""
-    same: ColumnElement[bool]
-    if inbound.message_id:
-        same = (
-            (InboundEmail.message_id == inbound.message_id)
-            & InboundEmail.from_addr.is_not_distinct_from(inbound.from_addr)
-            & InboundEmail.subject.is_not_distinct_from(inbound.subject)
-        )
-    else:
-        same = InboundEmail.raw_sha256 == inbound.raw_sha256
-    return session.scalar(
-        select(InboundEmail.id)
-        .where(
-            same,
-            InboundEmail.dedupe_key.is_(None),
-            InboundEmail.id != inbound.id,
-            InboundEmail.outcome.in_(SUCCEEDED),
-        )
-        .order_by(InboundEmail.id)
-        .limit(1)
+@dataclass(frozen=True)
+class Twins:
+    """What the earlier messages sharing this one's Message-ID (or bytes) make of it."""
+
+    duplicate: int | None  # the earlier message this one repeats
+    collision: int | None  # an earlier, different message taken in under the same Message-ID
+
+
+def _twins_query(*, by_message_id: bool) -> Select[Any]:
+    """The look-up below, built once: each side of the union by its own index (an OR of the
+    two would read every row)."""
+    table = cast(Table, InboundEmail.__table__).c
+    key, me = bindparam("key", type_=String), bindparam("me", type_=Integer)
+    related = table.message_id if by_message_id else table.raw_sha256
+    columns = (table.id, table.dedupe_key, table.outcome, table.from_addr, table.subject)
+    rows = union_all(
+        select(*columns, literal(0).label("related")).where(
+            table.dedupe_key == key, table.id != me
+        ),
+        select(*columns, literal(1).label("related")).where(
+            related == bindparam("related"), table.id != me
+        ),
+    ).subquery()
+    succeeded = (rows.c.related == 1) & rows.c.outcome.in_(sorted(SUCCEEDED))
+    legacy = succeeded & rows.c.dedupe_key.is_(None)
+    if by_message_id:
+        legacy &= rows.c.from_addr.is_not_distinct_from(bindparam("from_addr", type_=String))
+        legacy &= rows.c.subject.is_not_distinct_from(bindparam("subject", type_=String))
+    return select(
+        func.min(case((rows.c.dedupe_key == key, rows.c.id))),
+        func.min(case((legacy, rows.c.id))),
+        func.min(case((succeeded, rows.c.id))) if by_message_id else null(),
     )
+
+
+_BY_MESSAGE_ID = _twins_query(by_message_id=True)
+_BY_BYTES = _twins_query(by_message_id=False)
+
+
+def look_up(session: SessionLike, inbound: InboundEmail, key: str) -> Twins:
+    """Find, in one query, the earlier message this one repeats (same key; or, taken in before
+    keys were kept, the same Message-ID, sender and subject, or the same bytes) and an earlier,
+    different one taken in under its Message-ID. The row's own pending changes stay unflushed."""
+    params = {"key": key, "me": inbound.id}
+    if inbound.message_id:
+        query = _BY_MESSAGE_ID
+        params |= {
+            "related": inbound.message_id,
+            "from_addr": inbound.from_addr,
+            "subject": inbound.subject,
+        }
+    else:
+        query, params["related"] = _BY_BYTES, inbound.raw_sha256
+    same_key, legacy_twin, collided = session.connection().execute(query, params).one()
+    return Twins(duplicate=same_key or legacy_twin, collision=collided)
 
 
 def duplicate_of(session: SessionLike, inbound: InboundEmail, key: str) -> Earlier | None:
     """Return the earlier message this one repeats, if any."""
-    earlier_id = session.scalar(
-        select(InboundEmail.id)
-        .where(InboundEmail.dedupe_key == key, InboundEmail.id != inbound.id)
-        .limit(1)
-    ) or _legacy_twin(session, inbound)
-    return _earlier(session, earlier_id) if earlier_id is not None else None
-
-
-def collision_with(session: SessionLike, inbound: InboundEmail) -> int | None:
-    """Return the id of an earlier, different message taken in under the same Message-ID."""
-    if not inbound.message_id:
-        return None
-    return session.scalar(
-        select(InboundEmail.id)
-        .where(
-            InboundEmail.message_id == inbound.message_id,
-            InboundEmail.id != inbound.id,
-            InboundEmail.outcome.in_(SUCCEEDED),
-        )
-        .order_by(InboundEmail.id)
-        .limit(1)
-    )
+    earlier_id = look_up(session, inbound, key).duplicate
+    return earlier(session, earlier_id) if earlier_id is not None else None
 
 
 def claim(session: SessionLike, inbound: InboundEmail, key: str) -> None:

@@ -13,8 +13,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, String, Table, bindparam, select, update
 
 from enquiry.domain.blobs import store_blob
 from enquiry.intake import actions, decide, dedupe
@@ -37,6 +38,17 @@ __all__ = [
 ]
 
 REPROCESSABLE = frozenset({InboundOutcome.PENDING, InboundOutcome.QUARANTINED})
+
+# Built once: phase two runs for every message, and building a statement costs more than
+# running it.
+_INBOUND = cast(Table, InboundEmail.__table__)
+_TAKE_WRITE_LOCK = (
+    update(_INBOUND)
+    .where(_INBOUND.c.id == bindparam("inbound_id", type_=Integer))
+    .values(outcome=_INBOUND.c.outcome)
+)
+_BLOBS = cast(Table, Blob.__table__)
+_RAW = select(_BLOBS.c.data).where(_BLOBS.c.sha256 == bindparam("sha256", type_=String))
 
 Hook = Callable[[SessionLike], None]
 StoredHook = Callable[[SessionLike, InboundEmail], None]
@@ -133,12 +145,7 @@ def _lock(session: SessionLike, inbound_id: int) -> InboundEmail:
     if session.get_bind().dialect.name == "sqlite":
         # No row locks in SQLite: take the database's write lock first (a no-op update), so that
         # a second worker taking in the same message waits, then reads it as taken in.
-        session.execute(
-            update(InboundEmail)
-            .where(InboundEmail.id == inbound_id)
-            .values(outcome=InboundEmail.outcome)
-            .execution_options(synchronize_session=False)
-        )
+        session.connection().execute(_TAKE_WRITE_LOCK, {"inbound_id": inbound_id})
     inbound = session.get(InboundEmail, inbound_id, with_for_update=True)
     if inbound is None:
         raise LookupError(f"no inbound e-mail #{inbound_id}")
@@ -161,7 +168,7 @@ def _process(
     mail: ParsedMail | None = None
     try:
         inbound = _lock(session, inbound_id)
-        raw = session.scalar(select(Blob.data).where(Blob.sha256 == inbound.raw_sha256)) or b""
+        raw = session.connection().execute(_RAW, {"sha256": inbound.raw_sha256}).scalar() or b""
         mail = parse(raw)
         _describe(inbound, mail)
         context = decide.Context(session, inbound, mail, raw, now, settings)
@@ -169,10 +176,11 @@ def _process(
         inbound.outcome, inbound.ticket_id = decision.outcome, decision.ticket_id
         inbound.detail = _detail([decision.detail, *context.notes])
         inbound.processed_at = now
+        result = _result(inbound, decision.reference)  # read now: the commit expires the rows
         if before_commit is not None:
             before_commit(session)
         session.commit()
-        return _result(inbound, decision.reference)
+        return result
     except (LookupError, NotReprocessableError):
         _rollback(session)
         raise

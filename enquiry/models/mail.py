@@ -34,7 +34,7 @@ class InboundEmail(Base):
     __tablename__ = "inbound_emails"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    raw_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
+    raw_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"), index=True)
     size: Mapped[int]
     source: Mapped[InboundSource] = mapped_column(str_enum(InboundSource, "inbound_source"))
     message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)

@@ -166,6 +166,49 @@ def test_the_same_message_delivered_again_with_other_trace_headers_is_a_duplicat
     assert (count(app, Ticket), count(app, OutboundEmail), count(app, InboundEmail)) == (1, 1, 2)
 
 
+def test_a_message_taken_in_before_keys_were_kept_still_makes_its_repeat_a_duplicate(
+    app: Flask, opened: Ticket
+) -> None:
+    """Rows from before the dedupe key (its column empty) are matched on Message-ID, sender and
+    subject; a different subject under the same Message-ID is a collision, not a duplicate."""
+    with app.app_context():
+        first = db.session.scalars(
+            select(InboundEmail).where(InboundEmail.ticket_id == opened.id)
+        ).one()
+        first.dedupe_key = None
+        db.session.commit()
+        first_id = first.id
+    again = take(app, eml("intake-gbk-new.eml"), NOW + timedelta(minutes=3))
+    assert (again.outcome, again.ticket_id) == (InboundOutcome.DUPLICATE, opened.id)
+    assert again.detail == f"same as #{first_id}"
+
+    retitled = eml("intake-gbk-new.eml").replace(b"\r\nSubject: ", b"\r\nSubject: Fwd: ", 1)
+    other = take(app, retitled, NOW + timedelta(minutes=4))
+    assert other.outcome is InboundOutcome.CREATED and other.ticket_id != opened.id
+    assert (
+        f"Message-ID collision: a different message was taken in under it before, as #{first_id}"
+        in (other.detail or "")
+    )
+
+
+def test_a_message_without_a_message_id_is_a_duplicate_only_of_the_same_bytes(
+    app: Flask,
+) -> None:
+    raw = b"\r\n".join(
+        line
+        for line in eml("intake-uyghur.eml").split(b"\r\n")
+        if not line.lower().startswith(b"message-id:")
+    )
+    first = take(app, raw)
+    again = take(app, raw, NOW + timedelta(minutes=1))
+    changed = take(app, b"X-Relay: another\r\n" + raw, NOW + timedelta(minutes=2))
+    assert first.outcome is InboundOutcome.CREATED
+    assert (again.outcome, again.ticket_id) == (InboundOutcome.DUPLICATE, first.ticket_id)
+    assert again.detail == f"same as #{first.inbound_email_id}"
+    assert changed.outcome is InboundOutcome.CREATED and changed.ticket_id != first.ticket_id
+    assert "collision" not in (changed.detail or "")
+
+
 # --- 15: addresses with a final dot, and raw GBK headers ------------------------------------
 
 

@@ -210,7 +210,7 @@ def test_the_pipe_stores_the_raw_message_then_the_worker_takes_it_in(app: Flask,
     ]
     assert count(app, Ticket) == 1
     with app.app_context():
-        blobs = db.session.scalars(select(InboundEmail.raw_sha256)).all()
+        blobs = db.session.scalars(select(InboundEmail.raw_sha256).order_by(InboundEmail.id)).all()
     assert blobs[0] == blobs[1] != blobs[2]  # one blob for the same bytes
 
 

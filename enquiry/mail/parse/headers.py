@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import unicodedata
 from datetime import UTC, datetime
@@ -46,8 +47,18 @@ class _BoundedHeaders(HeaderRegistry):
     minutes); ParsedMail's own header fields come from raw_items() and are not cut.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The parser and the walk over the parts ask for a part's Content-Type many times, and
+        # each asking parses the value afresh. Header objects are immutable (a str, read-only
+        # properties), so one parse per name and value is shared.
+        self._parsed = functools.lru_cache(maxsize=512)(self._parse)
+
+    def _parse(self, name: str, value: str) -> Any:
+        return super().__call__(name, value)
+
     def __call__(self, name: str, value: str) -> Any:
-        return super().__call__(name, value[:HEADER_PARSE_MAX])
+        return self._parsed(name, value[:HEADER_PARSE_MAX])
 
 
 PARSING_POLICY = policy.default.clone(header_factory=_BoundedHeaders())
