@@ -54,10 +54,15 @@ def _attachment_hashes(session: SessionLike, message_id: int) -> list[str]:
 
 def message_detail(session: SessionLike, message: Message) -> dict[str, Any]:
     """Return the detail that ties an event to a message's body and attachments."""
-    session.flush()
-    # A message whose (loaded) attachment list is empty has no stored file to hash.
+    # Files attached in this transaction were just stored under the SHA-256 of their bytes (the
+    # blob's key); older ones are hashed again from what is stored. A loaded, empty list: none.
     loaded = inspect(message).dict.get("attachments")
-    hashes = [] if loaded is not None and not loaded else _attachment_hashes(session, message.id)
+    fresh = loaded is not None and all(inspect(a).transient or inspect(a).pending for a in loaded)
+    session.flush()
+    if fresh and loaded is not None:
+        hashes = [a.blob_sha256 for a in sorted(loaded, key=lambda attachment: attachment.id)]
+    else:
+        hashes = _attachment_hashes(session, message.id)
     return {
         "message_id": message.id,
         "body_sha256": sha256_text(message.body),

@@ -75,7 +75,7 @@ def attach_uploads(
 ) -> None:
     """Store the files (once, by content) and attach them to the message, which is in session."""
     for upload in uploads:
-        digest = store_blob(session, upload.data, now)  # its autoflush writes the message too
+        digest = store_blob(session, upload.data, now)  # written at once, before the attachment
         message.attachments.append(
             Attachment(
                 blob_sha256=digest,

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from enquiry.domain.thread import add_message
 from enquiry.mail.parse.inbound import ParsedMail
 from enquiry.models import InboundEmail, InboundOutcome, MessageKind, SessionLike, Ticket
+from enquiry.models.rows import update_now
 
 SUCCEEDED = frozenset(
     {
@@ -140,8 +141,7 @@ def duplicate_of(session: SessionLike, inbound: InboundEmail, key: str) -> Earli
 
 def claim(session: SessionLike, inbound: InboundEmail, key: str) -> None:
     """Take the key for this message now: a twin being taken in at once fails here, early."""
-    inbound.dedupe_key = key
-    session.flush()
+    update_now(session, inbound, dedupe_key=key)
 
 
 def note_collision(session: SessionLike, ticket: Ticket, earlier_id: int, now: datetime) -> None:

@@ -23,6 +23,7 @@ from enquiry.intake.rawstore import DETAIL_MAX, REJECTED_PREFIX, StoreError
 from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import ParsedMail, parse
 from enquiry.models import Blob, InboundEmail, InboundOutcome, InboundSource, SessionLike
+from enquiry.models.rows import update_now
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,11 @@ _TAKE_WRITE_LOCK = (
     update(_INBOUND)
     .where(_INBOUND.c.id == bindparam("inbound_id", type_=Integer))
     .values(outcome=_INBOUND.c.outcome)
+)
+_INBOUND_LOCKED = (
+    select(InboundEmail)
+    .where(InboundEmail.id == bindparam("inbound_id", type_=Integer))
+    .with_for_update()
 )
 _BLOBS = cast(Table, Blob.__table__)
 _RAW = select(_BLOBS.c.data).where(_BLOBS.c.sha256 == bindparam("sha256", type_=String))
@@ -146,7 +152,7 @@ def _lock(session: SessionLike, inbound_id: int) -> InboundEmail:
         # No row locks in SQLite: take the database's write lock first (a no-op update), so that
         # a second worker taking in the same message waits, then reads it as taken in.
         session.connection().execute(_TAKE_WRITE_LOCK, {"inbound_id": inbound_id})
-    inbound = session.get(InboundEmail, inbound_id, with_for_update=True)
+    inbound = session.scalars(_INBOUND_LOCKED, {"inbound_id": inbound_id}).one_or_none()
     if inbound is None:
         raise LookupError(f"no inbound e-mail #{inbound_id}")
     if inbound.outcome not in REPROCESSABLE or (inbound.detail or "").startswith(REJECTED_PREFIX):
@@ -170,12 +176,19 @@ def _process(
         inbound = _lock(session, inbound_id)
         raw = session.connection().execute(_RAW, {"sha256": inbound.raw_sha256}).scalar() or b""
         mail = parse(raw)
-        _describe(inbound, mail)
+        # The row is written with Core UPDATEs as phase two goes: a flush costs several times as
+        # much, and this runs for every message.
+        update_now(session, inbound, **_description(mail))
         context = decide.Context(session, inbound, mail, raw, now, settings)
         decision = decide.decide(context)
-        inbound.outcome, inbound.ticket_id = decision.outcome, decision.ticket_id
-        inbound.detail = _detail([decision.detail, *context.notes])
-        inbound.processed_at = now
+        update_now(
+            session,
+            inbound,
+            outcome=decision.outcome,
+            ticket_id=decision.ticket_id,
+            detail=_detail([decision.detail, *context.notes]),
+            processed_at=now,
+        )
         result = _result(inbound, decision.reference)  # read now: the commit expires the rows
         if before_commit is not None:
             before_commit(session)
@@ -193,12 +206,13 @@ def _process(
         return _quarantine(session, inbound_id, mail, error, now)
 
 
-def _describe(inbound: InboundEmail, mail: ParsedMail) -> None:
-    """Copy what staff search and sort by from the parsed message onto the row."""
-    message_id = mail.message_id if mail.message_id and len(mail.message_id) <= 998 else None
-    inbound.message_id = message_id
-    inbound.from_addr = mail.from_addr[:254] if mail.from_addr else None
-    inbound.subject = mail.subject[:300] if mail.subject else None
+def _description(mail: ParsedMail) -> dict[str, str | None]:
+    """What staff search and sort by, from the parsed message, for the row."""
+    return {
+        "message_id": mail.message_id if mail.message_id and len(mail.message_id) <= 998 else None,
+        "from_addr": mail.from_addr[:254] if mail.from_addr else None,
+        "subject": mail.subject[:300] if mail.subject else None,
+    }
 
 
 def _detail(parts: list[str | None]) -> str | None:
@@ -233,7 +247,7 @@ def _quarantine(
             session.rollback()
             return _result(inbound, None)
         if mail is not None:
-            _describe(inbound, mail)
+            update_now(session, inbound, **_description(mail))
         # A twin that succeeded meanwhile (a unique violation, a busy database) makes this a
         # duplicate, whatever the error was.
         earlier = (

@@ -1,4 +1,4 @@
-"""New rows written now, each with one Core INSERT, and kept in the session as if flushed.
+"""Rows written now, each with one Core statement, and kept in the session as if flushed.
 
 The unit of work's flush costs several times the statement it runs, and on SQLite a submission
 holds the database's write lock through all of it. `insert_now` writes transient objects built
@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from enquiry.models.base import SessionLike
 
@@ -31,6 +32,26 @@ def insert_now(session: SessionLike, *instances: Any) -> None:
         make_transient_to_detached(instance)
     for instance in instances:
         session.add(instance)  # persistent; a no-op for one its parent's cascade added already
+
+
+def update_now(session: SessionLike, instance: Any, **values: Any) -> None:
+    """UPDATE columns of a persistent object with one Core statement, and set them on the
+    object as if loaded: nothing is left for a flush (columns only; onupdate is not applied)."""
+    state = sa.inspect(instance)
+    columns = {
+        state.mapper.get_property(name).columns[0].key: value for name, value in values.items()
+    }
+    (key,) = state.identity
+    session.connection().execute(_update_statement(state.mapper.class_), {**columns, "pk_": key})
+    for name, value in values.items():
+        set_committed_value(instance, name, value)
+
+
+@functools.cache  # built once per model; the SET clause follows the parameters given
+def _update_statement(model: type[Any]) -> sa.Update:
+    mapper = sa.inspect(model)
+    (primary_key,) = mapper.primary_key
+    return sa.update(mapper.local_table).where(primary_key == sa.bindparam("pk_"))
 
 
 @functools.cache  # built once per model
@@ -53,7 +74,9 @@ def _values(instance: Any) -> dict[str, Any]:
     for attribute in mapper.column_attrs:
         column = attribute.columns[0]
         if attribute.key not in state and not column.primary_key:
-            setattr(instance, attribute.key, _default(column))
+            # Straight into the instance's dict: the object is about to be marked as loaded,
+            # so the attribute's change history that setattr would record is thrown away.
+            state[attribute.key] = _default(column)
         if attribute.key in state:
             values[column.key] = state[attribute.key]
     return values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from flask import Flask
 from enquiry import audit
 from enquiry.domain import handling
 from enquiry.extensions import db
-from enquiry.models import Message, MessageKind, SearchDocument, Status, Ticket
+from enquiry.models import Message, MessageKind, SearchDocument, Status, Ticket, rows
 from enquiry.search import tokenizer
 from tests.app.test_handling import NOW, new_ticket, staff
 
@@ -70,3 +71,37 @@ def test_later_changes_to_the_new_ticket_are_flushed_like_any_other(app: Flask, 
         sa.select(SearchDocument.document).where(SearchDocument.ticket_id == ticket.id)
     )
     assert document is not None and "试点" in document.split() and "补贴" in document.split()
+
+
+def test_update_now_writes_the_columns_given_and_leaves_nothing_to_flush(
+    app: Flask, ctx: None
+) -> None:
+    ticket = new_ticket(app)
+    db.session.commit()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket is not None
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        rows.update_now(db.session, ticket, subject="关于垃圾分类试点（更正）", extension_days=3)
+        assert ticket not in db.session.dirty and not db.session.is_modified(ticket)
+        assert (ticket.subject, ticket.extension_days) == ("关于垃圾分类试点（更正）", 3)
+        db.session.flush()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    [update] = statements  # the flush had nothing to write
+    assert update.startswith("UPDATE tickets SET") and "status" not in update
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Ticket, ticket.id)
+    assert stored is not None
+    assert (stored.subject, stored.extension_days, stored.status) == (
+        "关于垃圾分类试点（更正）",
+        3,
+        Status.RECEIVED,
+    )

@@ -84,6 +84,8 @@ _PARAM_RE = re.compile(rb"(?i)(charset[ \t]*=[ \t]*[\"']?)(" + _LABEL_ALT + rb")
 _WORD_RE = re.compile(rb"(?i)(=\?)(" + _LABEL_ALT + rb")((?:\*[^?]*)?\?[bq]\?)")
 _RFC2231_RE = re.compile(rb"(?i)(\*[ \t]*=[ \t]*[\"']?)(" + _LABEL_ALT + rb")(')")
 
+_SURROGATE_RE = re.compile("[\udc80-\udcff]")  # a raw byte the decoder escaped
+
 
 def _relabel_match(match: re.Match[bytes]) -> bytes:
     label = match.group(2).decode("ascii").lower()
@@ -195,4 +197,4 @@ def recover(value: str) -> bytes:
 
 def has_surrogates(value: str) -> bool:
     """Say whether a string still carries surrogate-escaped raw bytes."""
-    return any("\udc80" <= char <= "\udcff" for char in value)
+    return _SURROGATE_RE.search(value) is not None
