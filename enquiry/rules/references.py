@@ -12,7 +12,7 @@ import secrets
 import unicodedata
 
 # Crockford's base32: no I, L, O, U, so codes survive being read aloud and retyped.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # 32 letters: generate_access_code needs it
 CODE_LENGTH = 20  # 20 x 5 bits = 100 bits of randomness
 CODE_GROUP = 4
 _CODE_CONFUSABLES = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -27,7 +27,8 @@ def format_reference(prefix: str, year: int, number: int) -> str:
 
 def generate_access_code() -> str:
     """Return a fresh random retrieval code, grouped for reading: XXXX-XXXX-XXXX-XXXX-XXXX."""
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    # 32 letters: each random byte's low five bits pick one uniformly (256 = 8 x 32).
+    raw = "".join(CODE_ALPHABET[byte % 32] for byte in secrets.token_bytes(CODE_LENGTH))
     return "-".join(raw[i : i + CODE_GROUP] for i in range(0, CODE_LENGTH, CODE_GROUP))
 
 

@@ -180,5 +180,5 @@ def test_clean_address_normalises_or_refuses(raw: str, address: str | None) -> N
 
 
 def test_addresses_found_in_unparseable_headers_lose_the_final_dot_too() -> None:
-    assert parse_addresses("broken <<< name@yahoo.com. >>") == [("", "name@yahoo.com")]
+    assert parse_addresses("broken <<< name@yahoo.com. >>") == (("", "name@yahoo.com"),)
     assert address_key(" Name@Yahoo.com. ") == "name@yahoo.com"

@@ -145,8 +145,22 @@ def clean_address(raw: str) -> str | None:
     return addr
 
 
-def parse_addresses(raw: str) -> list[tuple[str, str]]:
+ADDRESS_CACHE_MAX = 500  # characters: the office's own To: arrives with every message
+
+
+def parse_addresses(raw: str) -> tuple[tuple[str, str], ...]:
     """Parse an address-list header into (display name, lower-cased address) pairs."""
+    if len(raw) <= ADDRESS_CACHE_MAX:
+        return _parse_addresses_cached(raw)
+    return _parse_addresses(raw)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_addresses_cached(raw: str) -> tuple[tuple[str, str], ...]:
+    return _parse_addresses(raw)
+
+
+def _parse_addresses(raw: str) -> tuple[tuple[str, str], ...]:
     unfolded = raw.replace("\r", "").replace("\n", "")
     try:
         pairs = getaddresses([unfolded])
@@ -161,7 +175,7 @@ def parse_addresses(raw: str) -> list[tuple[str, str]]:
         text = decode_header(unfolded)
         found = (address_key(found) for found in _ADDR_RE.findall(text))
         result = [("", addr) for addr in found if not _EMPTY_LABEL_RE.search(addr)]
-    return result
+    return tuple(result)
 
 
 def parse_ids(raw: str) -> tuple[str, ...]:
