@@ -52,15 +52,22 @@ def _attachment_hashes(session: SessionLike, message_id: int) -> list[str]:
     return [hashlib.sha256(data).hexdigest() for (data,) in rows]
 
 
-def message_detail(session: SessionLike, message: Message) -> dict[str, Any]:
-    """Return the detail that ties an event to a message's body and attachments."""
-    # Files attached in this transaction were just stored under the SHA-256 of their bytes (the
-    # blob's key); older ones are hashed again from what is stored. A loaded, empty list: none.
-    loaded = inspect(message).dict.get("attachments")
-    fresh = loaded is not None and all(inspect(a).transient or inspect(a).pending for a in loaded)
+def message_detail(
+    session: SessionLike, message: Message, *, attachment_sha256: list[str] | None = None
+) -> dict[str, Any]:
+    """Return the detail that ties an event to a message's body and attachments.
+
+    attachment_sha256: the files' digests, in attachment order, when the caller has just
+    stored them (each the key of its blob, taken from its bytes); otherwise the stored files
+    are read and hashed again.
+    """
     session.flush()
-    if fresh and loaded is not None:
-        hashes = [a.blob_sha256 for a in sorted(loaded, key=lambda attachment: attachment.id)]
+    # A message whose (loaded) attachment list is empty has no stored file to hash.
+    loaded = inspect(message).dict.get("attachments")
+    if attachment_sha256 is not None:
+        hashes = list(attachment_sha256)
+    elif loaded is not None and not loaded:
+        hashes = []
     else:
         hashes = _attachment_hashes(session, message.id)
     return {

@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from enquiry.domain.blobs import store_blob
-from enquiry.models import Attachment, Channel, Message, MessageKind, SessionLike, Ticket, User
+from enquiry.models import (
+    Attachment,
+    Channel,
+    Message,
+    MessageKind,
+    SessionLike,
+    Ticket,
+    User,
+    rows,
+)
 from enquiry.rules.uploads import Upload
 
 
@@ -72,15 +83,25 @@ def new_message(
 
 def attach_uploads(
     session: SessionLike, message: Message, uploads: Sequence[Upload], now: datetime
-) -> None:
-    """Store the files (once, by content) and attach them to the message, which is in session."""
-    for upload in uploads:
-        digest = store_blob(session, upload.data, now)  # written at once, before the attachment
-        message.attachments.append(
-            Attachment(
-                blob_sha256=digest,
-                filename=upload.filename,
-                content_type=upload.content_type,
-                size=len(upload.data),
-            )
+) -> list[str]:
+    """Store the files (once, by content) and attach them to the message, which is in session;
+    return their SHA-256 digests, in order. A message already written gets them written now."""
+    attachments = [
+        Attachment(
+            blob_sha256=store_blob(session, upload.data, now),  # written at once
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=len(upload.data),
         )
+        for upload in uploads
+    ]
+    if message.id is None:
+        message.attachments.extend(attachments)  # flushed with the message
+    elif attachments:
+        for attachment in attachments:
+            attachment.message_id = message.id
+        rows.insert_now(session, *attachments)
+        for attachment in attachments:
+            set_committed_value(attachment, "message", message)
+        set_committed_value(message, "attachments", [*message.attachments, *attachments])
+    return [attachment.blob_sha256 for attachment in attachments]

@@ -148,7 +148,7 @@ def open_ticket(
     # One INSERT each, as if flushed (models/rows.py), and the document the flush would write.
     rows.insert_now(session, ticket, *new_rows)
     documents.write_new(session.connection(), ticket, new_rows)
-    attach_uploads(session, message, enquiry.attachments, now)
+    attachment_sha256 = attach_uploads(session, message, enquiry.attachments, now)
     audit.record(
         session,
         action="ticket.opened",
@@ -163,7 +163,7 @@ def open_ticket(
             "department": decision.department_code,
             "routing_rule": decision.rule_id,
             "due_on": ticket.due_on.isoformat() if ticket.due_on else None,
-            **message_detail(session, message),
+            **message_detail(session, message, attachment_sha256=attachment_sha256),
         },
     )
     if acknowledge:
