@@ -20,7 +20,7 @@ from enquiry.audit.content import message_detail
 from enquiry.domain.blobs import store_blob
 from enquiry.domain.policy import Policy
 from enquiry.mail import outbound
-from enquiry.mail.letters.compose import Letter, LetterFacts, compose
+from enquiry.mail.letters.compose import Letter, LetterFacts, compose, renumbered
 from enquiry.mail.letters.pdf import render_pdf
 from enquiry.mail.letters.settings import LetterFontError
 from enquiry.models import (
@@ -175,6 +175,16 @@ def draft(
     acknowledgement is inserted with the ticket (enquiry.domain.tickets.open_ticket)."""
     letter = compose_letter(ticket, kind, policy, now, details)
     return letter, _letter_message(ticket, letter, actor, now)
+
+
+def numbered(
+    drafted: tuple[Letter, Message], stand_in: str, reference: str
+) -> tuple[Letter, Message]:
+    """A draft made before its ticket had a reference (`stand_in` in its place), now naming it."""
+    letter, message = drafted
+    letter = renumbered(letter, stand_in, reference)
+    message.body = letter.text
+    return letter, message
 
 
 def leave_pdf(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -136,14 +137,17 @@ def open_ticket(
     )
     notifications.prepare_department(session, decision.department_id)
     # An application's 登记回执 travels by mail: its PDF is the worker's to render, its text a
-    # reply in the thread, written with the ticket (it names the reference: made after it).
+    # reply in the thread, written with the ticket. It names the reference, which is not taken
+    # yet: composed with a stand-in, named once the reference is taken.
     later = outbound.has_address(ticket)
-    with_letter = acknowledge and later and letters.wanted(ticket, policy)
-    ticket.reference = references.next_reference(session, policy.reference_prefix, year)
-    drafted = None
-    if with_letter:
+    drafted, stand_in = None, f"[{secrets.token_hex(12)}]"
+    if acknowledge and later and letters.wanted(ticket, policy):
+        ticket.reference = stand_in
         kind, due_on = "acknowledgement", ticket.due_on
         drafted = letters.draft(ticket, kind, policy=policy, actor=actor, now=now, due_on=due_on)
+    ticket.reference = references.next_reference(session, policy.reference_prefix, year)
+    if drafted is not None:
+        drafted = letters.numbered(drafted, stand_in, ticket.reference)
     new_rows = [message, drafted[1]] if drafted else [message]
     # One INSERT each, as if flushed (models/rows.py), and the document the flush would write.
     rows.insert_now(session, ticket, *new_rows)

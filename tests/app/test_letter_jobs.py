@@ -11,6 +11,8 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 
 from enquiry import audit
+from enquiry.domain import letters
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail.delivery import deliver_due
 from enquiry.mail.sending import DeliverySettings, Outcome
@@ -128,6 +130,17 @@ def test_the_receipt_is_written_with_the_ticket_and_searched_with_it(mail_app: F
         assert tokenizer.document_for("", "", "", [messages[1].body]) in written
         job = db.session.scalars(select(LetterJob)).one()
         assert job.message_id == messages[1].id
+        # Composed before the reference was taken, with a stand-in: the same text as a letter
+        # composed now, on the ticket with its reference, and the same in the mail's body.
+        ticket = db.session.get(Ticket, ticket_id)
+        assert ticket is not None
+        policy = policy_from_config(mail_app.config, session=db.session)
+        composed = letters.compose_letter(
+            ticket, "acknowledgement", policy, ticket.created_at, {"due_on": ticket.due_on}
+        )
+        assert messages[1].body == composed.text and "[" not in composed.text
+        mail = db.session.scalars(select(OutboundEmail)).one()
+        assert composed.text.strip() in mail.body_text and reference in mail.body_text
 
 
 @pytest.mark.allow_smtp

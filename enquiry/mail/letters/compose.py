@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from typing import Any
 
 from flask_babel import force_locale, format_date
 
@@ -116,3 +117,19 @@ def compose(facts: LetterFacts, settings: LetterSettings, locale: str) -> Letter
             is_adverse=adverse,
             settings=settings,
         )
+
+
+def renumbered(letter: Letter, stand_in: str, reference: str) -> Letter:
+    """The letter composed with `stand_in` for a reference not yet taken, naming `reference`."""
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(stand_in, reference)
+        if isinstance(value, tuple):
+            return tuple(swap(item) for item in value)
+        return value
+
+    changed: dict[str, Any] = {
+        part.name: swap(getattr(letter, part.name)) for part in fields(letter)
+    }
+    return replace(letter, **changed)
