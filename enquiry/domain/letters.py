@@ -236,13 +236,14 @@ def queue_mail(
     letter: str | None,
     later: bool = False,
     drafted: tuple[Letter, Message] | None = None,
+    rendered: outbound.Rendered | None = None,
     **details: Any,
 ) -> Issued | None:
     """Queue the mail `template`; an application's carries the letter `letter` (text and PDF).
 
     `later`: the PDF is the worker's to render (`letter_jobs`); the mail waits for it.
-    `drafted`: that letter's text and message, written already (see `draft`); implies later.
-    """
+    `drafted`: that letter's text and message, written already (see `draft`); implies later;
+    `rendered`: the mail, rendered already (with `drafted`'s letter in it)."""
     issued = waiting = None
     if letter is not None and wanted(ticket, policy):
         if drafted is None and later:
@@ -264,6 +265,7 @@ def queue_mail(
         is_automatic=automatic,
         in_reply_to=in_reply_to,
         attachment_id=issued.attachment.id if issued else None,
+        rendered=rendered,
     )
     if waiting is not None and letter is not None:
         leave_pdf(session, waiting, email, letter, actor=actor, now=now, details=details)

@@ -136,18 +136,24 @@ def open_ticket(
         enquiry.subject, enquiry.citizen_name, enquiry.info_description or "", enquiry.body
     )
     notifications.prepare_department(session, decision.department_id)
-    # An application's 登记回执 travels by mail: its PDF is the worker's to render, its text a
-    # reply in the thread, written with the ticket. It names the reference, which is not taken
-    # yet: composed with a stand-in, named once the reference is taken.
+    # The acknowledgement (and an application's 登记回执, whose PDF is the worker's to render
+    # and whose text is a reply in the thread) name the reference, not taken yet: composed with
+    # a stand-in, named once it is taken, so that none of it runs under that write's lock.
     later = outbound.has_address(ticket)
-    drafted, stand_in = None, f"[{secrets.token_hex(12)}]"
+    drafted = rendered = None
+    ticket.reference = stand_in = f"[{secrets.token_hex(12)}]"
     if acknowledge and later and letters.wanted(ticket, policy):
-        ticket.reference = stand_in
         kind, due_on = "acknowledgement", ticket.due_on
         drafted = letters.draft(ticket, kind, policy=policy, actor=actor, now=now, due_on=due_on)
+    if acknowledge:
+        carried = {"letter": drafted[0]} if drafted else {}
+        context = {"access_code": code, **carried}
+        rendered = outbound.render_for(ticket, "acknowledgement", policy.mail, context)
     ticket.reference = references.next_reference(session, policy.reference_prefix, year)
     if drafted is not None:
         drafted = letters.numbered(drafted, stand_in, ticket.reference)
+    if rendered is not None:
+        rendered = rendered.naming(stand_in, ticket.reference)
     new_rows = [message, drafted[1]] if drafted else [message]
     # One INSERT each, as if flushed (models/rows.py), and the document the flush would write.
     rows.insert_now(session, ticket, *new_rows)
@@ -185,6 +191,7 @@ def open_ticket(
             # Without an e-mail address staff print the 登记回执 from the ticket page: made now.
             later=later,
             drafted=drafted,
+            rendered=rendered,
             due_on=ticket.due_on,
         )
     return Opened(ticket=ticket, access_code=code)

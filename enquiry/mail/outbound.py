@@ -100,19 +100,51 @@ def verify_message_id(identity: MailIdentity, message_id: str) -> str | None:
     return reference if hmac.compare_digest(expected, match.group(3).lower()) else None
 
 
-def render_pair(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Render templates/mail/<template>.txt (first line: the subject) and .html.
+@dataclass(frozen=True)
+class Rendered:
+    """A mail rendered from its template pair; the subject is its text's first line, as is."""
 
-    Not through render_template: the page's context processors (the staff bell, the language
-    links) would run twice per mail for nothing; a mail reads the same from any page.
-    """
+    subject: str
+    text: str
+    html: str
+
+    def naming(self, stand_in: str, reference: str) -> Rendered:
+        """The mail rendered for a ticket whose reference was `stand_in`, naming `reference`."""
+        parts = (self.subject, self.text, self.html)
+        return Rendered(*(part.replace(stand_in, reference) for part in parts))
+
+
+def _render(template: str, locale: str, context: dict[str, Any]) -> Rendered:
     with force_locale(locale):
         values = {**page_basics(), **context}
         environment = current_app.jinja_env
         text = environment.get_template(f"mail/{template}.txt").render(values)
         html = environment.get_template(f"mail/{template}.html").render(values)
     subject, _, body = text.partition("\n")
-    return header_safe(subject), body.lstrip("\n"), html
+    return Rendered(subject, body.lstrip("\n"), html)
+
+
+def render_pair(template: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Render templates/mail/<template>.txt (first line: the subject) and .html.
+
+    Not through render_template: the page's context processors (the staff bell, the language
+    links) would run twice per mail for nothing; a mail reads the same from any page.
+    """
+    rendered = _render(template, locale, context)
+    return header_safe(rendered.subject), rendered.text, rendered.html
+
+
+def render_for(
+    ticket: Ticket, template: str, identity: MailIdentity, context: dict[str, Any]
+) -> Rendered:
+    """Render a mail to the ticket's citizen (what `queue` writes to the outbox)."""
+    full_context = {
+        "ticket": ticket,
+        "marker": BODY_MARKER.format(reference=ticket.reference),
+        "base_url": identity.base_url.rstrip("/"),
+        **context,
+    }
+    return _render(template, ticket.locale, full_context)
 
 
 def queue(
@@ -126,23 +158,19 @@ def queue(
     is_automatic: bool,
     in_reply_to: str | None = None,
     attachment_id: int | None = None,
+    rendered: Rendered | None = None,
 ) -> OutboundEmail:
-    """Render a message for the ticket's citizen and write it to the outbox (with a file)."""
-    full_context = {
-        "ticket": ticket,
-        "marker": BODY_MARKER.format(reference=ticket.reference),
-        "base_url": identity.base_url.rstrip("/"),
-        **context,
-    }
-    subject, body_text, body_html = render_pair(template, ticket.locale, full_context)
+    """Render a message for the ticket's citizen (unless `rendered` already) and write it to the
+    outbox (with a file)."""
+    rendered = rendered or render_for(ticket, template, identity, context)
     sendable = has_address(ticket)
     email = OutboundEmail(
         ticket_id=ticket.id,
         template=template,
         to_addr=ticket.citizen_email,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
+        subject=header_safe(rendered.subject),
+        body_text=rendered.text,
+        body_html=rendered.html,
         message_id=make_message_id(identity, ticket.reference),
         in_reply_to=in_reply_to,
         references=in_reply_to,

@@ -21,6 +21,7 @@ from sqlalchemy import event, func, select
 from werkzeug.test import TestResponse
 
 from enquiry.domain import formtoken
+from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
 from enquiry.mail import outbound
 from enquiry.models import (
@@ -331,6 +332,25 @@ def test_a_valid_submission_opens_a_ticket_and_confirms_it(
         assert mail.reply_to is not None and mail.reply_to.endswith(f"@{domain}")
         assert ticket.reference in mail.reply_to
         assert mail.is_automatic
+
+
+def test_the_acknowledgement_is_the_mail_rendered_for_the_numbered_ticket(
+    app: Flask, citizen: FlaskClient
+) -> None:
+    """It is rendered before the reference is taken (with a stand-in), then named: the outbox
+    holds exactly what rendering it for the stored ticket gives, a long subject cut the same."""
+    long_subject = "关于2013年政府信息公开工作年度报告中依申请公开数据的问题" * 6
+    confirmation = submit_enquiry(citizen, subject=long_subject[:200])
+    with app.app_context():
+        ticket = db.session.scalars(select(Ticket)).one()
+        [mail] = db.session.scalars(select(OutboundEmail)).all()
+        identity = policy_from_config(app.config, session=db.session).mail
+        context = {"access_code": confirmation.code}
+        again = outbound.render_for(ticket, "acknowledgement", identity, context)
+    assert len(mail.subject) == outbound.SUBJECT_MAX and ticket.reference in mail.subject
+    assert mail.subject == outbound.header_safe(again.subject)
+    assert (mail.body_text, mail.body_html) == (again.text, again.html)
+    assert not re.search(r"\[[0-9a-f]{24}\]", mail.subject + mail.body_text + mail.body_html)
 
 
 def test_the_view_writes_everything_in_one_transaction(app: Flask, citizen: FlaskClient) -> None:

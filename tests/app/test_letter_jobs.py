@@ -14,6 +14,7 @@ from enquiry import audit
 from enquiry.domain import letters
 from enquiry.domain.policy import policy_from_config
 from enquiry.extensions import db
+from enquiry.mail import outbound
 from enquiry.mail.delivery import deliver_due
 from enquiry.mail.sending import DeliverySettings, Outcome
 from enquiry.mail.transport import SmtpSender
@@ -112,7 +113,7 @@ def test_the_receipt_is_rendered_by_the_worker_and_its_mail_waits_for_it(
 
 
 def test_the_receipt_is_written_with_the_ticket_and_searched_with_it(mail_app: Flask) -> None:
-    ticket_id, reference, _ = apply(mail_app, locale="zh_Hans", rendered=False)
+    ticket_id, reference, code = apply(mail_app, locale="zh_Hans", rendered=False)
     with mail_app.app_context():
         messages = db.session.scalars(
             select(Message).where(Message.ticket_id == ticket_id).order_by(Message.id)
@@ -140,7 +141,11 @@ def test_the_receipt_is_written_with_the_ticket_and_searched_with_it(mail_app: F
         )
         assert messages[1].body == composed.text and "[" not in composed.text
         mail = db.session.scalars(select(OutboundEmail)).one()
+        identity = policy.mail
+        context = {"access_code": code, "letter": composed}
+        again = outbound.render_for(ticket, "acknowledgement", identity, context)
         assert composed.text.strip() in mail.body_text and reference in mail.body_text
+        assert (mail.body_text, mail.body_html) == (again.text, again.html)
 
 
 @pytest.mark.allow_smtp
