@@ -118,7 +118,7 @@ _BY_BYTES = _twins_query(by_message_id=False)
 def look_up(session: SessionLike, inbound: InboundEmail, key: str) -> Twins:
     """Find, in one query, the earlier message this one repeats (same key; or, taken in before
     keys were kept, the same Message-ID, sender and subject, or the same bytes) and an earlier,
-    different one taken in under its Message-ID. The row's own pending changes stay unflushed."""
+    different one taken in under its Message-ID (on the session's connection: no flush)."""
     params = {"key": key, "me": inbound.id}
     if inbound.message_id:
         query = _BY_MESSAGE_ID
