@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -210,16 +211,21 @@ def due_date(start: date, n: int, calendar: WorkCalendar) -> DueDate:
         if workday:
             remaining -= 1
     if not verified:
-        logger.warning(
-            "due date %s for %s + %d working days counts predicted holidays (%s calendar "
-            "data covers %d-%d): upgrade chinesecalendar",
-            day,
-            start,
-            n,
-            calendar.name,
-            *verified_years(),
-        )
+        _warn_predicted(calendar.name, day.year)
     return DueDate(day, verified)
+
+
+@lru_cache(maxsize=64)
+def _warn_predicted(calendar_name: str, year: int) -> None:
+    """Log once per process, calendar and year: every deadline of a December would repeat it."""
+    logger.warning(
+        "due dates in %d count predicted holidays (%s calendar data covers %d-%d): enter the "
+        "State Council's notice for %d, or upgrade chinesecalendar",
+        year,
+        calendar_name,
+        *verified_years(),
+        year,
+    )
 
 
 def add_working_days(start: date, n: int, calendar: WorkCalendar) -> date:

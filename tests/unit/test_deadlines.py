@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from enquiry.rules import deadlines
 from enquiry.rules.calendar_overrides import XINJIANG
 from enquiry.rules.deadlines import (
     BEIJING,
@@ -182,10 +183,25 @@ def test_a_due_date_reaching_into_an_uncovered_year_is_unverified(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     last = verified_years()[1]
+    deadlines._warn_predicted.cache_clear()  # logged once per process, calendar and year
     due = due_date(date(last, 12, 20), 20, NATIONAL)
     assert due.day.year == last + 1
     assert not due.is_verified
     assert "upgrade chinesecalendar" in caplog.text
+
+
+def test_predicted_holidays_are_logged_once_per_calendar_and_year(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    last = verified_years()[1]
+    deadlines._warn_predicted.cache_clear()
+    for day in range(10, 25):  # every deadline of a December reaches into the next year
+        assert not due_date(date(last, 12, day), 20, NATIONAL).is_verified
+    assert not due_date(date(last, 12, 20), 20, XJ).is_verified
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 2
+    assert f"due dates in {last + 1} count predicted holidays (national" in warnings[0]
+    assert "(xinjiang calendar" in warnings[1]
 
 
 # --- working days between ----------------------------------------------------------------------
