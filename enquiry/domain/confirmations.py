@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from enquiry.models import PendingConfirmation, SessionLike, Ticket, rows
+from enquiry.models import Kind, PendingConfirmation, SessionLike, Ticket, rows
 
 SHOW_WITHIN = timedelta(hours=1)
 
@@ -28,6 +28,7 @@ class Confirmation:
 
     reference: str
     code: str
+    is_application: bool = False  # an application for government information, not a message
 
 
 def token_hash(token: str) -> str:
@@ -84,8 +85,12 @@ def take(session: SessionLike, token: str, *, now: datetime) -> Confirmation | N
     if taken is None or taken.created_at < now - SHOW_WITHIN:
         return None
     sealed = bytes.fromhex(taken.sealed_code)
-    reference = session.scalar(sa.select(Ticket.reference).where(Ticket.id == taken.ticket_id))
-    if reference is None:
+    ticket = session.execute(
+        sa.select(Ticket.reference, Ticket.kind).where(Ticket.id == taken.ticket_id)
+    ).first()
+    if ticket is None:
         return None
     code = xor(sealed, key_stream(token, len(sealed))).decode()
-    return Confirmation(reference=reference, code=code)
+    return Confirmation(
+        reference=ticket.reference, code=code, is_application=ticket.kind == Kind.INFO_APPLICATION
+    )

@@ -435,6 +435,34 @@ def test_an_information_application_records_what_the_law_requires(
     assert ticket.is_publication_consented is True
 
 
+@pytest.mark.parametrize(
+    ("locale", "kind", "heading", "registered"),
+    [
+        ("zh-CN", "question", "您的留言已收到", "您的留言我们已收到并登记"),
+        ("zh-CN", "info_application", "您的申请已收到", "您的政府信息公开申请我们已收到并登记"),
+        ("en", "info_application", "Your application has been received", "your application for"),
+        ("ug", "info_application", "ئىلتىماسىڭىز تاپشۇرۇۋېلىندى", "ئاشكارىلاش ئىلتىماسىڭىزنى"),
+    ],
+)
+def test_the_confirmation_and_acknowledgement_name_an_application_as_one(
+    app: Flask, client: FlaskClient, locale: str, kind: str, heading: str, registered: str
+) -> None:
+    """A question is a 留言; an application for government information is a 申请, and the date
+    in the acknowledgement is the neutral 收到日期 (the 登记回执 names 收到申请日期)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = locale
+    fields = {**APPLICATION, "info_description": APPLICATION_TEXT} if kind != "question" else {}
+    confirmation = submit_enquiry(client, **fields)
+    assert f'<h1 class="h4">{heading}</h1>' in confirmation.html
+    with app.app_context():
+        [mail] = db.session.scalars(select(OutboundEmail)).all()
+    assert mail.subject.startswith(f"[{confirmation.reference}] {heading}:")
+    assert registered in mail.body_text and mail.body_html is not None
+    assert registered in mail.body_html
+    if locale == "zh-CN":
+        assert "收到日期：" in mail.body_text.replace(": ", "：")
+        assert "收到申请日期" not in mail.body_text.split("登记回执")[0]
+
+
 # Bad input --------------------------------------------------------------------------------------
 
 APPLICATION = {"kind": "info_application", "applicant_type": "citizen", "delivery_form": "paper"}
