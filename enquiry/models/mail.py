@@ -49,6 +49,9 @@ class InboundEmail(Base):
     detail: Mapped[str | None] = mapped_column(sa.Text)  # reasons, errors
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     processed_at: Mapped[datetime | None]
+    # The worker's tries at taking it in, each counted before it starts (enquiry.intake.waiting):
+    # a message whose tries never finish (it stops the process) is set aside, not retried.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<InboundEmail {self.id} {self.outcome.value}>"

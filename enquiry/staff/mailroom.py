@@ -23,6 +23,7 @@ from enquiry.domain.queries import mailroom as mailroom_queries
 from enquiry.extensions import db
 from enquiry.intake.ingest import REPROCESSABLE, NotReprocessableError, reprocess
 from enquiry.intake.settings import IntakeSettings
+from enquiry.intake.waiting import STOPPED_PREFIX
 from enquiry.mail.parse.inbound import parse
 from enquiry.models import InboundEmail, InboundOutcome, Role, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required
@@ -118,10 +119,17 @@ def mailroom() -> str:
     )
 
 
-def parsed_view(raw: bytes) -> dict[str, Any]:
-    """Return what the parser makes of the raw message, for staff to read."""
-    mail = parse(raw)
+def parsed_view(inbound: InboundEmail) -> dict[str, Any]:
+    """Return what the parser makes of the raw message, for staff to read.
+
+    Not for a message set aside because taking it in stopped the worker: reading it here could
+    stop this process the same way.
+    """
+    if (inbound.detail or "").startswith(STOPPED_PREFIX):
+        return {"is_stopped": True}
+    mail = parse(mailroom_queries.raw_bytes(db.session, inbound))
     return {
+        "is_stopped": False,
         "is_failure": mail.is_parse_failure,
         "to": ", ".join(mail.to_addrs),
         "cc": ", ".join(mail.cc_addrs),
@@ -151,7 +159,7 @@ def mailroom_detail(inbound_id: int) -> str:
         sha256=inbound.raw_sha256,
         message_id=inbound.message_id,
         ticket=ticket_link(inbound),
-        parsed=parsed_view(mailroom_queries.raw_bytes(db.session, inbound)),
+        parsed=parsed_view(inbound),
         can_reprocess=inbound.outcome in REPROCESSABLE,
     )
 

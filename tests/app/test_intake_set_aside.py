@@ -1,0 +1,148 @@
+"""A message whose every try stops the worker is set aside, not taken up at every pass.
+
+The worker counts a try, and commits the count, before it takes a message in. A message that
+crashes the process (here: a real child process that dies with os._exit while parsing it) is
+quarantined unread after MAX_ATTEMPTS, and the messages behind it are taken in.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from enquiry import ROOT
+from enquiry.extensions import db
+from enquiry.intake import ingest, waiting
+from enquiry.intake.ingest import IngestResult, store
+from enquiry.models import InboundEmail, InboundOutcome, InboundSource, Role, Ticket, utcnow
+from tests.app.conftest import english
+from tests.app.test_intake import count, eml
+from tests.app.test_intake_pipe import take_in
+from tests.app.test_intake_sources import child_env
+
+MARK = b"X-Test-Stops-The-Worker: yes\r\n"
+
+# One pass of the worker's intake job in a fresh process whose parser kills the process, as a
+# crash in a C library or the out-of-memory killer would, when it meets the marked message.
+CHILD = """
+import os
+from enquiry import create_app
+from enquiry.extensions import db
+from enquiry.intake import ingest
+from enquiry.intake.settings import IntakeSettings
+from enquiry.intake.waiting import take_in_waiting
+from enquiry.models import utcnow
+
+real_parse = ingest.parse
+
+def parse(raw):
+    if b"X-Test-Stops-The-Worker" in raw:
+        os._exit(70)
+    return real_parse(raw)
+
+ingest.parse = parse
+app = create_app()
+with app.app_context():
+    take_in_waiting(
+        db.session,
+        clock=utcnow,
+        settings=lambda: IntakeSettings.from_config(app.config, db.session),
+        should_stop=lambda: False,
+    )
+"""
+
+
+def stored(app: Flask, *raws: bytes) -> list[int]:
+    with app.app_context():
+        return [store(db.session, raw, source=InboundSource.PIPE, now=utcnow()) for raw in raws]
+
+
+def rows(app: Flask) -> list[tuple[InboundOutcome, int]]:
+    with app.app_context():
+        found = db.session.query(InboundEmail).order_by(InboundEmail.id).all()
+        return [(row.outcome, row.attempts) for row in found]
+
+
+def test_a_message_that_stops_the_worker_is_set_aside_after_three_tries(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison, good = stored(app, MARK + eml("intake-gbk-new.eml"), eml("intake-uyghur.eml"))
+    for tries in (1, 2, 3):
+        child = subprocess.run(
+            [sys.executable, "-c", CHILD],
+            cwd=ROOT,
+            env=child_env(app),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        assert child.returncode == 70, child.stderr.decode()
+        # Oldest first: the message behind it waits, and nothing of the try was kept.
+        assert rows(app) == [(InboundOutcome.PENDING, tries), (InboundOutcome.PENDING, 0)]
+        assert count(app, Ticket) == 0
+
+    read: list[bytes] = []
+    real_parse = ingest.parse
+    monkeypatch.setattr(ingest, "parse", lambda raw: read.append(raw) or real_parse(raw))
+    taken = take_in(app)
+
+    assert [(r.inbound_email_id, r.outcome) for r in taken] == [
+        (poison, InboundOutcome.QUARANTINED),
+        (good, InboundOutcome.CREATED),
+    ]
+    assert not any(MARK in raw for raw in read)  # set aside unread
+    assert (taken[0].detail or "").startswith(f"{waiting.STOPPED_PREFIX}3 tries")
+    assert rows(app) == [(InboundOutcome.QUARANTINED, 4), (InboundOutcome.CREATED, 1)]
+    assert take_in(app) == []  # not taken up again
+
+
+def test_a_try_that_comes_back_pending_is_not_counted(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database failed even to record a quarantine: the process lived, so it is no strike."""
+    stored(app, eml("intake-uyghur.eml"))
+
+    def still_pending(_session: object, inbound_id: int, **_kwargs: object) -> IngestResult:
+        return IngestResult(inbound_id, InboundOutcome.PENDING, detail="OperationalError")
+
+    monkeypatch.setattr(waiting, "reprocess", still_pending)
+    for _ in range(waiting.MAX_ATTEMPTS + 1):
+        assert [r.outcome for r in take_in(app)] == [InboundOutcome.PENDING]
+    assert rows(app) == [(InboundOutcome.PENDING, 0)]
+    monkeypatch.undo()
+    assert [r.outcome for r in take_in(app)] == [InboundOutcome.CREATED]
+
+
+def test_the_mailroom_shows_a_set_aside_message_without_reading_it(
+    app: Flask, staff_login: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [inbound_id] = stored(app, MARK + eml("intake-gbk-new.eml"))
+    with app.app_context():
+        row = db.session.get(InboundEmail, inbound_id)
+        assert row is not None
+        row.attempts = waiting.MAX_ATTEMPTS
+        db.session.commit()
+    [taken] = take_in(app)
+    assert taken.outcome is InboundOutcome.QUARANTINED
+
+    from enquiry.staff import mailroom
+
+    def must_not_parse(_raw: bytes) -> None:
+        raise AssertionError("the mailroom parsed a message that stops the worker")
+
+    monkeypatch.setattr(mailroom, "parse", must_not_parse)
+    client = english(app.test_client())
+    staff_login(client, role=Role.SUPERVISOR)
+    page = client.get(f"/staff/mailroom/{inbound_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Every try to take this message in stopped the worker" in html
+    assert "3 tries to take it in did not finish" in html
+    assert "Download the original (.eml)" in html and "Process again" in html
+    raw = client.get(f"/staff/mailroom/{inbound_id}/raw")
+    assert raw.status_code == 200 and raw.data.startswith(MARK)
