@@ -460,6 +460,8 @@ def test_the_confirmation_and_acknowledgement_name_an_application_as_one(
     assert registered in mail.body_html
     if locale == "zh-CN":
         assert "收到日期：" in mail.body_text.replace(": ", "：")
+        added = "补充申请内容" if kind == "info_application" else "补充留言内容"
+        assert added in mail.body_text and added in mail.body_html
         assert "收到申请日期" not in mail.body_text.split("登记回执")[0]
 
 
