@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import force_locale, format_date
 
+from enquiry.i18n import label_colon
 from enquiry.mail.letters import wording
 from enquiry.mail.letters.settings import LetterSettings
 from enquiry.rules import letters as rules
@@ -51,7 +52,7 @@ class Letter:
     @property
     def fact_lines(self) -> list[str]:
         """Reference, applicant, date received, request: one "label: value" line each."""
-        colon = "：" if self.locale.startswith("zh") else ": "
+        colon = label_colon(self.locale)
         return [f"{label}{colon}{value}" for label, value in self.facts]
 
     @property
