@@ -74,13 +74,17 @@ def page_basics() -> dict[str, Any]:
         "office_name": current_app.config["OFFICE_NAME"],
         "office_email": current_app.config.get("OFFICE_EMAIL")
         or current_app.config["MAIL_DEFAULT_SENDER"],
-        "colon": label_colon(locale),
     }
 
 
 def label_colon(locale: str) -> str:
     """The colon after a label: full width in Chinese (收到日期：…), else ': '."""
     return "：" if locale.startswith("zh") else ": "
+
+
+def colon() -> str:
+    """The colon after a label in the active locale: `{{ colon() }}`, in macros too."""
+    return label_colon(current_locale())
 
 
 def is_rtl(locale: str) -> bool:

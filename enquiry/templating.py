@@ -12,7 +12,7 @@ from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 
-from enquiry.i18n import LANGUAGE_NAMES, install_template_gettext, page_basics
+from enquiry.i18n import LANGUAGE_NAMES, colon, install_template_gettext, page_basics
 from enquiry.i18n import current_locale as current_locale  # where the front doors look for it
 
 
@@ -92,6 +92,7 @@ def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
     app.context_processor(template_globals)
     install_template_gettext(app.jinja_env)
+    app.jinja_env.globals["colon"] = colon  # a global, not a context value: macros see it too
     app.add_template_filter(format_day)
     app.add_template_filter(format_time)
     app.add_template_filter(file_size, "filesizeformat")

@@ -466,6 +466,17 @@ def test_the_confirmation_and_acknowledgement_name_an_application_as_one(
         assert "收到申请日期" not in mail.body_text.split("登记回执")[0]
 
 
+@pytest.mark.parametrize(("locale", "colon"), [("zh-CN", "："), ("en", ": "), ("ug", ": ")])
+def test_the_error_summary_puts_the_colon_of_the_language_after_each_label(
+    client: FlaskClient, locale: str, colon: str
+) -> None:
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = locale
+    html = post_enquiry(client, subject="").get_data(as_text=True)
+    [item] = re.findall(r'<li><a href="#subject">([^<]+)</a></li>', html)
+    label, _, message = item.partition(colon)
+    assert label and message and "：" not in label + message and ": " not in label + message
+
+
 # Bad input --------------------------------------------------------------------------------------
 
 APPLICATION = {"kind": "info_application", "applicant_type": "citizen", "delivery_form": "paper"}
