@@ -44,10 +44,14 @@ def dovecot_binary() -> str | None:
     return next((path for path in DOVECOT_CANDIDATES if os.access(path, os.X_OK)), None)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on, distinct: the probes stay bound until all are chosen (two
+    probes one after the other may be given the same port)."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind((HOST, 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -137,8 +141,7 @@ class DovecotServer:
         root = Path(tempfile.mkdtemp(prefix="enquiry-imap-"))
         try:
             root.chmod(0o755)
-            server = cls._configure(root, tls=tls)
-            server.start(binary)
+            server = cls._started(root, binary, tls=tls)
             try:
                 yield server
             finally:
@@ -147,10 +150,24 @@ class DovecotServer:
             shutil.rmtree(root, ignore_errors=True)
 
     @classmethod
+    def _started(cls, root: Path, binary: str, *, tls: bool) -> DovecotServer:
+        """Configure and start dovecot; on new ports again if another process took one."""
+        for attempt in range(3):
+            server = cls._configure(root, tls=tls)
+            try:
+                server.start(binary)
+                return server
+            except RuntimeError as error:
+                server.stop()  # its stderr pipe closed too
+                if attempt == 2 or "Address already in use" not in str(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
     def _configure(cls, root: Path, *, tls: bool) -> DovecotServer:
         mail_root = root / "mail"
         for directory in (root / "run", root / "state", mail_root):
-            directory.mkdir(mode=0o755)
+            directory.mkdir(mode=0o755, exist_ok=True)
         accounts = _accounts()
         os.chown(mail_root, accounts["uid"], accounts["gid"])
         (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="ascii")
@@ -159,7 +176,7 @@ class DovecotServer:
         if tls:
             cafile, key = make_certificate(root)
             ssl_config = f"ssl = yes\nssl_cert = <{cafile}\nssl_key = <{key}\n"
-        server = cls(root, mail_root, free_port(), free_port(), cafile)
+        server = cls(root, mail_root, *free_ports(2), cafile)
         config = CONFIG.format(
             host=HOST,
             root=root,
