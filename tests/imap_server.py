@@ -29,6 +29,7 @@ from typing import Any
 from imapclient import IMAPClient
 
 from tests.conftest import require
+from tests.smtp_server import free_ports
 
 HOST = "127.0.0.1"
 USER = "enquiry@enquiry.localhost"
@@ -42,16 +43,6 @@ def dovecot_binary() -> str | None:
     if found:
         return found
     return next((path for path in DOVECOT_CANDIDATES if os.access(path, os.X_OK)), None)
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nobody listens on, distinct: the probes stay bound until all are chosen (two
-    probes one after the other may be given the same port)."""
-    with contextlib.ExitStack() as stack:
-        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for probe in probes:
-            probe.bind((HOST, 0))
-        return [int(probe.getsockname()[1]) for probe in probes]
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:

@@ -11,6 +11,7 @@ or be stopped and started again on the same port (the server is down, then up).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -65,9 +66,17 @@ class _Handler:
 
 def free_port() -> int:
     """A localhost port nobody listens on (the kernel's choice)."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Localhost ports nobody listens on, distinct: the probes stay bound until all are chosen
+    (two probes one after the other may be given the same port)."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind((HOST, 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
 
 
 class SmtpServer:

@@ -27,7 +27,7 @@ from enquiry.extensions import db
 from enquiry.mail import catcher
 from enquiry.models import Department, LetterJob, OutboundEmail, OutboxStatus
 from tests.app.test_delivery import load, open_enquiry
-from tests.smtp_server import SmtpServer, free_port
+from tests.smtp_server import SmtpServer, free_port, free_ports
 
 pytestmark = pytest.mark.allow_smtp
 
@@ -286,7 +286,7 @@ def test_run_all_starts_catcher_worker_and_site_and_stops_them(
     mail_app: Flask, tmp_path: Path
 ) -> None:
     instance = Path(mail_app.instance_path)
-    port, catcher = free_port(), free_port()
+    port, catcher = free_ports(2)
     env = child_env(mail_app, MAIL_PORT=catcher, MAIL_CATCHER_PORT=catcher, WORKER_POLL_SECONDS=0.2)
     run_all = Child(["run-all", "--port", str(port)], env)
     try:

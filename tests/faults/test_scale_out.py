@@ -19,7 +19,7 @@ from enquiry.models import Department, OutboundEmail, OutboxStatus, Role, Ticket
 from tests.app.test_ask import CONFIRMATION, valid_form
 from tests.conftest import hidden_fields
 from tests.faults.processes import Browser, Processes, app_env, wait_for_http, wait_until
-from tests.smtp_server import SmtpServer, free_port
+from tests.smtp_server import SmtpServer, free_ports
 
 pytestmark = [pytest.mark.allow_smtp, pytest.mark.postgres]
 
@@ -110,7 +110,7 @@ def test_two_app_servers_and_two_workers_share_one_postgres(
         MAIL_SEND_BATCH_SIZE=3,  # small batches: the workers take turns and meet often
         WORKER_POLL_SECONDS=0.2,
     )
-    ports = [free_port(), free_port()]
+    ports = free_ports(2)
     servers = [processes.gunicorn(f"web-{n}", port) for n, port in enumerate(ports)]
     for n in (1, 2):
         processes.flask(f"worker-{n}", "worker").wait_for("Worker running")
