@@ -169,15 +169,23 @@ def _tune_sqlite(app: Flask) -> None:
     from enquiry.core_extensions import db
 
     timeout_ms = int(float(app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 15)) * 1000)
+    synchronous = str(app.config.get("SQLITE_SYNCHRONOUS", "NORMAL")).upper()
+    if synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be NORMAL or FULL, not {synchronous!r}")
     with app.app_context():
-        event.listen(db.engine, "connect", partial(_sqlite_pragmas, timeout_ms))
+        event.listen(db.engine, "connect", partial(_sqlite_pragmas, timeout_ms, synchronous))
 
 
-def _sqlite_pragmas(timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
+# NORMAL: a commit survives the app's crash, but the last ones before a checkpoint may be lost
+# with the machine's power; FULL: every commit is on disk first (an fsync each, in the lock).
+SQLITE_SYNCHRONOUS = frozenset({"NORMAL", "FULL"})
+
+
+def _sqlite_pragmas(timeout_ms: int, synchronous: str, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={timeout_ms:d}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")  # one of SQLITE_SYNCHRONOUS
     cursor.execute("PRAGMA secure_delete=ON")  # removed personal data does not linger in free pages
     cursor.close()

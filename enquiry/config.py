@@ -26,6 +26,7 @@ class Defaults:
     PREFERRED_URL_SCHEME = "http"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     SQLITE_BUSY_TIMEOUT_SECONDS = 15  # how long a SQLite writer waits for the lock
+    SQLITE_SYNCHRONOUS = "NORMAL"  # or "FULL": every commit on disk before it is answered
     PROXY_HOPS = 0  # trusted reverse proxies in front; 0 ignores X-Forwarded-* headers
 
     # Office and tickets

@@ -158,6 +158,26 @@ def test_sqlite_writers_wait_fifteen_seconds_for_the_lock(app: Flask) -> None:
 
 
 @SQLITE_ONLY
+@pytest.mark.parametrize(("setting", "level"), [(None, 1), ("FULL", 2), ("full", 2)])
+def test_sqlite_syncs_each_commit_only_when_asked(
+    make_app: Callable[..., Flask], setting: str | None, level: int
+) -> None:
+    """NORMAL (1) by default; FULL (2) for an office that wants every answered submission to
+    survive a power cut, at about a tenth of the throughput (bench/README, ninth round)."""
+    app = make_app(**({"SQLITE_SYNCHRONOUS": setting} if setting else {}))
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == level
+
+
+@SQLITE_ONLY
+def test_an_unknown_sqlite_synchronous_setting_stops_the_start(
+    make_app: Callable[..., Flask],
+) -> None:
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS must be NORMAL or FULL, not 'OFF'"):
+        make_app(SQLITE_SYNCHRONOUS="off")
+
+
+@SQLITE_ONLY
 def test_a_lock_held_past_the_busy_timeout_is_a_503_to_retry(
     app: Flask,
     make_app: Callable[..., Flask],
