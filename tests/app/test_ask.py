@@ -453,6 +453,9 @@ def test_the_confirmation_and_acknowledgement_name_an_application_as_one(
     fields = {**APPLICATION, "info_description": APPLICATION_TEXT} if kind != "question" else {}
     confirmation = submit_enquiry(client, **fields)
     assert f'<h1 class="h4">{heading}</h1>' in confirmation.html
+    if locale == "zh-CN":
+        see = "查看申请" if kind == "info_application" else "查看留言"
+        assert f">{see}</a>" in confirmation.html
     with app.app_context():
         [mail] = db.session.scalars(select(OutboundEmail)).all()
     colon = "：" if locale.startswith("zh") else ": "  # full width in Chinese, as in the letters
