@@ -90,9 +90,18 @@ def row_view(inbound: InboundEmail) -> dict[str, Any]:
         "subject": inbound.subject,
         "outcome": OUTCOME_LABELS[inbound.outcome],
         "outcome_value": inbound.outcome.value,
-        "detail": (inbound.detail or "").splitlines()[0][:160] if inbound.detail else "",
+        "detail": _detail_line(inbound.detail),
         "size": inbound.size,
     }
+
+
+def _detail_line(detail: str | None) -> str:
+    """The detail's first line for the table; a set-aside message's in the reader's language."""
+    if not detail:
+        return ""
+    if detail.startswith(STOPPED_PREFIX):
+        return _("Set aside unread: every try to take it in stopped the worker.")
+    return detail.splitlines()[0][:160]
 
 
 @bp.get("/mailroom", endpoint="mailroom")

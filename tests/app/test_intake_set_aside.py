@@ -144,5 +144,7 @@ def test_the_mailroom_shows_a_set_aside_message_without_reading_it(
     assert "Every try to take this message in stopped the worker" in html
     assert "3 tries to take it in did not finish" in html
     assert "Download the original (.eml)" in html and "Process again" in html
+    listed = client.get("/staff/mailroom", query_string={"outcome": "quarantined"})
+    assert "Set aside unread: every try to take it in stopped the worker." in listed.text
     raw = client.get(f"/staff/mailroom/{inbound_id}/raw")
     assert raw.status_code == 200 and raw.data.startswith(MARK)
