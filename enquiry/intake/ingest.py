@@ -92,7 +92,9 @@ def ingest(
     before_commit: Hook | None = None,
 ) -> IngestResult:
     """Store a received message, then act on it; raise StoreError only if storing failed."""
-    inbound_id = store(session, raw, source=source, now=now, on_stored=on_stored)
+    # Taken in right here: this try is counted with the row (enquiry.intake.waiting), so that a
+    # message that stops this process has had one try when the worker finds it stalled.
+    inbound_id = store(session, raw, source=source, now=now, on_stored=on_stored, tries=1)
     return _process(session, inbound_id, now=now, settings=settings, before_commit=before_commit)
 
 
@@ -104,6 +106,7 @@ def store(
     now: datetime,
     on_stored: StoredHook | None = None,
     rejection: str | None = None,
+    tries: int = 0,
 ) -> int:
     """Phase one: keep the bytes and an InboundEmail row, and commit; return the row's id.
 
@@ -119,6 +122,7 @@ def store(
             detail=(REJECTED_PREFIX + rejection)[:DETAIL_MAX] if rejection else None,
             received_at=now,
             processed_at=now if rejection else None,
+            attempts=tries,
         )
         session.add(inbound)
         session.flush()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,16 +29,18 @@ from tests.app.test_intake_sources import child_env
 
 MARK = b"X-Test-Stops-The-Worker: yes\r\n"
 
-# One pass of the worker's intake job in a fresh process whose parser kills the process, as a
-# crash in a C library or the out-of-memory killer would, when it meets the marked message.
+# A fresh process whose parser kills it, as a crash in a C library or the out-of-memory killer
+# would, when it meets the marked message: one pass of the worker's intake job or, with
+# TEST_MESSAGE, a message received and taken in within the process (the SMTP server's way).
 CHILD = """
 import os
+from datetime import timedelta
 from enquiry import create_app
 from enquiry.extensions import db
 from enquiry.intake import ingest
 from enquiry.intake.settings import IntakeSettings
 from enquiry.intake.waiting import take_in_waiting
-from enquiry.models import utcnow
+from enquiry.models import InboundSource, utcnow
 
 real_parse = ingest.parse
 
@@ -47,14 +51,33 @@ def parse(raw):
 
 ingest.parse = parse
 app = create_app()
+later = timedelta(minutes=int(os.environ.get("TEST_CLOCK_AHEAD_MINUTES", "0")))
 with app.app_context():
-    take_in_waiting(
-        db.session,
-        clock=utcnow,
-        settings=lambda: IntakeSettings.from_config(app.config, db.session),
-        should_stop=lambda: False,
-    )
+    settings = lambda: IntakeSettings.from_config(app.config, db.session)
+    if "TEST_MESSAGE" in os.environ:  # received by SMTP and taken in within this process
+        raw = open(os.environ["TEST_MESSAGE"], "rb").read()
+        ingest.ingest(db.session, raw, source=InboundSource.SMTP, now=utcnow(), settings=settings())
+    else:  # one pass of the worker's intake job
+        take_in_waiting(
+            db.session,
+            clock=lambda: utcnow() + later,
+            settings=settings,
+            should_stop=lambda: False,
+        )
 """
+
+
+def dies_in_child(app: Flask, **env: str) -> None:
+    """Run CHILD; it must die inside the parser."""
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        cwd=ROOT,
+        env={**child_env(app), **env},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 70, child.stderr.decode()
 
 
 def stored(app: Flask, *raws: bytes) -> list[int]:
@@ -73,15 +96,7 @@ def test_a_message_that_stops_the_worker_is_set_aside_after_three_tries(
 ) -> None:
     poison, good = stored(app, MARK + eml("intake-gbk-new.eml"), eml("intake-uyghur.eml"))
     for tries in (1, 2, 3):
-        child = subprocess.run(
-            [sys.executable, "-c", CHILD],
-            cwd=ROOT,
-            env=child_env(app),
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        assert child.returncode == 70, child.stderr.decode()
+        dies_in_child(app)
         # Oldest first: the message behind it waits, and nothing of the try was kept.
         assert rows(app) == [(InboundOutcome.PENDING, tries), (InboundOutcome.PENDING, 0)]
         assert count(app, Ticket) == 0
@@ -148,3 +163,19 @@ def test_the_mailroom_shows_a_set_aside_message_without_reading_it(
     assert "Set aside unread: every try to take it in stopped the worker." in listed.text
     raw = client.get(f"/staff/mailroom/{inbound_id}/raw")
     assert raw.status_code == 200 and raw.data.startswith(MARK)
+
+
+def test_a_try_in_the_receiving_process_counts_too(app: Flask, tmp_path: Path) -> None:
+    """Stored by the SMTP server, which died taking it in: the worker finds it stalled with one
+    try behind it, and sets it aside after two more."""
+    message = tmp_path / "stops.eml"
+    message.write_bytes(MARK + eml("intake-gbk-new.eml"))
+    dies_in_child(app, TEST_MESSAGE=str(message))
+    assert rows(app) == [(InboundOutcome.PENDING, 1)]
+    for tries in (2, 3):  # once stalled, as the worker would find it ten minutes later
+        dies_in_child(app, TEST_CLOCK_AHEAD_MINUTES="11")
+        assert rows(app) == [(InboundOutcome.PENDING, tries)]
+
+    [taken] = take_in(app, clock=lambda: utcnow() + timedelta(minutes=11))
+    assert taken.outcome is InboundOutcome.QUARANTINED
+    assert (taken.detail or "").startswith(f"{waiting.STOPPED_PREFIX}3 tries")
