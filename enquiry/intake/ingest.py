@@ -9,6 +9,7 @@ error, for staff to see and re-process; it is never raised to the source.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import cast
 from sqlalchemy import Integer, String, Table, bindparam, select, update
 
 from enquiry.domain.blobs import store_blob
-from enquiry.intake import actions, decide, dedupe
+from enquiry.intake import actions, decide, dedupe, tries
 from enquiry.intake.rawstore import DETAIL_MAX, REJECTED_PREFIX, StoreError
 from enquiry.intake.settings import IntakeSettings
 from enquiry.mail.parse.inbound import ParsedMail, parse
@@ -92,9 +93,15 @@ def ingest(
     before_commit: Hook | None = None,
 ) -> IngestResult:
     """Store a received message, then act on it; raise StoreError only if storing failed."""
-    # Taken in right here: this try is counted with the row (enquiry.intake.waiting), so that a
-    # message that stops this process has had one try when the worker finds it stalled.
+    # Taken in right here: this try is counted with the row (enquiry.intake.tries), so that a
+    # message that stops this process has had one try when the worker finds it stalled; a copy
+    # of one that did is not read here at all.
     inbound_id = store(session, raw, source=source, now=now, on_stored=on_stored, tries=1)
+    digest, before = hashlib.sha256(raw).hexdigest(), now - tries.IN_PROGRESS_FOR
+    twin = tries.unfinished_twin(session, inbound_id, digest, pending_before=before)
+    if twin is not None:
+        detail = tries.leave_for_worker(session, inbound_id, twin[0])
+        return IngestResult(inbound_id, InboundOutcome.PENDING, detail=detail)
     return _process(session, inbound_id, now=now, settings=settings, before_commit=before_commit)
 
 

@@ -4,44 +4,25 @@ The pipe (enquiry.intake.pipe) and `flask mail ingest` only store a message; the
 intake job takes in every pending message they stored at its next pass, and any message of
 another source left pending for over STALLED_AFTER (its process died before taking it in).
 
-Each try is counted, and the count committed, before it starts. A message whose tries never
-finish (it crashes the process, or exhausts its memory) would otherwise be taken up again at
-every pass, ahead of everything behind it: after MAX_ATTEMPTS it is quarantined unread, for
-staff to look at (the mailroom does not parse it either).
+Each try is counted before it starts, and a message whose tries stop the process is set aside
+(enquiry.intake.tries).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import ColumnElement, Integer, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, select
 
+from enquiry.intake import tries
 from enquiry.intake.ingest import IngestResult, NotReprocessableError, reprocess
-from enquiry.intake.rawstore import DETAIL_MAX
 from enquiry.intake.settings import IntakeSettings
 from enquiry.models import InboundEmail, InboundOutcome, InboundSource, SessionLike
 
-logger = logging.getLogger(__name__)
-
 STALLED_AFTER = timedelta(minutes=10)
 BATCH = 50
-MAX_ATTEMPTS = 3
-STOPPED_PREFIX = "stopped: "  # the detail of a message set aside after MAX_ATTEMPTS
-
-_INBOUND = cast(Table, InboundEmail.__table__)
-_STILL_PENDING = (_INBOUND.c.id == bindparam("inbound_id", type_=Integer)) & (
-    _INBOUND.c.outcome == InboundOutcome.PENDING
-)
-_COUNT_TRY = (
-    update(_INBOUND)
-    .where(_STILL_PENDING)
-    .values(attempts=_INBOUND.c.attempts + 1)
-    .returning(_INBOUND.c.attempts)
-)
-_UNCOUNT_TRY = update(_INBOUND).where(_STILL_PENDING).values(attempts=_INBOUND.c.attempts - 1)
+_LATER = "later"  # a copy whose twin is taken up first
 
 
 def stalled(now: datetime) -> ColumnElement[bool]:
@@ -81,50 +62,42 @@ def take_in_waiting(
             tried.add(inbound_id)
             if should_stop():
                 break
-            tries = _count_try(session, inbound_id)
-            if tries is None:
+            counted = tries.count(session, inbound_id)
+            if counted is None:
                 continue  # another worker took it in meanwhile
-            if tries > MAX_ATTEMPTS:
-                results.append(_set_aside(session, inbound_id, tries - 1, clock()))
+            aside = _why_not_read(session, inbound_id, counted, clock())
+            if aside == _LATER:
+                tries.uncount(session, inbound_id)  # its twin is taken up first
+                continue
+            if aside is not None:
+                detail = tries.set_aside(session, inbound_id, aside, clock())
+                results.append(IngestResult(inbound_id, InboundOutcome.QUARANTINED, detail=detail))
                 continue
             try:
                 result = reprocess(session, inbound_id, now=clock(), settings=intake)
             except (LookupError, NotReprocessableError):
                 continue  # another worker took it in meanwhile
             if result.outcome is InboundOutcome.PENDING:
-                _uncount_try(session, inbound_id)  # it finished, with the database failing
+                tries.uncount(session, inbound_id)  # it finished, with the database failing
             results.append(result)
     return results
 
 
-def _count_try(session: SessionLike, inbound_id: int) -> int | None:
-    """Count a try before it starts and commit; None if the message is no longer pending."""
-    tries = session.connection().execute(_COUNT_TRY, {"inbound_id": inbound_id}).scalar()
-    session.commit()
-    return tries
-
-
-def _uncount_try(session: SessionLike, inbound_id: int) -> None:
-    """A try that came back still pending did not stop the process: it does not count."""
-    try:
-        session.connection().execute(_UNCOUNT_TRY, {"inbound_id": inbound_id})
-        session.commit()
-    except Exception:  # the database is failing already; the next pass tries again
-        session.rollback()
-        logger.warning("Could not uncount a try of inbound e-mail #%s", inbound_id, exc_info=True)
-
-
-def _set_aside(session: SessionLike, inbound_id: int, tries: int, now: datetime) -> IngestResult:
-    """Quarantine, unread, a message whose every try stopped the process taking it in."""
-    detail = (
-        f"{STOPPED_PREFIX}{tries} tries to take it in did not finish: the process stopped "
-        "each time (a crash, or out of memory). It is not parsed again until re-processed."
-    )[:DETAIL_MAX]
-    session.execute(
-        update(InboundEmail)
-        .where(InboundEmail.id == inbound_id, InboundEmail.outcome == InboundOutcome.PENDING)
-        .values(outcome=InboundOutcome.QUARANTINED, detail=detail, processed_at=now)
-    )
-    session.commit()
-    logger.error("Quarantined inbound e-mail #%s unread: %s", inbound_id, detail)
-    return IngestResult(inbound_id, InboundOutcome.QUARANTINED, detail=detail)
+def _why_not_read(
+    session: SessionLike, inbound_id: int, counted: tries.Counted, now: datetime
+) -> str | None:
+    """Why the message is set aside unread, _LATER if its twin comes first, or None: read it."""
+    if counted.attempts > tries.MAX_ATTEMPTS:
+        return (
+            f"{counted.attempts - 1} tries to take it in did not finish: the process stopped "
+            "each time (a crash, or out of memory)."
+        )
+    if not (counted.detail or "").startswith(tries.TWIN_PREFIX):
+        return None
+    twin = tries.unfinished_twin(session, inbound_id, counted.raw_sha256, pending_before=now)
+    if twin is None:
+        return None  # the twin was taken in after all (re-processed by staff): so is this
+    twin_id, outcome = twin
+    if outcome is InboundOutcome.PENDING:
+        return _LATER
+    return f"the same bytes as #{twin_id}, which was set aside: taking it in stopped the process."

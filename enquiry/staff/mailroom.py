@@ -23,7 +23,7 @@ from enquiry.domain.queries import mailroom as mailroom_queries
 from enquiry.extensions import db
 from enquiry.intake.ingest import REPROCESSABLE, NotReprocessableError, reprocess
 from enquiry.intake.settings import IntakeSettings
-from enquiry.intake.waiting import STOPPED_PREFIX
+from enquiry.intake.tries import STOPPED_PREFIX
 from enquiry.mail.parse.inbound import parse
 from enquiry.models import InboundEmail, InboundOutcome, Role, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required

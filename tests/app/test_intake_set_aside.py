@@ -19,8 +19,9 @@ from flask import Flask
 
 from enquiry import ROOT
 from enquiry.extensions import db
-from enquiry.intake import ingest, waiting
+from enquiry.intake import ingest, tries, waiting
 from enquiry.intake.ingest import IngestResult, store
+from enquiry.intake.settings import IntakeSettings
 from enquiry.models import InboundEmail, InboundOutcome, InboundSource, Role, Ticket, utcnow
 from tests.app.conftest import english
 from tests.app.test_intake import count, eml
@@ -95,10 +96,10 @@ def test_a_message_that_stops_the_worker_is_set_aside_after_three_tries(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poison, good = stored(app, MARK + eml("intake-gbk-new.eml"), eml("intake-uyghur.eml"))
-    for tries in (1, 2, 3):
+    for so_far in (1, 2, 3):
         dies_in_child(app)
         # Oldest first: the message behind it waits, and nothing of the try was kept.
-        assert rows(app) == [(InboundOutcome.PENDING, tries), (InboundOutcome.PENDING, 0)]
+        assert rows(app) == [(InboundOutcome.PENDING, so_far), (InboundOutcome.PENDING, 0)]
         assert count(app, Ticket) == 0
 
     read: list[bytes] = []
@@ -111,7 +112,7 @@ def test_a_message_that_stops_the_worker_is_set_aside_after_three_tries(
         (good, InboundOutcome.CREATED),
     ]
     assert not any(MARK in raw for raw in read)  # set aside unread
-    assert (taken[0].detail or "").startswith(f"{waiting.STOPPED_PREFIX}3 tries")
+    assert (taken[0].detail or "").startswith(f"{tries.STOPPED_PREFIX}3 tries")
     assert rows(app) == [(InboundOutcome.QUARANTINED, 4), (InboundOutcome.CREATED, 1)]
     assert take_in(app) == []  # not taken up again
 
@@ -126,7 +127,7 @@ def test_a_try_that_comes_back_pending_is_not_counted(
         return IngestResult(inbound_id, InboundOutcome.PENDING, detail="OperationalError")
 
     monkeypatch.setattr(waiting, "reprocess", still_pending)
-    for _ in range(waiting.MAX_ATTEMPTS + 1):
+    for _ in range(tries.MAX_ATTEMPTS + 1):
         assert [r.outcome for r in take_in(app)] == [InboundOutcome.PENDING]
     assert rows(app) == [(InboundOutcome.PENDING, 0)]
     monkeypatch.undo()
@@ -140,7 +141,7 @@ def test_the_mailroom_shows_a_set_aside_message_without_reading_it(
     with app.app_context():
         row = db.session.get(InboundEmail, inbound_id)
         assert row is not None
-        row.attempts = waiting.MAX_ATTEMPTS
+        row.attempts = tries.MAX_ATTEMPTS
         db.session.commit()
     [taken] = take_in(app)
     assert taken.outcome is InboundOutcome.QUARANTINED
@@ -172,10 +173,79 @@ def test_a_try_in_the_receiving_process_counts_too(app: Flask, tmp_path: Path) -
     message.write_bytes(MARK + eml("intake-gbk-new.eml"))
     dies_in_child(app, TEST_MESSAGE=str(message))
     assert rows(app) == [(InboundOutcome.PENDING, 1)]
-    for tries in (2, 3):  # once stalled, as the worker would find it ten minutes later
+    for so_far in (2, 3):  # once stalled, as the worker would find it ten minutes later
         dies_in_child(app, TEST_CLOCK_AHEAD_MINUTES="11")
-        assert rows(app) == [(InboundOutcome.PENDING, tries)]
+        assert rows(app) == [(InboundOutcome.PENDING, so_far)]
 
     [taken] = take_in(app, clock=lambda: utcnow() + timedelta(minutes=11))
     assert taken.outcome is InboundOutcome.QUARANTINED
-    assert (taken.detail or "").startswith(f"{waiting.STOPPED_PREFIX}3 tries")
+    assert (taken.detail or "").startswith(f"{tries.STOPPED_PREFIX}3 tries")
+
+
+RETRIED = timedelta(minutes=6)  # an MTA's retry of a delivery that got no answer (Postfix: 5+)
+STALLED = RETRIED + timedelta(minutes=11)  # when the worker finds the retried copy stalled
+
+
+def deliver_again(app: Flask, raw: bytes) -> IngestResult:
+    """The MTA got no answer, and delivers the message again to the restarted SMTP server."""
+    with app.app_context():
+        settings = IntakeSettings.from_config(app.config, db.session)
+        now = utcnow() + RETRIED
+        return ingest.ingest(db.session, raw, source=InboundSource.SMTP, now=now, settings=settings)
+
+
+def test_a_copy_delivered_again_is_not_read_and_is_set_aside_with_its_twin(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = tmp_path / "stops.eml"
+    message.write_bytes(MARK + eml("intake-gbk-new.eml"))
+    dies_in_child(app, TEST_MESSAGE=str(message))
+    read: list[bytes] = []
+    real_parse = ingest.parse
+    monkeypatch.setattr(ingest, "parse", lambda raw: read.append(raw) or real_parse(raw))
+
+    again = deliver_again(app, message.read_bytes())
+    assert again.outcome is InboundOutcome.PENDING
+    assert "an earlier copy of these bytes (#1) did not finish" in (again.detail or "")
+    assert rows(app) == [(InboundOutcome.PENDING, 1), (InboundOutcome.PENDING, 0)]
+    other = deliver_again(app, eml("intake-uyghur.eml"))  # other mail is taken in as ever
+    assert other.outcome is InboundOutcome.CREATED
+
+    for so_far in (2, 3):  # the older copy first: it stops the worker twice more
+        dies_in_child(app, TEST_CLOCK_AHEAD_MINUTES="17")
+        assert rows(app)[0] == (InboundOutcome.PENDING, so_far)
+    taken = take_in(app, clock=lambda: utcnow() + STALLED)
+
+    assert [(r.inbound_email_id, r.outcome) for r in taken] == [
+        (1, InboundOutcome.QUARANTINED),
+        (2, InboundOutcome.QUARANTINED),
+    ]
+    assert (taken[1].detail or "").startswith(f"{tries.STOPPED_PREFIX}the same bytes as #1")
+    assert not any(MARK in raw for raw in read)  # neither copy was parsed in this process
+    assert take_in(app, clock=lambda: utcnow() + STALLED) == []
+
+
+def test_a_copy_waits_while_its_twin_is_still_pending(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The twin came back pending (the database failing): the copy waits for the next pass,
+    untried; once the twin is taken in, the copy is read and found a duplicate."""
+    message = tmp_path / "fine.eml"
+    message.write_bytes(eml("intake-gbk-new.eml"))
+    with app.app_context():
+        store(db.session, message.read_bytes(), source=InboundSource.SMTP, now=utcnow(), tries=1)
+    assert deliver_again(app, message.read_bytes()).outcome is InboundOutcome.PENDING
+    real_reprocess = waiting.reprocess
+
+    def first_fails(session: object, inbound_id: int, **kwargs: Any) -> IngestResult:
+        if inbound_id == 1:
+            return IngestResult(inbound_id, InboundOutcome.PENDING, detail="OperationalError")
+        return real_reprocess(session, inbound_id, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(waiting, "reprocess", first_fails)
+    later = lambda: utcnow() + STALLED  # noqa: E731
+    assert [r.outcome for r in take_in(app, clock=later)] == [InboundOutcome.PENDING]
+    assert rows(app) == [(InboundOutcome.PENDING, 1), (InboundOutcome.PENDING, 0)]
+    monkeypatch.undo()
+    outcomes = [r.outcome for r in take_in(app, clock=later)]
+    assert outcomes == [InboundOutcome.CREATED, InboundOutcome.DUPLICATE]
