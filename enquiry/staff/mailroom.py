@@ -23,7 +23,7 @@ from enquiry.domain.queries import mailroom as mailroom_queries
 from enquiry.extensions import db
 from enquiry.intake.ingest import REPROCESSABLE, NotReprocessableError, reprocess
 from enquiry.intake.settings import IntakeSettings
-from enquiry.intake.tries import STOPPED_PREFIX
+from enquiry.intake.tries import STOPPED_PREFIX, TWIN_PREFIX
 from enquiry.mail.parse.inbound import parse
 from enquiry.models import InboundEmail, InboundOutcome, Role, utcnow
 from enquiry.staff.access import actor_for, current_staff, role_required
@@ -101,6 +101,8 @@ def _detail_line(detail: str | None) -> str:
         return ""
     if detail.startswith(STOPPED_PREFIX):
         return _("Set aside unread: every try to take it in stopped the worker.")
+    if detail.startswith(TWIN_PREFIX):
+        return _("Not read: an earlier copy of it stopped the process taking it in.")
     return detail.splitlines()[0][:160]
 
 
@@ -131,10 +133,10 @@ def mailroom() -> str:
 def parsed_view(inbound: InboundEmail) -> dict[str, Any]:
     """Return what the parser makes of the raw message, for staff to read.
 
-    Not for a message set aside because taking it in stopped the worker: reading it here could
-    stop this process the same way.
+    Not for a message set aside because taking it in stopped the worker, nor a copy of one:
+    reading it here could stop this process the same way.
     """
-    if (inbound.detail or "").startswith(STOPPED_PREFIX):
+    if (inbound.detail or "").startswith((STOPPED_PREFIX, TWIN_PREFIX)):
         return {"is_stopped": True}
     mail = parse(mailroom_queries.raw_bytes(db.session, inbound))
     return {

@@ -157,7 +157,7 @@ def test_the_mailroom_shows_a_set_aside_message_without_reading_it(
     page = client.get(f"/staff/mailroom/{inbound_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Every try to take this message in stopped the worker" in html
+    assert "Taking this message (or an earlier copy of it) in stopped the worker" in html
     assert "3 tries to take it in did not finish" in html
     assert "Download the original (.eml)" in html and "Process again" in html
     listed = client.get("/staff/mailroom", query_string={"outcome": "quarantined"})
@@ -249,3 +249,30 @@ def test_a_copy_waits_while_its_twin_is_still_pending(
     monkeypatch.undo()
     outcomes = [r.outcome for r in take_in(app, clock=later)]
     assert outcomes == [InboundOutcome.CREATED, InboundOutcome.DUPLICATE]
+
+
+def test_the_mailroom_does_not_read_a_copy_left_for_the_worker(
+    app: Flask,
+    tmp_path: Path,
+    staff_login: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = tmp_path / "stops.eml"
+    message.write_bytes(MARK + eml("intake-gbk-new.eml"))
+    dies_in_child(app, TEST_MESSAGE=str(message))
+    copy = deliver_again(app, message.read_bytes())
+    assert copy.outcome is InboundOutcome.PENDING
+
+    from enquiry.staff import mailroom
+
+    def must_not_parse(_raw: bytes) -> None:
+        raise AssertionError("the mailroom parsed a copy of a message that stops the worker")
+
+    monkeypatch.setattr(mailroom, "parse", must_not_parse)
+    client = english(app.test_client())
+    staff_login(client, role=Role.SUPERVISOR)
+    listed = client.get("/staff/mailroom", query_string={"outcome": "pending"}).text
+    assert "Not read: an earlier copy of it stopped the process taking it in." in listed
+    page = client.get(f"/staff/mailroom/{copy.inbound_email_id}")
+    assert page.status_code == 200
+    assert "Taking this message (or an earlier copy of it) in stopped the worker" in page.text
