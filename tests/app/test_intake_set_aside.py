@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from enquiry import ROOT
 from enquiry.extensions import db
@@ -79,6 +80,21 @@ def dies_in_child(app: Flask, **env: str) -> None:
         check=False,
     )
     assert child.returncode == 70, child.stderr.decode()
+
+
+def mailroom_reader(
+    app: Flask, staff_login: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> FlaskClient:
+    """A supervisor in the mailroom, whose pages must not parse any message."""
+    from enquiry.staff import mailroom
+
+    def must_not_parse(_raw: bytes) -> None:
+        raise AssertionError("the mailroom parsed a message that stops the process reading it")
+
+    monkeypatch.setattr(mailroom, "parse", must_not_parse)
+    client = english(app.test_client())
+    staff_login(client, role=Role.SUPERVISOR)
+    return client
 
 
 def stored(app: Flask, *raws: bytes) -> list[int]:
@@ -146,14 +162,7 @@ def test_the_mailroom_shows_a_set_aside_message_without_reading_it(
     [taken] = take_in(app)
     assert taken.outcome is InboundOutcome.QUARANTINED
 
-    from enquiry.staff import mailroom
-
-    def must_not_parse(_raw: bytes) -> None:
-        raise AssertionError("the mailroom parsed a message that stops the worker")
-
-    monkeypatch.setattr(mailroom, "parse", must_not_parse)
-    client = english(app.test_client())
-    staff_login(client, role=Role.SUPERVISOR)
+    client = mailroom_reader(app, staff_login, monkeypatch)
     page = client.get(f"/staff/mailroom/{inbound_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -263,14 +272,7 @@ def test_the_mailroom_does_not_read_a_copy_left_for_the_worker(
     copy = deliver_again(app, message.read_bytes())
     assert copy.outcome is InboundOutcome.PENDING
 
-    from enquiry.staff import mailroom
-
-    def must_not_parse(_raw: bytes) -> None:
-        raise AssertionError("the mailroom parsed a copy of a message that stops the worker")
-
-    monkeypatch.setattr(mailroom, "parse", must_not_parse)
-    client = english(app.test_client())
-    staff_login(client, role=Role.SUPERVISOR)
+    client = mailroom_reader(app, staff_login, monkeypatch)
     listed = client.get("/staff/mailroom", query_string={"outcome": "pending"}).text
     assert "Not read: an earlier copy of it stopped the process taking it in." in listed
     page = client.get(f"/staff/mailroom/{copy.inbound_email_id}")
