@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +107,8 @@ class LiveServer:
     def __init__(self) -> None:
         self.app: Flask | None = None
         self.errors: list[str] = []
+        # The last requests (method, path, status, milliseconds): printed when a test fails.
+        self.recent: deque[str] = deque(maxlen=40)
         self.server = _JoinedServer("127.0.0.1", 0, self.dispatch, handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -112,9 +116,14 @@ class LiveServer:
     def dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         assert self.app is not None, "no app yet"
 
+        started = time.perf_counter()
+        request = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+
         def record_status(status: str, headers: Any, *args: Any) -> Any:
             if status.startswith("5"):
                 self.errors.append(f"{status} {environ.get('PATH_INFO')}")
+            elapsed = (time.perf_counter() - started) * 1000
+            self.recent.append(f"{request} -> {status.split()[0]} in {elapsed:.0f} ms")
             return start_response(status, headers, *args)
 
         # Read the whole body and close the iterator here: a browser that navigates away drops
@@ -294,16 +303,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def photograph_failure(request: pytest.FixtureRequest, contexts: list[BrowserContext]) -> None:
-    """Keep a screenshot of every page a failed test left open, for the CI artifacts."""
+def photograph_failure(
+    request: pytest.FixtureRequest, contexts: list[BrowserContext], server: LiveServer
+) -> None:
+    """Keep a screenshot of every page a failed test left open, and print what each showed.
+
+    The printout (address, heading, the form's error summary and alerts, fields the browser
+    holds invalid, the server's last requests) lands in the test report, so a failure on CI can be
+    read from its log alone, without the screenshot.
+    """
     if not request.node.stash.get(CALL_FAILED, False):
         return
     name = re.sub(r"[^\w.-]+", "_", request.node.name)
     for number, page in enumerate(page for context in contexts for page in context.pages):
         try:
             page.screenshot(path=str(ARTIFACTS / f"FAILED-{name}-{number}.png"), full_page=True)
+            print(f"page {number}: {page.url}\n{page.evaluate(_DESCRIBE_PAGE)}")
         except Exception as error:  # the page may be gone; the failure itself matters more
             print(f"no screenshot of {page.url}: {error}")
+    print("the live server's last requests:", *server.recent, sep="\n  ")
+
+
+# What a failed test's page showed: its heading, error summary, alerts and invalid fields.
+_DESCRIBE_PAGE = """() => {
+  const text = (el) => el.innerText.replace(/\\s+/g, " ").trim().slice(0, 300);
+  const lines = [];
+  document.querySelectorAll("h1, #error-summary, .alert").forEach((el) => lines.push(
+    `  ${el.tagName.toLowerCase()}${el.className ? "." + el.className : ""}: ${text(el)}`));
+  document.querySelectorAll("input, select, textarea").forEach((el) => {
+    if (el.willValidate && !el.checkValidity())
+      lines.push(`  invalid in the browser: ${el.name}: ${el.validationMessage}`);
+  });
+  return lines.join("\\n") || "  (no heading, alert or invalid field)";
+}"""
 
 
 @pytest.fixture
@@ -326,7 +358,7 @@ def open_page(
         return context.new_page()
 
     yield opener
-    photograph_failure(request, contexts)
+    photograph_failure(request, contexts, live.server)
     for context in contexts:
         context.close()
 
