@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,8 +15,29 @@ from enquiry.core_extensions import babel, db, mail
 __all__ = ["babel", "csrf", "db", "init_migrate", "limiter", "login_manager", "mail"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class StaffLoginManager(LoginManager):
+    """Flask-Login, with its "strong" session protection applied to signed-in sessions only.
+
+    Flask-Login checks every session that holds anything, a citizen's too (a CSRF token, the
+    language, a confirmation to show): finding no browser fingerprint in it, it clears the
+    sign-in keys that are not there and marks the session changed. So every citizen's response
+    re-sent the session cookie, and a response to an older request (the similar-answers fetch
+    of the ask form, still under way when the form was sent) overwrote the cookie the POST had
+    just set: the citizen landed on an empty form and never saw the reference and retrieval
+    code. A session with no signed-in user has nothing to protect; a signed-in one is checked as
+    before (tests/app/test_staff_auth.py::test_session_is_bound_to_the_browser).
+    """
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
+
+
 csrf = CSRFProtect()
-login_manager = LoginManager()
+login_manager = StaffLoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

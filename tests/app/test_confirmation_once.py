@@ -17,7 +17,8 @@ from enquiry.domain import confirmations
 from enquiry.extensions import db
 from enquiry.models import PendingConfirmation, Ticket
 from tests.app.conftest import english
-from tests.app.test_ask import CONFIRMATION, post_enquiry
+from tests.app.test_ask import CONFIRMATION, post_enquiry, read_confirmation, valid_form
+from tests.conftest import hidden_fields
 
 SESSION_COOKIE = "enquiry_session"
 NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
@@ -121,3 +122,26 @@ def test_a_wrong_token_shows_nothing_and_takes_nothing(app: Flask, client: Flask
     response = citizen.get("/ask/submitted")
     assert response.status_code == 302 and response.headers["Location"] == "/ask"
     assert len(pending_rows(app)) == 1  # the real one is untouched
+
+
+def test_a_request_under_way_when_the_form_is_sent_leaves_the_confirmation(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A citizen's page load or fetch re-sends no session cookie unless it changed the session.
+
+    The ask form fetches similar answers as the citizen types. A fetch sent with the cookie of
+    before the POST and answered after it used to set that older cookie again (Flask-Login's
+    session protection marked every citizen's session changed), and the confirmation page then
+    had nothing to show: the citizen was sent back to an empty form.
+    """
+    citizen = english(client)
+    page = citizen.get("/ask")
+    assert "enquiry_session=" in page.headers["Set-Cookie"]  # the CSRF token: a change
+    under_way = copy_of(app, citizen)  # the cookie the fetch went out with
+    data = {**hidden_fields(page.get_data(as_text=True)), **valid_form()}
+    assert citizen.post("/ask", data=data).status_code == 303
+    for path in ("/questions/similar?subject=%E7%85%A4%E6%94%B9%E6%B0%94&section=", "/", "/ask"):
+        response = under_way.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, (path, response.headers["Set-Cookie"])
+    assert read_confirmation(citizen).reference.startswith("WLMQ-")
