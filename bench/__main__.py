@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--duration", type=float, default=15.0, help="seconds per scenario")
     web.add_argument("--concurrency", type=int, default=8, help="connections in flight")
     web.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    web.add_argument(
+        "--apart",
+        action="store_true",
+        help="one single-worker server per worker, each on its own copy of the SQLite database",
+    )
 
     ingest = commands.add_parser("ingest", help="inbound mail ingest rate")
     ingest.add_argument("--db", default="sqlite")

@@ -145,7 +145,7 @@ class LoadResult:
 
 
 async def _drive(
-    base: str,
+    bases: list[str],
     step: Step,
     setup: Step | None,
     *,
@@ -154,7 +154,7 @@ async def _drive(
     warmup: float,
 ) -> LoadResult:
     recorder = Recorder()
-    users = [User(base, recorder, n) for n in range(concurrency)]
+    users = [User(bases[n % len(bases)], recorder, n) for n in range(concurrency)]
     iterations = 0
     try:
         if setup is not None:
@@ -197,7 +197,7 @@ def _cpu() -> float:
 
 
 def run_load(
-    base: str,
+    base: str | list[str],
     step: Step,
     setup: Step | None = None,
     *,
@@ -205,7 +205,11 @@ def run_load(
     duration: float,
     warmup: float = 2.0,
 ) -> LoadResult:
-    """Run `step` in a loop for each of `concurrency` users for `duration` seconds."""
+    """Run `step` in a loop for each of `concurrency` users for `duration` seconds.
+
+    Given several servers (base URLs), the users are dealt out to them in turn.
+    """
+    bases = [base] if isinstance(base, str) else base
     return asyncio.run(
-        _drive(base, step, setup, concurrency=concurrency, duration=duration, warmup=warmup)
+        _drive(bases, step, setup, concurrency=concurrency, duration=duration, warmup=warmup)
     )

@@ -10,6 +10,10 @@ Scenarios (each virtual user loops; latencies are per request, in milliseconds):
 - search: Chinese search queries in turn.
 - ticket50: the staff page of a ticket with 50 messages.
 - annual: the annual table page (table 三) for this year.
+
+`--workers N` starts one gunicorn with N workers on the database; `--apart` starts N
+single-worker gunicorns instead, each on its own copy of the SQLite database, with the virtual
+users dealt out among them: what this machine allows N workers that share nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import itertools
 import json
 import os
 import random
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -259,15 +265,17 @@ def run(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     generator: dict[str, Any] = {}
     memory: dict[str, Any] = {}
-    with gunicorn(uri, args.workers) as (base, process):
+    with contextlib.ExitStack() as servers:
+        started = [servers.enter_context(gunicorn(u, w)) for u, w in layout(uri, args)]
+        bases, processes = [base for base, _ in started], [process for _, process in started]
         for name in names:
             setup, step = scenario(name, fx)
             print(f"{name}: {args.duration:g} s, {args.concurrency} connections", file=sys.stderr)
-            cpu_before = _server_cpu(process)
+            cpu_before = _server_cpu(processes)
             result = run_load(
-                base, step, setup, concurrency=args.concurrency, duration=args.duration
+                bases, step, setup, concurrency=args.concurrency, duration=args.duration
             )
-            server_cpu = _server_cpu(process) - cpu_before
+            server_cpu = _server_cpu(processes) - cpu_before
             for label, latencies in result.latencies.items():
                 if label in {"login form", "login", "track link"}:
                     continue
@@ -295,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
                 "server_cpu_share_of_one_core_incl_setup": round(server_cpu / result.seconds, 3),
                 "errors": result.errors,
             }
-        workers = psutil.Process(process.pid).children()
+        workers = [w for p in processes for w in psutil.Process(p.pid).children()]
         memory = {
             "web_worker_peak_rss_mb": max((peak_rss_mb(w.pid) for w in workers), default=0.0),
             "web_workers": [peak_rss_mb(w.pid) for w in workers],
@@ -308,6 +316,7 @@ def run(args: argparse.Namespace) -> int:
         memory=memory,
         settings={
             "gunicorn_workers": args.workers,
+            "apart": args.apart,
             "concurrency": args.concurrency,
             "duration_s": args.duration,
             "tickets": fx["total"],
@@ -322,16 +331,43 @@ def _pair_latencies(latencies: dict[str, list[float]]) -> list[float]:
     return [a + b for a, b in zip(gets, posts, strict=False)]
 
 
-def _server_cpu(process: subprocess.Popen[bytes]) -> float:
+def _server_cpu(processes: list[subprocess.Popen[bytes]]) -> float:
     total = 0.0
-    try:
-        master = psutil.Process(process.pid)
-        for proc in [master, *master.children()]:
-            times = proc.cpu_times()
-            total += times.user + times.system
-    except psutil.Error:
-        pass
+    for process in processes:
+        try:
+            master = psutil.Process(process.pid)
+            for proc in [master, *master.children()]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            pass
     return total
+
+
+def layout(uri: str, args: argparse.Namespace) -> list[tuple[str, int]]:
+    """The servers to start, as (database, workers): one with all the workers, or, `--apart`,
+    one single-worker server per worker, each on its own copy of the SQLite database.
+
+    Apart, the workers share nothing but the machine (its cores, caches and the load
+    generator): what they make together is the most that many workers could make here, and
+    the shared database's cost is the difference.
+    """
+    if not args.apart:
+        return [(uri, args.workers)]
+    if appconfig.dialect_of(uri) != "sqlite":
+        raise SystemExit("--apart copies a SQLite database; it does not copy PostgreSQL")
+    source = Path(uri.removeprefix("sqlite:///"))
+    servers = [(uri, 1)]
+    for number in range(2, args.workers + 1):
+        copy = source.with_name(f"{source.stem}-apart{number}{source.suffix}")
+        with (
+            contextlib.closing(sqlite3.connect(source)) as original,
+            contextlib.closing(sqlite3.connect(copy)) as target,
+        ):
+            original.backup(target)
+        shutil.copyfile(sidecar_path(uri), sidecar_path(f"sqlite:///{copy}"))
+        servers.append((f"sqlite:///{copy}", 1))
+    return servers
 
 
 if __name__ == "__main__":
