@@ -8,9 +8,9 @@ its own CPU use, so a run can show that it did not take the CPU it measures.
 The client is asyncio's own streams speaking HTTP/1.0, one connection per request: gunicorn's
 sync workers close the connection after every response anyway, so a request is connect, send,
 read to the end. On the project's two-core machine the generator shares the cores with the
-server it measures; aiohttp spent 1.3 ms of CPU on a GET and POST pair (its connector, cookie
-jar and URL objects built anew for every connection), which the server then lacked in the
-two-workers-against-one figure. bench/README.md gives both clients' figures.
+server it measures. aiohttp, used before, took about twice the CPU (2.3-2.9 ms a GET and POST
+pair against 1.3-1.4 on one machine: its connector, cookie jar and URL objects built anew for
+every connection), which the server then lacked. bench/README.md (tenth round) gives both.
 """
 
 from __future__ import annotations
