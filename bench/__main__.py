@@ -27,8 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument(
         "--apart",
         action="store_true",
-        help="one single-worker server per worker, each on its own copy of the SQLite database",
+        help="one single-worker server per worker, each on its own copy of the database",
     )
+
+    scale = commands.add_parser("scale", help="submissions a second, 1 worker, 2, 2 apart")
+    scale.add_argument("--db", default="sqlite", help="sqlite (the ratio seed) or postgresql")
+    scale.add_argument(
+        "--configs", default="1,2,2apart", help="comma-separated: N, Napart, N+ENQUIRY_X=Y"
+    )
+    scale.add_argument("--rounds", type=int, default=10, help="turns every configuration takes")
+    scale.add_argument("--seconds", type=float, default=6.0, help="measured seconds a slice")
+    scale.add_argument("--concurrency", type=int, default=8, help="connections in flight")
 
     ingest = commands.add_parser("ingest", help="inbound mail ingest rate")
     ingest.add_argument("--db", default="sqlite")
@@ -92,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.web import run as run_web
 
         return run_web(args)
+    if args.command == "scale":
+        from bench.scale import run as run_scale
+
+        return run_scale(args)
     if args.command == "ingest":
         from bench.mailbench import run_ingest
 

@@ -7,10 +7,15 @@ its own CPU use, so a run can show that it did not take the CPU it measures.
 
 The client is asyncio's own streams speaking HTTP/1.0, one connection per request: gunicorn's
 sync workers close the connection after every response anyway, so a request is connect, send,
-read to the end. On the project's two-core machine the generator shares the cores with the
-server it measures. aiohttp, used before, took about twice the CPU (2.3-2.9 ms a GET and POST
-pair against 1.3-1.4 on one machine: its connector, cookie jar and URL objects built anew for
-every connection), which the server then lacked. bench/README.md (tenth round) gives both.
+read the response as far as its Content-Length, and close at once, as nginx does in front of
+gunicorn. gunicorn 27 waits after every response until the client has closed, and a client
+that read on to the server's end of stream made it wait longer: with two workers busy on the
+two cores, py-spy still finds them in that wait 8 % of the time, the generator's turn on a core.
+
+On the project's two-core machine the generator shares the cores with the server it measures.
+aiohttp, used before, took about twice the CPU (2.3-2.9 ms a GET and POST pair against 1.3-1.4
+on one machine: its connector, cookie jar and URL objects built anew for every connection),
+which the server then lacked. bench/README.md (tenth round) gives both.
 """
 
 from __future__ import annotations
@@ -40,6 +45,23 @@ def hidden_fields(page: str) -> dict[str, str]:
         if attrs.get("type") == "hidden" and "name" in attrs:
             fields[attrs["name"]] = html.unescape(attrs.get("value", ""))
     return fields
+
+
+_CONTENT_LENGTH = re.compile(rb"^content-length:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+async def _response(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """Read one response, and no further than its Content-Length, as nginx reads gunicorn's.
+
+    gunicorn waits after each response until the client has closed the connection; a client
+    that read on to the end of the stream would answer only when its event loop next ran.
+    """
+    headers = (await reader.readuntil(b"\r\n\r\n"))[:-4]
+    if not headers.startswith(b"HTTP/1."):
+        raise ValueError("not an HTTP response")
+    length = _CONTENT_LENGTH.search(headers)
+    body = await (reader.readexactly(int(length.group(1))) if length else reader.read())
+    return headers, body
 
 
 class UnexpectedStatusError(RuntimeError):
@@ -107,12 +129,11 @@ class User:
             raise ConnectionProblemError(str(error)) from error
         try:
             writer.write(head + b"\r\n" + content)
-            response = await reader.read()  # the server closes the connection after it
+            headers, body = await _response(reader)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            raise ConnectionProblemError(f"{method} {path}: no whole response") from error
         finally:
             writer.close()
-        headers, separator, body = response.partition(b"\r\n\r\n")
-        if not separator or not headers.startswith(b"HTTP/1."):
-            raise ConnectionProblemError(f"{method} {path}: no whole response")
         for name, value, rest in _SET_COOKIE.findall(headers):
             if _EXPIRED.search(rest):
                 self.cookies.pop(name, None)

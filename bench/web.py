@@ -12,8 +12,10 @@ Scenarios (each virtual user loops; latencies are per request, in milliseconds):
 - annual: the annual table page (table 三) for this year.
 
 `--workers N` starts one gunicorn with N workers on the database; `--apart` starts N
-single-worker gunicorns instead, each on its own copy of the SQLite database, with the virtual
-users dealt out among them: what this machine allows N workers that share nothing.
+single-worker gunicorns instead, each on its own copy of the database (SQLite: an online
+backup beside it, left there; PostgreSQL: `<name>_apart<N>`, made from the seeded one as a
+template, which nobody else may be connected to), with the virtual users dealt out among them:
+what this machine allows N workers that share nothing.
 """
 
 from __future__ import annotations
@@ -73,7 +75,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(uri: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def gunicorn(
+    uri: str, workers: int, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start gunicorn on the database; yield its base URL and process; stop it afterwards."""
     port = free_port()
     command = [
@@ -87,7 +91,7 @@ def gunicorn(uri: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[byt
     ]  # fmt: skip
     log = (appconfig.DATA / "gunicorn.log").open("ab")
     process = subprocess.Popen(  # noqa: S603
-        command, env=appconfig.environment(uri), stdout=log, stderr=log
+        command, env={**appconfig.environment(uri), **(extra_env or {})}, stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -346,28 +350,45 @@ def _server_cpu(processes: list[subprocess.Popen[bytes]]) -> float:
 
 def layout(uri: str, args: argparse.Namespace) -> list[tuple[str, int]]:
     """The servers to start, as (database, workers): one with all the workers, or, `--apart`,
-    one single-worker server per worker, each on its own copy of the SQLite database.
+    one single-worker server per worker, each on its own copy of the database.
 
     Apart, the workers share nothing but the machine (its cores, caches and the load
-    generator): what they make together is the most that many workers could make here, and
-    the shared database's cost is the difference.
+    generator; on PostgreSQL also the database server): what they make together is the most
+    that many workers could make here, and the shared database's cost is the difference.
     """
     if not args.apart:
         return [(uri, args.workers)]
-    if appconfig.dialect_of(uri) != "sqlite":
-        raise SystemExit("--apart copies a SQLite database; it does not copy PostgreSQL")
-    source = Path(uri.removeprefix("sqlite:///"))
     servers = [(uri, 1)]
     for number in range(2, args.workers + 1):
-        copy = source.with_name(f"{source.stem}-apart{number}{source.suffix}")
-        with (
-            contextlib.closing(sqlite3.connect(source)) as original,
-            contextlib.closing(sqlite3.connect(copy)) as target,
-        ):
-            original.backup(target)
-        shutil.copyfile(sidecar_path(uri), sidecar_path(f"sqlite:///{copy}"))
-        servers.append((f"sqlite:///{copy}", 1))
+        if appconfig.dialect_of(uri) == "postgresql":
+            copy = copy_postgresql(uri, f"apart{number}")
+        else:
+            source = Path(uri.removeprefix("sqlite:///"))
+            target = source.with_name(f"{source.stem}-apart{number}{source.suffix}")
+            with (
+                contextlib.closing(sqlite3.connect(source)) as original,
+                contextlib.closing(sqlite3.connect(target)) as into,
+            ):
+                original.backup(into)
+            copy = f"sqlite:///{target}"
+            shutil.copyfile(sidecar_path(uri), sidecar_path(copy))
+        servers.append((copy, 1))
     return servers
+
+
+def copy_postgresql(uri: str, suffix: str) -> str:
+    """CREATE DATABASE <name>_<suffix> TEMPLATE <name>, replacing an earlier copy."""
+    source = sa.make_url(uri)
+    name = f"{source.database}_{suffix}"
+    admin = sa.create_engine(
+        source.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"')
+    admin.dispose()
+    return source.set(database=name).render_as_string(hide_password=False)
 
 
 if __name__ == "__main__":

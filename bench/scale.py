@@ -1,0 +1,243 @@
+"""`python -m bench scale`: submissions a second with one worker, two, and two apart, in turns.
+
+On this project's shared two-core machine the speed of the same code moves by a fifth from one
+minute to the next, so one run of one worker and then one of two, a minute later, compares
+machines as much as servers. Here every server is started at once, each on a fresh copy of the
+database, and the load generator drives them in short slices, one server at a time, round after
+round (the order reversed every other round): a slow minute falls on all of them alike.
+
+A configuration is `N` (one gunicorn with N workers on one database), `Napart` (N single-worker
+gunicorns, a database each: what N workers that share nothing make here), and either may end
+in `+KEY=VALUE` settings for its servers, for example `2+ENQUIRY_SQLITE_QUEUE_WRITERS=false`.
+
+SQLite: copies of the `bench ratio` database (10,000 tickets; seeded on first use). PostgreSQL:
+copies of the `bench seed --db postgresql` database made with CREATE DATABASE … TEMPLATE, each
+dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sqlite3
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+import sqlalchemy as sa
+
+from bench import appconfig, report
+from bench.loadgen import run_load
+from bench.progress import Progress
+from bench.web import copy_postgresql, gunicorn, prepare_submissions, submit
+
+
+@dataclass
+class Config:
+    """One configuration of servers and what it made, slice after slice."""
+
+    name: str
+    workers: int
+    apart: bool
+    env: dict[str, str]
+    bases: list[str] = field(default_factory=list)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    pairs: list[int] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    server_cpu: list[float] = field(default_factory=list)
+    server_reads: list[int] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return sum(self.pairs) / sum(self.seconds)
+
+    def rates(self) -> list[float]:
+        return [p / s for p, s in zip(self.pairs, self.seconds, strict=True)]
+
+
+def parse_config(token: str) -> Config:
+    """`2`, `2apart` or `2+KEY=VALUE+KEY=VALUE`."""
+    head, *settings = token.split("+")
+    apart = head.endswith("apart")
+    count = head.removesuffix("apart")
+    if not count.isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(f"not a configuration: {token!r}")
+    env = {}
+    for setting in settings:
+        key, equals, value = setting.partition("=")
+        if not equals or not key.startswith("ENQUIRY_"):
+            raise argparse.ArgumentTypeError(f"not an ENQUIRY_ setting: {setting!r}")
+        env[key] = value
+    return Config(token, int(count), apart, env)
+
+
+def run(args: argparse.Namespace) -> int:
+    configs = [parse_config(token) for token in args.configs.split(",")]
+    if configs[0].workers != 1 or configs[0].apart or configs[0].env:
+        raise SystemExit("the first configuration is the one the others are compared with: 1")
+    uri = appconfig.database_uri(args.db)
+    with contextlib.ExitStack() as stack:
+        copies = _Copies(uri, stack)
+        for config in configs:
+            for workers in [1] * config.workers if config.apart else [config.workers]:
+                copy = copies.next()
+                base, process = stack.enter_context(gunicorn(copy, workers, config.env))
+                config.bases.append(base)
+                config.processes.append(process)
+        with Progress("slices", args.rounds * len(configs)) as progress:
+            for number in range(args.rounds):
+                for config in configs if number % 2 == 0 else configs[::-1]:
+                    _slice(config, args)
+                    progress.advance()
+    _report(configs, args, uri)
+    return 0
+
+
+def _slice(config: Config, args: argparse.Namespace) -> None:
+    before, reads_before = _cpu(config.processes), _reads(config.processes)
+    result = run_load(
+        config.bases,
+        submit,
+        prepare_submissions,
+        concurrency=args.concurrency,
+        duration=args.seconds,
+        warmup=1.0,
+    )
+    config.server_cpu.append(_cpu(config.processes) - before)
+    config.server_reads.append(_reads(config.processes) - reads_before)
+    config.pairs.append(result.iterations)
+    config.seconds.append(result.seconds)
+
+
+class _Copies:
+    """Fresh copies of the seeded database, one for each server; PostgreSQL's dropped after."""
+
+    def __init__(self, uri: str, stack: contextlib.ExitStack) -> None:
+        self.uri, self.stack, self.count = uri, stack, 0
+        if appconfig.dialect_of(uri) == "sqlite" and uri == appconfig.database_uri("sqlite"):
+            from bench.ratio import RATIO_DB, ensure_seeded
+
+            ensure_seeded(10_000, reseed=False)
+            self.uri = f"sqlite:///{RATIO_DB}"
+
+    def next(self) -> str:
+        self.count += 1
+        if appconfig.dialect_of(self.uri) == "postgresql":
+            copy = copy_postgresql(self.uri, f"scale{self.count}")
+            self.stack.callback(_drop_postgresql, copy)
+            return copy
+        source = Path(self.uri.removeprefix("sqlite:///"))
+        target = source.with_name(f"{source.stem}-scale{self.count}{source.suffix}")
+        for suffix in ("", "-wal", "-shm", "-writer"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        with (
+            contextlib.closing(sqlite3.connect(source)) as original,
+            contextlib.closing(sqlite3.connect(target)) as into,
+        ):
+            original.backup(into)
+        self.stack.callback(_remove_sqlite, target)
+        return f"sqlite:///{target}"
+
+
+def _drop_postgresql(uri: str) -> None:
+    url = sa.make_url(uri)
+    admin = sa.create_engine(
+        url.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-writer"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _cpu(processes: list[subprocess.Popen[bytes]]) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            master = psutil.Process(process.pid)
+            for each in [master, *master.children()]:
+                times = each.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+def _reads(processes: list[subprocess.Popen[bytes]]) -> int:
+    """read(2)-family system calls of the servers: SQLite reads a page that is not in its own
+    cache with one, and another process's commit empties that cache (WAL mode)."""
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            master = psutil.Process(process.pid)
+            total += sum(each.io_counters().read_count for each in [master, *master.children()])
+    return total
+
+
+def _report(configs: list[Config], args: argparse.Namespace, uri: str) -> None:
+    one = configs[0]
+    rows: list[dict[str, Any]] = []
+    for config in configs:
+        ratios = [r / o for r, o in zip(config.rates(), one.rates(), strict=True)]
+        rows.append(
+            {
+                "configuration": config.name,
+                "pairs_per_second": round(config.rate, 1),
+                "against_one_worker": round(config.rate / one.rate, 3),
+                "round_ratios": {
+                    "min": round(min(ratios), 2),
+                    "median": round(statistics.median(ratios), 2),
+                    "max": round(max(ratios), 2),
+                },
+                # setup and the one-second warm-up included: a little more than per pair
+                "server_cpu_ms_per_pair": round(
+                    1000 * sum(config.server_cpu) / max(1, sum(config.pairs)), 1
+                ),
+                "server_reads_per_pair": round(
+                    sum(config.server_reads) / max(1, sum(config.pairs)), 1
+                ),
+                "slices_per_second": [round(rate, 1) for rate in config.rates()],
+            }
+        )
+    print(
+        f"\nsubmissions (GET+POST pairs) a second, {args.rounds} rounds of {args.seconds:g} s "
+        f"slices, {args.concurrency} connections, {appconfig.dialect_of(uri)}\n"
+    )
+    print(
+        "| configuration | pairs/s | against 1 | rounds: min / median / max | CPU ms/pair "
+        "| reads/pair |"
+    )
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        spread = row["round_ratios"]
+        print(
+            f"| {row['configuration']} | {row['pairs_per_second']} | "
+            f"{row['against_one_worker']:.2f}× | {spread['min']} / {spread['median']} / "
+            f"{spread['max']} | {row['server_cpu_ms_per_pair']} | "
+            f"{row['server_reads_per_pair']} |"
+        )
+    appconfig.RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC)
+    path = appconfig.RESULTS / f"{stamp:%Y%m%dT%H%M%S}-scale-{appconfig.dialect_of(uri)}.json"
+    payload = {
+        "benchmark": "scale",
+        "database": appconfig.dialect_of(uri),
+        "at": stamp.isoformat(timespec="seconds"),
+        "machine": report.machine(),
+        "settings": {
+            "rounds": args.rounds,
+            "seconds": args.seconds,
+            "concurrency": args.concurrency,
+        },
+        "results": rows,
+    }
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {path.relative_to(appconfig.ROOT)}", file=sys.stderr)
