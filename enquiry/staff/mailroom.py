@@ -26,6 +26,7 @@ from enquiry.intake.settings import IntakeSettings
 from enquiry.intake.tries import STOPPED_PREFIX, TWIN_PREFIX
 from enquiry.mail.parse.inbound import parse
 from enquiry.models import InboundEmail, InboundOutcome, Role, utcnow
+from enquiry.staff import mailroom_details
 from enquiry.staff.access import actor_for, current_staff, role_required
 from enquiry.staff.blueprint import bp
 
@@ -90,20 +91,15 @@ def row_view(inbound: InboundEmail) -> dict[str, Any]:
         "subject": inbound.subject,
         "outcome": OUTCOME_LABELS[inbound.outcome],
         "outcome_value": inbound.outcome.value,
-        "detail": _detail_line(inbound.detail),
+        "detail": _detail_line(inbound),
         "size": inbound.size,
     }
 
 
-def _detail_line(detail: str | None) -> str:
-    """The detail's first line for the table; a set-aside message's in the reader's language."""
-    if not detail:
-        return ""
-    if detail.startswith(STOPPED_PREFIX):
-        return _("Set aside unread: every try to take it in stopped the worker.")
-    if detail.startswith(TWIN_PREFIX):
-        return _("Not read: an earlier copy of it stopped the process taking it in.")
-    return detail.splitlines()[0][:160]
+def _detail_line(inbound: InboundEmail) -> str:
+    """The detail's first line for the table, in the reader's language."""
+    lines = mailroom_details.explain(inbound.outcome, inbound.detail)
+    return lines[0][:160] if lines else ""
 
 
 @bp.get("/mailroom", endpoint="mailroom")
@@ -165,6 +161,7 @@ def mailroom_detail(inbound_id: int) -> str:
     return render_template(
         "staff/mailroom_detail.html",
         message=row_view(inbound),
+        explained=mailroom_details.explain(inbound.outcome, inbound.detail),
         full_detail=inbound.detail,
         processed=format_datetime(inbound.processed_at, "short") if inbound.processed_at else None,
         sha256=inbound.raw_sha256,
