@@ -225,7 +225,10 @@ def make_track(fx: dict[str, Any]) -> Any:
     return setup, step
 
 
-def make_paths(label: str, paths: list[str]) -> Any:
+def make_paths(label: str, paths: list[str], missing: str = "") -> Any:
+    if not paths:  # a scenario this database has nothing for
+        raise SystemExit(f"{label}: nothing to request in this database. {missing}".strip())
+
     async def setup(user: User) -> None:
         await login(user)
         user.state["paths"] = itertools.cycle(paths[user.number % len(paths) :] + paths)
@@ -247,7 +250,7 @@ def scenario(name: str, fx: dict[str, Any]) -> tuple[Any, Any]:
         return make_paths("inbox: first page", ["/staff/inbox"])
     if name == "inbox_deep":
         paths = [f"/staff/inbox?{urlencode({'after': c})}" for c in fx["cursors"]]
-        return make_paths("inbox: deep page", paths)
+        return make_paths("inbox: deep page", paths, "It needs more than 1,000 tickets.")
     if name == "inbox_filtered":
         paths = [f"/staff/inbox?{urlencode(f)}" for f in fx["filters"]]
         return make_paths("inbox: filtered", paths)
@@ -255,7 +258,9 @@ def scenario(name: str, fx: dict[str, Any]) -> tuple[Any, Any]:
         return make_paths("search", [f"/staff/search?{urlencode({'q': q})}" for q in SEARCHES])
     if name == "ticket50":
         return make_paths(
-            "ticket with 50 messages", [f"/staff/tickets/{i}" for i in fx["long_ids"]]
+            "ticket with 50 messages",
+            [f"/staff/tickets/{i}" for i in fx["long_ids"]],
+            "Seed it with `bench seed` (--long-threads N); the ratio seed has none.",
         )
     if name == "annual":
         return make_paths("annual table page", [f"/staff/reports/annual/{year}"])
