@@ -67,12 +67,12 @@ def parse_config(token: str) -> Config:
     apart = head.endswith("apart")
     count = head.removesuffix("apart")
     if not count.isdigit() or int(count) < 1:
-        raise argparse.ArgumentTypeError(f"not a configuration: {token!r}")
+        raise SystemExit(f"not a configuration: {token!r}")
     env = {}
     for setting in settings:
         key, equals, value = setting.partition("=")
         if not equals or not key.startswith("ENQUIRY_"):
-            raise argparse.ArgumentTypeError(f"not an ENQUIRY_ setting: {setting!r}")
+            raise SystemExit(f"not an ENQUIRY_ setting: {setting!r}")
         env[key] = value
     return Config(token, int(count), apart, env)
 
@@ -134,7 +134,7 @@ class _Copies:
             return copy
         source = Path(self.uri.removeprefix("sqlite:///"))
         target = source.with_name(f"{source.stem}-scale{self.count}{source.suffix}")
-        for suffix in ("", "-wal", "-shm", "-writer"):
+        for suffix in ("", "-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         with (
             contextlib.closing(sqlite3.connect(source)) as original,
@@ -156,7 +156,7 @@ def _drop_postgresql(uri: str) -> None:
 
 
 def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-writer"):
+    for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
