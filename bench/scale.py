@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -30,12 +29,20 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-import sqlalchemy as sa
 
 from bench import appconfig, report
 from bench.loadgen import run_load
 from bench.progress import Progress
-from bench.web import copy_postgresql, gunicorn, prepare_submissions, submit
+from bench.web import (
+    copy_postgresql,
+    copy_sqlite,
+    drop_postgresql,
+    gunicorn,
+    prepare_submissions,
+    remove_sqlite,
+    server_cpu_seconds,
+    submit,
+)
 
 
 @dataclass
@@ -100,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _slice(config: Config, args: argparse.Namespace) -> None:
-    before, reads_before = _cpu(config.processes), _reads(config.processes)
+    before, reads_before = server_cpu_seconds(config.processes), _reads(config.processes)
     result = run_load(
         config.bases,
         submit,
@@ -109,7 +116,7 @@ def _slice(config: Config, args: argparse.Namespace) -> None:
         duration=args.seconds,
         warmup=1.0,
     )
-    config.server_cpu.append(_cpu(config.processes) - before)
+    config.server_cpu.append(server_cpu_seconds(config.processes) - before)
     config.server_reads.append(_reads(config.processes) - reads_before)
     config.pairs.append(result.iterations)
     config.seconds.append(result.seconds)
@@ -130,45 +137,13 @@ class _Copies:
         self.count += 1
         if appconfig.dialect_of(self.uri) == "postgresql":
             copy = copy_postgresql(self.uri, f"scale{self.count}")
-            self.stack.callback(_drop_postgresql, copy)
+            self.stack.callback(drop_postgresql, copy)
             return copy
         source = Path(self.uri.removeprefix("sqlite:///"))
         target = source.with_name(f"{source.stem}-scale{self.count}{source.suffix}")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        with (
-            contextlib.closing(sqlite3.connect(source)) as original,
-            contextlib.closing(sqlite3.connect(target)) as into,
-        ):
-            original.backup(into)
-        self.stack.callback(_remove_sqlite, target)
+        copy_sqlite(source, target)
+        self.stack.callback(remove_sqlite, target)
         return f"sqlite:///{target}"
-
-
-def _drop_postgresql(uri: str) -> None:
-    url = sa.make_url(uri)
-    admin = sa.create_engine(
-        url.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-    admin.dispose()
-
-
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _cpu(processes: list[subprocess.Popen[bytes]]) -> float:
-    total = 0.0
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            master = psutil.Process(process.pid)
-            for each in [master, *master.children()]:
-                times = each.cpu_times()
-                total += times.user + times.system
-    return total
 
 
 def _reads(processes: list[subprocess.Popen[bytes]]) -> int:

@@ -280,11 +280,11 @@ def run(args: argparse.Namespace) -> int:
         for name in names:
             setup, step = scenario(name, fx)
             print(f"{name}: {args.duration:g} s, {args.concurrency} connections", file=sys.stderr)
-            cpu_before = _server_cpu(processes)
+            cpu_before = server_cpu_seconds(processes)
             result = run_load(
                 bases, step, setup, concurrency=args.concurrency, duration=args.duration
             )
-            server_cpu = _server_cpu(processes) - cpu_before
+            server_cpu = server_cpu_seconds(processes) - cpu_before
             for label, latencies in result.latencies.items():
                 if label in {"login form", "login", "track link"}:
                     continue
@@ -340,7 +340,7 @@ def _pair_latencies(latencies: dict[str, list[float]]) -> list[float]:
     return [a + b for a, b in zip(gets, posts, strict=False)]
 
 
-def _server_cpu(processes: list[subprocess.Popen[bytes]]) -> float:
+def server_cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
     total = 0.0
     for process in processes:
         try:
@@ -370,25 +370,47 @@ def layout(uri: str, args: argparse.Namespace) -> list[tuple[str, int]]:
         else:
             source = Path(uri.removeprefix("sqlite:///"))
             target = source.with_name(f"{source.stem}-apart{number}{source.suffix}")
-            with (
-                contextlib.closing(sqlite3.connect(source)) as original,
-                contextlib.closing(sqlite3.connect(target)) as into,
-            ):
-                original.backup(into)
+            copy_sqlite(source, target)
             copy = f"sqlite:///{target}"
             shutil.copyfile(sidecar_path(uri), sidecar_path(copy))
         servers.append((copy, 1))
     return servers
 
 
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Replace target (and its -wal and -shm) with an online backup of source."""
+    remove_sqlite(target)
+    with (
+        contextlib.closing(sqlite3.connect(source)) as original,
+        contextlib.closing(sqlite3.connect(target)) as into,
+    ):
+        original.backup(into)
+
+
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _admin_engine(uri: str) -> sa.Engine:
+    """An AUTOCOMMIT engine on the server's postgres database, to create and drop others."""
+    url = sa.make_url(uri).set(drivername="postgresql+psycopg", database="postgres")
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def drop_postgresql(uri: str) -> None:
+    admin = _admin_engine(uri)
+    with admin.connect() as connection:
+        name = sa.make_url(uri).database
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 def copy_postgresql(uri: str, suffix: str) -> str:
     """CREATE DATABASE <name>_<suffix> TEMPLATE <name>, replacing an earlier copy."""
     source = sa.make_url(uri)
     name = f"{source.database}_{suffix}"
-    admin = sa.create_engine(
-        source.set(drivername="postgresql+psycopg", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
+    admin = _admin_engine(uri)
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
         connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"')
