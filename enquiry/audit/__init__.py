@@ -105,7 +105,7 @@ def _insert_head(session: SessionLike) -> None:
 def read_head(session: SessionLike, *, lock: bool = False) -> tuple[str, int]:
     """Return the newest event's hash and the chain's length; lock=True locks the row."""
     query = _HEAD_LOCKED if lock else _HEAD  # PostgreSQL: a row lock until commit
-    row = session.execute(query).one_or_none()
+    row = session.connection().execute(query).one_or_none()
     if row is None:
         _insert_head(session)
         row = session.execute(query).one()
@@ -114,7 +114,7 @@ def read_head(session: SessionLike, *, lock: bool = False) -> tuple[str, int]:
 
 def _advance_head(session: SessionLike, old: str, new: str) -> bool:
     """Compare-and-swap the head; on SQLite the write also takes the database's write lock."""
-    result = session.execute(_ADVANCE, {"old_hash": old, "new_hash": new})
+    result = session.connection().execute(_ADVANCE, {"old_hash": old, "new_hash": new})
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
@@ -153,7 +153,7 @@ def record(
             break
     else:
         raise ChainContentionError("the audit chain head kept moving")
-    insert_now(session, event)
+    insert_now(session, event, keep=False)  # nothing reads it again through the session
     hooks.run(session, event)
     return event
 

@@ -74,7 +74,8 @@ def spend(session: SessionLike, nonce: str, now: datetime) -> None:
     """Mark a nonce used, atomically; raise REPLAYED when it already was."""
     statement = _spend_statement(session.get_bind().dialect.name)
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-    if session.execute(statement, {"nonce": nonce, "used_at": now}).scalar_one_or_none() is None:
+    spent = session.connection().execute(statement, {"nonce": nonce, "used_at": now})
+    if spent.scalar_one_or_none() is None:
         raise FormTokenError(TokenProblem.REPLAYED)
 
 

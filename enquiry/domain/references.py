@@ -15,7 +15,8 @@ from enquiry.rules.references import format_reference
 def next_reference(session: SessionLike, prefix: str, year: int) -> str:
     """Take the next number for prefix and year; safe under concurrent transactions."""
     statement = _take_number(session.get_bind().dialect.name)
-    number = session.execute(statement, {"prefix": prefix, "year": year}).scalar_one()
+    parameters = {"prefix": prefix, "year": year}
+    number = session.connection().execute(statement, parameters).scalar_one()
     return format_reference(prefix, year, int(number))
 
 

@@ -182,7 +182,7 @@ def queue(
         next_attempt_at=now,
         created_at=now,
     )
-    rows.insert_now(session, email)  # one INSERT, no flush of what else is pending
+    rows.insert_now(session, email, keep=False)  # one INSERT, no flush of what else is pending
     return email
 
 

@@ -12,7 +12,7 @@ from flask import Flask
 from enquiry import audit
 from enquiry.domain import handling
 from enquiry.extensions import db
-from enquiry.models import Message, MessageKind, SearchDocument, Status, Ticket, rows
+from enquiry.models import AuditEvent, Message, MessageKind, SearchDocument, Status, Ticket, rows
 from enquiry.search import tokenizer
 from tests.app.test_handling import NOW, new_ticket, staff
 
@@ -105,3 +105,43 @@ def test_update_now_writes_the_columns_given_and_leaves_nothing_to_flush(
         3,
         Status.RECEIVED,
     )
+
+
+def test_rows_left_out_of_the_session_are_written_whole_and_never_again(
+    app: Flask, ctx: None
+) -> None:
+    ticket = new_ticket(app)
+    db.session.commit()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket is not None
+    event = audit.record(
+        db.session,
+        action="ticket.note_added",
+        actor=audit.Actor.staff(staff()),
+        now=NOW,
+        ticket=ticket,
+        detail={"note": "先核实补贴标准"},
+    )
+    # Written at once, with its key, and not in the session: nothing is left for a flush.
+    assert event.id is not None and event not in db.session
+    assert sa.inspect(event).detached and event.created_at == NOW
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        db.session.commit()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert statements == []  # the commit wrote nothing more (no second INSERT of the event)
+    stored = db.session.get(AuditEvent, event.id)
+    assert stored is not None
+    assert (stored.action, stored.ticket_id, stored.hash) == (
+        "ticket.note_added",
+        ticket.id,
+        event.hash,
+    )
+    assert audit.verify_chain(db.session) is None
