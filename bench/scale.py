@@ -8,7 +8,10 @@ round (the order reversed every other round): a slow minute falls on all of them
 
 A configuration is `N` (one gunicorn with N workers on one database), `Napart` (N single-worker
 gunicorns, a database each: what N workers that share nothing make here), and either may end
-in `+KEY=VALUE` settings for its servers, for example `2+ENQUIRY_SQLITE_QUEUE_WRITERS=false`.
+in `+KEY=VALUE` settings for its servers, for example `2+ENQUIRY_SQLITE_QUEUE_WRITERS=false`,
+and in `@REVISION`: its servers run that commit's code, from a git worktree made for the run
+(`2@4a62e50`), so that a change is measured beside the code before it, in the same minutes. The
+database is this checkout's seed either way: a revision with another schema will not do.
 
 SQLite: copies of the `bench ratio` database (10,000 tickets; seeded on first use). PostgreSQL:
 copies of the `bench seed --db postgresql` database made with CREATE DATABASE … TEMPLATE, each
@@ -20,9 +23,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +60,8 @@ class Config:
     workers: int
     apart: bool
     env: dict[str, str]
+    revision: str | None = None
+    root: Path | None = None
     bases: list[str] = field(default_factory=list)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     pairs: list[int] = field(default_factory=list)
@@ -69,8 +78,11 @@ class Config:
 
 
 def parse_config(token: str) -> Config:
-    """`2`, `2apart` or `2+KEY=VALUE+KEY=VALUE`."""
-    head, *settings = token.split("+")
+    """`2`, `2apart`, `2+KEY=VALUE+KEY=VALUE`, any of them ending in `@REVISION`."""
+    body, at, revision = token.partition("@")
+    if at and not REVISION.fullmatch(revision):
+        raise SystemExit(f"not a revision: {revision!r}")
+    head, *settings = body.split("+")
     apart = head.endswith("apart")
     count = head.removesuffix("apart")
     if not count.isdigit() or int(count) < 1:
@@ -81,20 +93,26 @@ def parse_config(token: str) -> Config:
         if not equals or not key.startswith("ENQUIRY_"):
             raise SystemExit(f"not an ENQUIRY_ setting: {setting!r}")
         env[key] = value
-    return Config(token, int(count), apart, env)
+    return Config(token, int(count), apart, env, revision or None)
+
+
+REVISION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._/~^-]{0,99}")  # a commit, tag, branch, HEAD~2
 
 
 def run(args: argparse.Namespace) -> int:
     configs = [parse_config(token) for token in args.configs.split(",")]
-    if configs[0].workers != 1 or configs[0].apart or configs[0].env:
+    if configs[0].workers != 1 or configs[0].apart or configs[0].env or configs[0].revision:
         raise SystemExit("the first configuration is the one the others are compared with: 1")
     uri = appconfig.database_uri(args.db)
     with contextlib.ExitStack() as stack:
         copies = _Copies(uri, stack)
         for config in configs:
+            if config.revision:
+                config.root = stack.enter_context(worktree(config.revision))
             for workers in [1] * config.workers if config.apart else [config.workers]:
                 copy = copies.next()
-                base, process = stack.enter_context(gunicorn(copy, workers, config.env))
+                server = gunicorn(copy, workers, config.env, config.root)
+                base, process = stack.enter_context(server)
                 config.bases.append(base)
                 config.processes.append(process)
         with Progress("slices", args.rounds * len(configs)) as progress:
@@ -144,6 +162,27 @@ class _Copies:
         copy_sqlite(source, target)
         self.stack.callback(remove_sqlite, target)
         return f"sqlite:///{target}"
+
+
+@contextlib.contextmanager
+def worktree(revision: str) -> Iterator[Path]:
+    """A detached worktree of the revision, with its translations compiled; removed after."""
+    place = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    tree = place / "tree"
+    git = ["git", "-C", str(appconfig.ROOT)]
+    add = [*git, "worktree", "add", "--quiet", "--detach", str(tree), revision]
+    subprocess.run(add, check=True)  # noqa: S603  (the revision matched REVISION)
+    try:
+        pybabel = Path(sys.executable).parent / "pybabel"
+        translations = tree / "enquiry" / "translations"
+        subprocess.run(  # noqa: S603
+            [str(pybabel), "-q", "compile", "--use-fuzzy", "-f", "-d", str(translations)],
+            check=True,
+        )
+        yield tree
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)  # noqa: S603
+        shutil.rmtree(place, ignore_errors=True)
 
 
 def _reads(processes: list[subprocess.Popen[bytes]]) -> int:

@@ -76,15 +76,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def gunicorn(
-    uri: str, workers: int, extra_env: dict[str, str] | None = None
+    uri: str, workers: int, extra_env: dict[str, str] | None = None, root: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start gunicorn on the database; yield its base URL and process; stop it afterwards."""
+    """Start gunicorn on the database; yield its base URL and process; stop it afterwards.
+
+    root: the checkout whose code the server runs (gunicorn imports from there first); this
+    one by default."""
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "--workers", str(workers),
         "--bind", f"127.0.0.1:{port}",
-        "--chdir", str(appconfig.ROOT),
+        "--chdir", str(root or appconfig.ROOT),
         "--log-level", "warning",
         "--backlog", "2048",
         "wsgi:app",
