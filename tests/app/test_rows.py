@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,30 @@ from tests.app.test_handling import NOW, new_ticket, staff
 def ctx(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
+
+
+def stored_ticket(app: Flask) -> Ticket:
+    """A new ticket, committed and loaded again."""
+    ticket = db.session.get(Ticket, new_ticket(app).id)
+    db.session.commit()
+    assert ticket is not None
+    return ticket
+
+
+@contextlib.contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The SQL the session's engine runs inside the block."""
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
 
 
 def test_the_new_ticket_is_in_the_session_as_stored_with_nothing_pending(
@@ -76,24 +101,12 @@ def test_later_changes_to_the_new_ticket_are_flushed_like_any_other(app: Flask, 
 def test_update_now_writes_the_columns_given_and_leaves_nothing_to_flush(
     app: Flask, ctx: None
 ) -> None:
-    ticket = new_ticket(app)
-    db.session.commit()
-    ticket = db.session.get(Ticket, ticket.id)
-    assert ticket is not None
-    statements: list[str] = []
-
-    def seen(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = db.session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    ticket = stored_ticket(app)
+    with recorded_statements() as statements:
         rows.update_now(db.session, ticket, subject="关于垃圾分类试点（更正）", extension_days=3)
         assert ticket not in db.session.dirty and not db.session.is_modified(ticket)
         assert (ticket.subject, ticket.extension_days) == ("关于垃圾分类试点（更正）", 3)
         db.session.flush()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     [update] = statements  # the flush had nothing to write
     assert update.startswith("UPDATE tickets SET") and "status" not in update
     db.session.commit()
@@ -110,10 +123,7 @@ def test_update_now_writes_the_columns_given_and_leaves_nothing_to_flush(
 def test_rows_left_out_of_the_session_are_written_whole_and_never_again(
     app: Flask, ctx: None
 ) -> None:
-    ticket = new_ticket(app)
-    db.session.commit()
-    ticket = db.session.get(Ticket, ticket.id)
-    assert ticket is not None
+    ticket = stored_ticket(app)
     event = audit.record(
         db.session,
         action="ticket.note_added",
@@ -125,17 +135,8 @@ def test_rows_left_out_of_the_session_are_written_whole_and_never_again(
     # Written at once, with its key, and not in the session: nothing is left for a flush.
     assert event.id is not None and event not in db.session
     assert sa.inspect(event).detached and event.created_at == NOW
-    statements: list[str] = []
-
-    def seen(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = db.session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded_statements() as statements:
         db.session.commit()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     assert statements == []  # the commit wrote nothing more (no second INSERT of the event)
     stored = db.session.get(AuditEvent, event.id)
     assert stored is not None
