@@ -108,7 +108,7 @@ def read_head(session: SessionLike, *, lock: bool = False) -> tuple[str, int]:
     row = session.connection().execute(query).one_or_none()
     if row is None:
         _insert_head(session)
-        row = session.execute(query).one()
+        row = session.connection().execute(query).one()
     return row.hash, row.length
 
 
