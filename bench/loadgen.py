@@ -173,6 +173,7 @@ async def _drive(
     concurrency: int,
     duration: float,
     warmup: float,
+    on_window: Callable[[], None] | None,
 ) -> LoadResult:
     recorder = Recorder()
     users = [User(bases[n % len(bases)], recorder, n) for n in range(concurrency)]
@@ -196,11 +197,15 @@ async def _drive(
         tasks = [asyncio.create_task(loop(user)) for user in users]
         await asyncio.sleep(warmup)
         recorder.is_on = True
+        if on_window is not None:
+            on_window()
         cpu_before = _cpu()
         started = time.perf_counter()
         await asyncio.gather(*tasks)
         seconds = time.perf_counter() - started
         cpu = _cpu() - cpu_before
+        if on_window is not None:
+            on_window()
     finally:
         await asyncio.gather(*(user.close() for user in users))
     return LoadResult(
@@ -225,12 +230,22 @@ def run_load(
     concurrency: int,
     duration: float,
     warmup: float = 2.0,
+    on_window: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Run `step` in a loop for each of `concurrency` users for `duration` seconds.
 
-    Given several servers (base URLs), the users are dealt out to them in turn.
+    Given several servers (base URLs), the users are dealt out to them in turn. `on_window` is
+    called as the measured window opens and again as it closes (after the warm-up, and once
+    the last step has ended), for example to read the servers' CPU over exactly that window.
     """
     bases = [base] if isinstance(base, str) else base
-    return asyncio.run(
-        _drive(bases, step, setup, concurrency=concurrency, duration=duration, warmup=warmup)
+    drive = _drive(
+        bases,
+        step,
+        setup,
+        concurrency=concurrency,
+        duration=duration,
+        warmup=warmup,
+        on_window=on_window,
     )
+    return asyncio.run(drive)

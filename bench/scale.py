@@ -23,13 +23,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +46,7 @@ from bench.web import (
     server_cpu_seconds,
     submit,
 )
+from bench.worktree import REVISION, worktree
 
 
 @dataclass
@@ -67,6 +64,8 @@ class Config:
     pairs: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     server_cpu: list[float] = field(default_factory=list)
+    generator_cpu: list[float] = field(default_factory=list)
+    database_cpu: list[float] = field(default_factory=list)
     server_reads: list[int] = field(default_factory=list)
 
     @property
@@ -96,9 +95,6 @@ def parse_config(token: str) -> Config:
     return Config(token, int(count), apart, env, revision or None)
 
 
-REVISION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._/~^-]{0,99}")  # a commit, tag, branch, HEAD~2
-
-
 def run(args: argparse.Namespace) -> int:
     configs = [parse_config(token) for token in args.configs.split(",")]
     if configs[0].workers != 1 or configs[0].apart or configs[0].env or configs[0].revision:
@@ -125,7 +121,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _slice(config: Config, args: argparse.Namespace) -> None:
-    before, reads_before = server_cpu_seconds(config.processes), _reads(config.processes)
+    marks: list[tuple[float, int, dict[int, float]]] = []
+    postgresql = appconfig.dialect_of(appconfig.database_uri(args.db)) == "postgresql"
+
+    def mark() -> None:  # the servers' CPU and reads as the measured window opens and closes
+        cpu, reads = server_cpu_seconds(config.processes), _reads(config.processes)
+        marks.append((cpu, reads, _database_cpu() if postgresql else {}))
+
     result = run_load(
         config.bases,
         submit,
@@ -133,9 +135,15 @@ def _slice(config: Config, args: argparse.Namespace) -> None:
         concurrency=args.concurrency,
         duration=args.seconds,
         warmup=1.0,
+        on_window=mark,
     )
-    config.server_cpu.append(server_cpu_seconds(config.processes) - before)
-    config.server_reads.append(_reads(config.processes) - reads_before)
+    (cpu_before, reads_before, db_before), (cpu_after, reads_after, db_after) = marks
+    config.server_cpu.append(cpu_after - cpu_before)
+    config.database_cpu.append(
+        sum(db_after[pid] - db_before[pid] for pid in db_after.keys() & db_before.keys())
+    )
+    config.server_reads.append(reads_after - reads_before)
+    config.generator_cpu.append(result.generator_cpu_seconds)
     config.pairs.append(result.iterations)
     config.seconds.append(result.seconds)
 
@@ -164,25 +172,15 @@ class _Copies:
         return f"sqlite:///{target}"
 
 
-@contextlib.contextmanager
-def worktree(revision: str) -> Iterator[Path]:
-    """A detached worktree of the revision, with its translations compiled; removed after."""
-    place = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    tree = place / "tree"
-    git = ["git", "-C", str(appconfig.ROOT)]
-    add = [*git, "worktree", "add", "--quiet", "--detach", str(tree), revision]
-    subprocess.run(add, check=True)  # noqa: S603  (the revision matched REVISION)
-    try:
-        pybabel = Path(sys.executable).parent / "pybabel"
-        translations = tree / "enquiry" / "translations"
-        subprocess.run(  # noqa: S603
-            [str(pybabel), "-q", "compile", "--use-fuzzy", "-f", "-d", str(translations)],
-            check=True,
-        )
-        yield tree
-    finally:
-        subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)  # noqa: S603
-        shutil.rmtree(place, ignore_errors=True)
+def _database_cpu() -> dict[int, float]:
+    """CPU seconds of each PostgreSQL process on this machine (none for SQLite, which runs in
+    the servers): the database's share of the cores, where the servers' own leaves it out."""
+    seconds = {}
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        if process.info["name"] == "postgres" and process.info["cpu_times"] is not None:
+            times = process.info["cpu_times"]
+            seconds[process.pid] = times.user + times.system
+    return seconds
 
 
 def _reads(processes: list[subprocess.Popen[bytes]]) -> int:
@@ -194,6 +192,29 @@ def _reads(processes: list[subprocess.Popen[bytes]]) -> int:
             master = psutil.Process(process.pid)
             total += sum(each.io_counters().read_count for each in [master, *master.children()])
     return total
+
+
+def _sharing(configs: list[Config]) -> None:
+    """What sharing one database costs: N workers on one against N apart, each on its own.
+
+    N apart is as much as N workers make on these cores with this load generator beside them,
+    whatever the database does: the ceiling of N against 1."""
+    for shared in configs:
+        for apart in configs:
+            if (
+                apart.apart
+                and not shared.apart
+                and (apart.workers, apart.env, apart.revision)
+                == (shared.workers, shared.env, shared.revision)
+            ):
+                print(
+                    f"\n{shared.name} on one database makes {shared.rate / apart.rate:.2f} of "
+                    f"{apart.name} (the ceiling here: {apart.rate / configs[0].rate:.2f}× one)"
+                )
+
+
+def _per_pair(config: Config, seconds: list[float]) -> float:
+    return round(1000 * sum(seconds) / max(1, sum(config.pairs)), 2)
 
 
 def _report(configs: list[Config], args: argparse.Namespace, uri: str) -> None:
@@ -211,9 +232,14 @@ def _report(configs: list[Config], args: argparse.Namespace, uri: str) -> None:
                     "median": round(statistics.median(ratios), 2),
                     "max": round(max(ratios), 2),
                 },
-                # setup and the one-second warm-up included: a little more than per pair
-                "server_cpu_ms_per_pair": round(
-                    1000 * sum(config.server_cpu) / max(1, sum(config.pairs)), 1
+                "server_cpu_ms_per_pair": _per_pair(config, config.server_cpu),
+                "database_cpu_ms_per_pair": _per_pair(config, config.database_cpu),
+                "generator_cpu_ms_per_pair": _per_pair(config, config.generator_cpu),
+                # servers, database and load generator, in cores: 2.0 is all this machine has
+                "cores_busy": round(
+                    sum(map(sum, [config.server_cpu, config.database_cpu, config.generator_cpu]))
+                    / sum(config.seconds),
+                    2,
                 ),
                 "server_reads_per_pair": round(
                     sum(config.server_reads) / max(1, sum(config.pairs)), 1
@@ -226,18 +252,21 @@ def _report(configs: list[Config], args: argparse.Namespace, uri: str) -> None:
         f"slices, {args.concurrency} connections, {appconfig.dialect_of(uri)}\n"
     )
     print(
-        "| configuration | pairs/s | against 1 | rounds: min / median / max | CPU ms/pair "
-        "| reads/pair |"
+        "| configuration | pairs/s | against 1 | rounds: min / median / max "
+        "| CPU ms/pair: servers, database, load generator | cores busy | reads/pair |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         spread = row["round_ratios"]
         print(
             f"| {row['configuration']} | {row['pairs_per_second']} | "
             f"{row['against_one_worker']:.2f}× | {spread['min']} / {spread['median']} / "
-            f"{spread['max']} | {row['server_cpu_ms_per_pair']} | "
+            f"{spread['max']} | {row['server_cpu_ms_per_pair']}, "
+            f"{row['database_cpu_ms_per_pair']}, {row['generator_cpu_ms_per_pair']} | "
+            f"{row['cores_busy']} | "
             f"{row['server_reads_per_pair']} |"
         )
+    _sharing(configs)
     appconfig.RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC)
     path = appconfig.RESULTS / f"{stamp:%Y%m%dT%H%M%S}-scale-{appconfig.dialect_of(uri)}.json"
