@@ -13,6 +13,11 @@ and in `@REVISION`: its servers run that commit's code, from a git worktree made
 (`2@4a62e50`), so that a change is measured beside the code before it, in the same minutes. The
 database is this checkout's seed either way: a revision with another schema will not do.
 
+Each configuration's CPU a pair (its servers; PostgreSQL's own processes; the load generator),
+read over exactly the measured window, and the cores all of them kept busy show whether workers
+ran out of cores or waited. `Napart` shares nothing, so it is the ceiling of N workers on this
+machine; the run ends with N on one database against it: what sharing the database costs.
+
 SQLite: copies of the `bench ratio` database (10,000 tickets; seeded on first use). PostgreSQL:
 copies of the `bench seed --db postgresql` database made with CREATE DATABASE … TEMPLATE, each
 dropped afterwards.
