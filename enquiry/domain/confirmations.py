@@ -56,8 +56,13 @@ def keep(session: SessionLike, ticket: Ticket, code: str, *, now: datetime) -> s
     token = secrets.token_urlsafe(32)
     data = code.encode()
     sealed = xor(data, key_stream(token, len(data))).hex()
-    row = {"token_hash": token_hash(token), "ticket_id": ticket.id, "sealed_code": sealed}
-    session.connection().execute(_KEEP, {**row, "created_at": now})
+    row = {
+        "token_hash": token_hash(token),
+        "ticket_id": ticket.id,
+        "sealed_code": sealed,
+        "created_at": now,
+    }
+    session.connection().execute(_KEEP, row)
     return token
 
 
